@@ -81,8 +81,9 @@ class Settings(BaseSettings):
                 raise SettingsError(f"{name} is not set: {README_CREATE_APP}")
         app_token = self.slack_app_token
         if socket_mode and app_token and not app_token.get_secret_value().startswith("xapp-"):
-            raise SettingsError(f"SLACK_APP_TOKEN must be an app-level token (xapp-...): "
-                                f"{README_CREATE_APP}")
+            raise SettingsError(
+                f"SLACK_APP_TOKEN must be an app-level token (xapp-...): {README_CREATE_APP}"
+            )
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -1,0 +1,60 @@
+"""`create_app`: the Bolt app, built from settings; nothing is built at import time."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+from slack_sdk import WebClient
+
+from bot import views
+from bot.context import Services
+from bot.listeners import register_all
+from bot.settings import Settings
+from bot.slack_client import slack_client
+from progression.load import load_progression
+from progression.model import Progression
+from store import Store
+
+logger = logging.getLogger("progression_bot")
+
+
+def create_app(
+    settings: Settings,
+    store: Store,
+    client: WebClient | None = None,
+    *,
+    progression: Progression | None = None,
+    socket_mode: bool = False,
+) -> App:
+    """The Bolt app. Lookups answer inside the ack, so requests need no listener thread."""
+    progression = progression or load_progression(settings.progression_file)
+    secret = settings.slack_signing_secret
+    app = App(
+        client=client or slack_client(settings),
+        signing_secret=secret.get_secret_value() if secret else None,
+        # Answer in the HTTP response itself: Bolt's default runner polls for ack() every
+        # 10 ms, and a lookup needs no Slack call before it answers.
+        process_before_response=True,
+        # Socket Mode messages come over an authenticated WebSocket and carry no signature.
+        request_verification_enabled=not socket_mode,
+        logger=logging.getLogger("progression_bot.slack"),
+    )
+    register_all(app, Services(settings=settings, store=store, progression=progression))
+    app.error(on_listener_error)
+    return app
+
+
+def on_listener_error(
+    error: Exception, body: dict[str, Any], logger: logging.Logger
+) -> BoltResponse | None:
+    """Log with the traceback; a slash command still gets a reply rather than Slack's banner."""
+    logger.error("Listener failed: %s", type(error).__name__, exc_info=error)
+    if "command" not in body:
+        return None
+    reply = {"response_type": "ephemeral", **views.internal_error_message()}
+    return BoltResponse(
+        status=200, body=json.dumps(reply), headers={"content-type": "application/json"}
+    )

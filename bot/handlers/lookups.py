@@ -1,0 +1,54 @@
+"""Lookups: help, a phase, an action, a role, a search. Pure: no Slack call, no database."""
+
+from __future__ import annotations
+
+from bot import views
+from bot.grammar import ActionLookup, Help, PhaseLookup, Request, RoleLookup, Search
+from bot.handlers import CommandContext, handles
+from progression.lookup import ProgressionCache, find_move
+from progression.model import Progression
+from progression.search import search, suggestions
+
+LOOKUPS = (Help, PhaseLookup, ActionLookup, RoleLookup, Search)
+# Lookups are pure, so answers are kept per progression; views never mutate a message.
+MAX_CACHED = 512
+_answers = ProgressionCache()
+
+
+def answer_lookup(request: Request, progression: Progression) -> views.Message:
+    """The reply to a lookup; the grammar has already checked that what it names exists."""
+    match request:
+        case Help():
+            return views.help_message(progression)
+        case PhaseLookup(phase=number, role=role):
+            phase = progression.phase(number)
+            assert phase is not None
+            return views.phase_message(progression, phase, role)
+        case ActionLookup(phase=phase, action=action):
+            move = find_move(progression, phase, action)
+            assert move is not None
+            return views.action_message(progression, move)
+        case RoleLookup(role=role):
+            return views.role_message(progression, role)
+        case Search(query=query):
+            hits = search(progression, query)
+            close = [] if hits else suggestions(progression, query)
+            return views.search_message(progression, query, hits, close)
+    raise TypeError(f"not a lookup: {request!r}")
+
+
+def cached_answer(request: Request, progression: Progression) -> views.Message:
+    """`answer_lookup`, remembered: the same question gets the same, already built, reply."""
+    cache: dict[Request, views.Message] = _answers.get_or_build(progression, lambda _: {})
+    answer = cache.get(request)
+    if answer is None:
+        answer = answer_lookup(request, progression)
+        if len(cache) >= MAX_CACHED:
+            cache.pop(next(iter(cache)))  # the oldest; searches are the only unbounded kind
+        cache[request] = answer
+    return answer
+
+
+@handles(*LOOKUPS)
+def on_lookup(request: Request, ctx: CommandContext) -> views.Message:
+    return cached_answer(request, ctx.services.progression)

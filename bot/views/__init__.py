@@ -1,0 +1,41 @@
+"""Block Kit views: pure functions from the progression to plain-dict Slack messages.
+
+A message is `{"text": short_plain_fallback, "blocks": [...]}`; listeners add
+`response_type`. Every view stays inside Slack's limits for any progression a district loads.
+"""
+
+from bot.views.blocks import (
+    MAX_BLOCKS,
+    MAX_CONTEXT_ELEMENTS,
+    MAX_FALLBACK_TEXT,
+    MAX_HEADER_TEXT,
+    MAX_SECTION_TEXT,
+    Message,
+)
+from bot.views.help import error_message, help_message, home_view, internal_error_message
+from bot.views.lookups import action_message, phase_message, role_message, search_message
+from bot.views.nudge import celebration_message, done_line, nudge_message
+from bot.views.share import SHARE_ACTION, shared_message, with_share_button
+
+__all__ = [
+    "MAX_BLOCKS",
+    "MAX_CONTEXT_ELEMENTS",
+    "MAX_FALLBACK_TEXT",
+    "MAX_HEADER_TEXT",
+    "MAX_SECTION_TEXT",
+    "SHARE_ACTION",
+    "Message",
+    "action_message",
+    "celebration_message",
+    "done_line",
+    "error_message",
+    "help_message",
+    "home_view",
+    "internal_error_message",
+    "nudge_message",
+    "phase_message",
+    "role_message",
+    "search_message",
+    "shared_message",
+    "with_share_button",
+]

@@ -1,0 +1,49 @@
+"""The store: one SQLite file, one connection per thread, migrations applied on open."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from store.checkoffs import CheckoffStore
+from store.migrations import migrations
+from store.nudges import NudgeStore
+
+
+class Store(NudgeStore, CheckoffStore):
+    """Named operations over the progression database; safe to share between threads.
+
+    Each thread gets its own connection to the file (so `:memory:` would give each thread a
+    different database: tests use a temporary file).
+    """
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = str(path)
+        self._local = threading.local()
+        self.migrate()
+
+    def migrate(self) -> None:
+        migrations.apply(self.db)
+
+    @property
+    def db(self) -> Database:
+        """This thread's connection: Bolt's listener threads and the scheduler's differ."""
+        db: Database | None = getattr(self._local, "db", None)
+        if db is None:
+            connection = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            db = Database(connection)
+            if self.path != ":memory:":
+                db.enable_wal()
+            connection.execute("PRAGMA busy_timeout = 30000")
+            connection.execute("PRAGMA foreign_keys = ON")
+            self._local.db = db
+        return db
+
+    def close(self) -> None:
+        db: Database | None = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None

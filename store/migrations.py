@@ -1,0 +1,69 @@
+"""The schema, as an ordered set of migrations applied at start-up.
+
+Guarantees live here, not in Python locks: one delivery per (team, channel, week) is a primary
+key, and one completion per (team, channel, move, user) is a primary key.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+migrations = Migrations("progression-bot")
+
+
+@migrations()
+def m001_nudges(db: Database) -> None:
+    # A workspace's weekly slot; no row means the defaults (Monday 08:00, PROGRESSION_TZ).
+    db.table("schedules").create(
+        {"team_id": str, "weekday": int, "at": str, "timezone": str, "updated_at": str},
+        pk="team_id",
+    )
+    db.table("skips").create(
+        {"team_id": str, "start": str, "end": str, "added_by": str, "added_at": str},
+        pk=("team_id", "start", "end"),
+    )
+    db.table("subscriptions").create(
+        {
+            "team_id": str,
+            "channel_id": str,
+            "role": str,
+            "phases": str,  # comma-separated phase numbers; empty means all
+            "subscribed_by": str,
+            "subscribed_at": str,
+            "first_week": str,  # ISO week of the first nudge: a late subscriber starts next slot
+            "active": int,
+            "inactive_reason": str,
+            "inactive_at": str,
+        },
+        pk=("team_id", "channel_id"),
+        not_null={"role", "active"},
+    )
+    db.table("deliveries").create(
+        {
+            "team_id": str,
+            "channel_id": str,
+            "week": str,
+            "role": str,
+            "ref": str,  # "3.8", or "celebration"
+            "round": int,
+            "state": str,  # sending -> posted; a crash mid-send leaves sending/unconfirmed
+            "owner": str,  # "host:pid" of the process that claimed it
+            "ts": str,
+            "claimed_at": str,
+            "posted_at": str,
+        },
+        pk=("team_id", "channel_id", "week"),
+        not_null={"ref", "round", "state"},
+    )
+    db.table("checkoffs").create(
+        {
+            "team_id": str,
+            "channel_id": str,
+            "ref": str,
+            "user_id": str,
+            "checked_at": str,
+            "message_ts": str,
+        },
+        pk=("team_id", "channel_id", "ref", "user_id"),
+    )
+    db.table("checkoffs").create_index(["team_id", "user_id"])

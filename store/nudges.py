@@ -1,0 +1,288 @@
+"""Schedules, school breaks, subscriptions and deliveries: the weekly nudges' state."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlite_utils import Database
+
+from progression.calendar import SchoolBreak, WeeklySlot
+from store.records import Delivery, Subscription
+
+
+class NudgeStore:
+    """Mixed into `Store`."""
+
+    @property
+    def db(self) -> Database:
+        """This thread's connection."""
+        raise NotImplementedError
+
+    # --- schedules and breaks ---------------------------------------------------------
+
+    def schedule(self, team_id: str) -> WeeklySlot | None:
+        row = self._one("select * from schedules where team_id = ?", [team_id])
+        if row is None:
+            return None
+        return WeeklySlot(row["weekday"], time.fromisoformat(row["at"]), row["timezone"])
+
+    def set_schedule(self, team_id: str, schedule: WeeklySlot, now: datetime) -> None:
+        self.db.table("schedules").upsert(
+            {
+                "team_id": team_id,
+                "weekday": schedule.weekday,
+                "at": schedule.at.strftime("%H:%M"),
+                "timezone": schedule.timezone,
+                "updated_at": now.isoformat(),
+            },
+            pk="team_id",
+        )
+
+    def add_break(self, team_id: str, school_break: SchoolBreak, by: str, now: datetime) -> bool:
+        """Record a break; False when the same break was already there."""
+        try:
+            self.db.table("skips").insert(
+                {
+                    "team_id": team_id,
+                    "start": school_break.start.isoformat(),
+                    "end": school_break.end.isoformat(),
+                    "added_by": by,
+                    "added_at": now.isoformat(),
+                }
+            )
+        except sqlite3.IntegrityError:
+            return False
+        return True
+
+    def remove_breaks(
+        self, team_id: str, start: date, end: date | None = None
+    ) -> list[SchoolBreak]:
+        """Remove the breaks that start on `start` (and end on `end`, when given)."""
+        where, params = "team_id = ? and start = ?", [team_id, start.isoformat()]
+        if end is not None:
+            where, params = where + ' and "end" = ?', [*params, end.isoformat()]
+        with self.db.atomic():
+            removed = [self._break(r) for r in self.db.table("skips").rows_where(where, params)]
+            self.db.execute(f"delete from skips where {where}", params)
+        return removed
+
+    def breaks(self, team_id: str) -> list[SchoolBreak]:
+        rows = self.db.table("skips").rows_where("team_id = ?", [team_id], order_by="start")
+        return [self._break(r) for r in rows]
+
+    # --- subscriptions ----------------------------------------------------------------
+
+    def subscribe(
+        self,
+        team_id: str,
+        channel_id: str,
+        role: str,
+        phases: tuple[int, ...],
+        by: str,
+        first_week: str,
+        now: datetime,
+    ) -> Subscription:
+        """Make the channel a role channel (again): active, from `first_week` on."""
+        self.db.table("subscriptions").upsert(
+            {
+                "team_id": team_id,
+                "channel_id": channel_id,
+                "role": role,
+                "phases": ",".join(str(p) for p in phases),
+                "subscribed_by": by,
+                "subscribed_at": now.isoformat(),
+                "first_week": first_week,
+                "active": 1,
+                "inactive_reason": None,
+                "inactive_at": None,
+            },
+            pk=("team_id", "channel_id"),
+        )
+        subscription = self.subscription(team_id, channel_id)
+        assert subscription is not None
+        return subscription
+
+    def unsubscribe(self, team_id: str, channel_id: str) -> Subscription | None:
+        """Stop the channel's nudges; its history and check-offs are kept."""
+        subscription = self.subscription(team_id, channel_id)
+        if subscription is not None:
+            self.db.execute(
+                "delete from subscriptions where team_id = ? and channel_id = ?",
+                [team_id, channel_id],
+            )
+        return subscription
+
+    def subscription(self, team_id: str, channel_id: str) -> Subscription | None:
+        row = self._one(
+            "select * from subscriptions where team_id = ? and channel_id = ?",
+            [team_id, channel_id],
+        )
+        return self._subscription(row) if row else None
+
+    def subscriptions(self, team_id: str | None = None) -> list[Subscription]:
+        where, params = ("team_id = ?", [team_id]) if team_id else (None, [])
+        rows = self.db.table("subscriptions").rows_where(
+            where, params, order_by="team_id, subscribed_at, channel_id"
+        )
+        return [self._subscription(r) for r in rows]
+
+    def teams(self) -> list[str]:
+        """Every workspace with a schedule or a subscription."""
+        rows = self.db.execute(
+            "select team_id from subscriptions union select team_id from schedules"
+        ).fetchall()
+        return sorted(r[0] for r in rows)
+
+    def mark_inactive(self, team_id: str, channel_id: str, reason: str, now: datetime) -> bool:
+        """Stop nudging a channel Slack refused; True only the first time (to report once)."""
+        cursor = self.db.execute(
+            "update subscriptions set active = 0, inactive_reason = ?, inactive_at = ? "
+            "where team_id = ? and channel_id = ? and active = 1",
+            [reason, now.isoformat(), team_id, channel_id],
+        )
+        return cursor.rowcount == 1
+
+    # --- deliveries -------------------------------------------------------------------
+
+    def claim_delivery(
+        self,
+        team_id: str,
+        channel_id: str,
+        week: str,
+        *,
+        role: str,
+        ref: str,
+        round: int,
+        owner: str,
+        now: datetime,
+    ) -> bool:
+        """Claim this channel's week before posting; False if anyone already has it."""
+        try:
+            self.db.table("deliveries").insert(
+                {
+                    "team_id": team_id,
+                    "channel_id": channel_id,
+                    "week": week,
+                    "role": role,
+                    "ref": ref,
+                    "round": round,
+                    "state": "sending",
+                    "owner": owner,
+                    "claimed_at": now.isoformat(),
+                }
+            )
+        except sqlite3.IntegrityError:
+            return False
+        return True
+
+    def confirm_delivery(
+        self, team_id: str, channel_id: str, week: str, ts: str, now: datetime
+    ) -> None:
+        self.db.execute(
+            "update deliveries set state = 'posted', ts = ?, posted_at = ? "
+            "where team_id = ? and channel_id = ? and week = ?",
+            [ts, now.isoformat(), team_id, channel_id, week],
+        )
+
+    def release_delivery(self, team_id: str, channel_id: str, week: str) -> None:
+        """Slack answered that it did not post: the week is free to claim again."""
+        self.db.execute(
+            "delete from deliveries where team_id = ? and channel_id = ? and week = ? "
+            "and state = 'sending'",
+            [team_id, channel_id, week],
+        )
+
+    def mark_unconfirmed(self, team_id: str, channel_id: str, week: str) -> None:
+        """The post went out and no answer came back: Slack may have it, never re-post it."""
+        self.db.execute(
+            "update deliveries set state = 'unconfirmed' "
+            "where team_id = ? and channel_id = ? and week = ? and state = 'sending'",
+            [team_id, channel_id, week],
+        )
+
+    def settle_orphans(self, is_alive: Callable[[str], bool]) -> int:
+        """Claims left `sending` by a process that is gone become `unconfirmed`: Slack may or
+        may not have the post, so they are shown to managers and never re-posted blindly."""
+        owners = [
+            r[0]
+            for r in self.db.execute(
+                "select distinct owner from deliveries where state = 'sending'"
+            ).fetchall()
+        ]
+        settled = 0
+        for owner in owners:
+            if not is_alive(owner):
+                settled += self.db.execute(
+                    "update deliveries set state = 'unconfirmed' "
+                    "where state = 'sending' and owner = ?",
+                    [owner],
+                ).rowcount
+        return settled
+
+    def deliveries(self, team_id: str, channel_id: str) -> list[Delivery]:
+        """The channel's history, oldest week first."""
+        rows = self.db.table("deliveries").rows_where(
+            "team_id = ? and channel_id = ?", [team_id, channel_id], order_by="week"
+        )
+        return [self._delivery(r) for r in rows]
+
+    def delivered_channels(self, team_id: str, week: str) -> set[str]:
+        rows = self.db.execute(
+            "select channel_id from deliveries where team_id = ? and week = ?", [team_id, week]
+        ).fetchall()
+        return {r[0] for r in rows}
+
+    def delivery_by_ts(self, team_id: str, channel_id: str, ts: str) -> Delivery | None:
+        row = self._one(
+            "select * from deliveries where team_id = ? and channel_id = ? and ts = ?",
+            [team_id, channel_id, ts],
+        )
+        return self._delivery(row) if row else None
+
+    def unconfirmed(self, team_id: str) -> list[Delivery]:
+        rows = self.db.table("deliveries").rows_where(
+            "team_id = ? and state = 'unconfirmed'", [team_id], order_by="week"
+        )
+        return [self._delivery(r) for r in rows]
+
+    # --- rows to records --------------------------------------------------------------
+
+    def _one(self, sql: str, params: list[Any]) -> dict[str, Any] | None:
+        rows: Iterator[dict[str, Any]] = self.db.query(sql, params)
+        return next(rows, None)
+
+    @staticmethod
+    def _break(row: dict[str, Any]) -> SchoolBreak:
+        return SchoolBreak(date.fromisoformat(row["start"]), date.fromisoformat(row["end"]))
+
+    @staticmethod
+    def _subscription(row: dict[str, Any]) -> Subscription:
+        return Subscription(
+            team_id=row["team_id"],
+            channel_id=row["channel_id"],
+            role=row["role"],
+            phases=tuple(int(p) for p in row["phases"].split(",") if p),
+            subscribed_by=row["subscribed_by"],
+            subscribed_at=row["subscribed_at"],
+            first_week=row["first_week"],
+            active=bool(row["active"]),
+            inactive_reason=row["inactive_reason"],
+        )
+
+    @staticmethod
+    def _delivery(row: dict[str, Any]) -> Delivery:
+        return Delivery(
+            team_id=row["team_id"],
+            channel_id=row["channel_id"],
+            week=row["week"],
+            role=row["role"],
+            ref=row["ref"],
+            round=row["round"],
+            state=row["state"],
+            ts=row["ts"],
+            claimed_at=row["claimed_at"],
+            posted_at=row["posted_at"],
+        )

@@ -1,0 +1,111 @@
+"""The progression in the terminal, and the importer, as an operator runs them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from progression.load import BUNDLED, load_progression
+
+ROOT = Path(__file__).resolve().parents[2]
+SEEDS = ROOT.parent / "shared" / "seeds"
+
+
+def cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(cwd)}
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (
+            ["show", "3"],
+            [
+                "Engagement in Independent Learning",
+                "During asynchronous learning",
+                "Teacher sets directions that are specific",
+            ],
+        ),
+        (["show", "3.8"], ["Write directions or create video tutorials", "Teacher"]),
+        (["show", "phase", "3", "teacher"], ["Teacher leverages asynchronous learning"]),
+        (["show", "leaders"], ["Leader identifies LMS for campus wide use"]),
+        (["search", "rostering"], ["single sign on (SSO) rostering"]),
+        (["show", "3.6"], ["When appropriate , the leader executes"]),
+    ],
+)
+def test_show_and_search_print_the_progression(args: list[str], expected: list[str]) -> None:
+    result = cli(*args)
+    assert result.returncode == 0, result.stderr
+    for text in expected:
+        assert text in result.stdout
+    assert "_When appropriate_" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [(["show", "9"], "Phase 9 does not exist"), (["show", "3.13"], "no action 13")],
+)
+def test_show_refuses_what_does_not_exist_in_one_line(args: list[str], says: str) -> None:
+    result = cli(*args)
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert says in line and "&lt;" not in line
+
+
+def test_import_writes_the_bundled_file_from_the_seeds(tmp_path: Path) -> None:
+    seeds = sorted(SEEDS.glob("*.txt"))
+    if len(seeds) != 2:
+        pytest.skip("the seed documents are not beside the project")
+    out = tmp_path / "progression.yml"
+    result = cli("import", *map(str, seeds), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "4 phases, 48 actions" in result.stdout
+    assert load_progression(out) == load_progression(BUNDLED)
+
+
+def test_progression_file_loads_another_progression(tmp_path: Path) -> None:
+    custom = tmp_path / "custom.yml"
+    custom.write_text(
+        BUNDLED.read_text().replace("Feedback for Learning", "Feedback That Moves Learning")
+    )
+    env = {"PATH": "/usr/bin:/bin", "PROGRESSION_FILE": str(custom)}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "show", "4"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert "Feedback That Moves Learning" in result.stdout, result.stderr
+
+
+def test_a_broken_progression_file_is_refused_with_file_and_field(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yml"
+    broken.write_text(BUNDLED.read_text().replace("next_move:", "next_mvoe:", 1))
+    env = {"PATH": "/usr/bin:/bin", "PROGRESSION_FILE": str(broken)}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "show", "1"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert "broken.yml" in line and ("next_mvoe" in line or "next_move" in line)

@@ -1,0 +1,79 @@
+"""`app_manifest.yml` is valid for Slack and declares exactly what the code registers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+
+from bot.listeners import ACTIONS, COMMANDS, EVENTS
+from tests.slack.signing import SlackSender
+
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMA = ROOT.parent / "shared" / "slack" / "manifest.schema.1.0.0.json"
+
+
+@pytest.fixture(scope="module")
+def manifest() -> dict[str, Any]:
+    return dict(yaml.safe_load((ROOT / "app_manifest.yml").read_text()))
+
+
+def test_manifest_validates_against_slacks_schema(manifest: dict[str, Any]) -> None:
+    if not SCHEMA.exists():
+        pytest.skip(f"Slack's manifest schema is not beside the project ({SCHEMA})")
+    jsonschema.validate(manifest, json.loads(SCHEMA.read_text()))
+
+
+def test_commands_match(manifest: dict[str, Any]) -> None:
+    declared = {c["command"] for c in manifest["features"]["slash_commands"]}
+    assert declared == set(COMMANDS)
+
+
+def test_events_match(manifest: dict[str, Any]) -> None:
+    assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == set(EVENTS)
+
+
+def test_interactivity_is_on_when_there_are_buttons(manifest: dict[str, Any]) -> None:
+    assert manifest["settings"]["interactivity"]["is_enabled"] is bool(ACTIONS)
+
+
+def test_scopes_are_the_fewest(manifest: dict[str, Any]) -> None:
+    assert set(manifest["oauth_config"]["scopes"]["bot"]) == {
+        "commands",
+        "chat:write",
+        "reactions:read",
+        "users:read",
+    }
+    assert manifest["settings"]["socket_mode_enabled"] is True
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
+
+
+@pytest.mark.parametrize("event_type", EVENTS)
+def test_every_declared_event_is_handled_by_the_running_app(
+    slack: SlackSender, event_type: str
+) -> None:
+    event: dict[str, Any] = {"type": event_type, "user": "U1", "event_ts": "1700000000.000001"}
+    if event_type.startswith("reaction"):
+        event |= {
+            "reaction": "thumbsup",
+            "item": {"type": "message", "channel": "C1", "ts": "1.000001"},
+            "item_user": "U0BOT",
+        }
+    if event_type == "app_home_opened":
+        event |= {"tab": "home", "channel": "D1"}
+    assert slack.event(event).status == 200
+
+
+def test_an_undeclared_event_is_not_handled(slack: SlackSender) -> None:
+    # Shows the check above can fail: Bolt answers 404 to an event with no listener.
+    event = {
+        "type": "member_joined_channel",
+        "user": "U1",
+        "channel": "C1",
+        "event_ts": "1700000000.000002",
+    }
+    assert slack.event(event).status == 404

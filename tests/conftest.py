@@ -1,0 +1,132 @@
+"""Shared fixtures: a Slack Web API stand-in, and the app running as Slack would reach it."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.slack.signing import SlackSender
+from tests.slack.web_api import SlackWebAPI
+
+BOT_TOKEN = "xoxb-test-bot-token-never-logged"
+APP_TOKEN = "xapp-test-app-token-never-logged"
+SIGNING_SECRET = "test-signing-secret-never-logged"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def app_env(api: SlackWebAPI, db: Path, **extra: str) -> dict[str, str]:
+    """The environment of a real `progression-bot` process pointed at the stand-in."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PROGRESSION_"))}
+    env.update(
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=api.url,
+        PROGRESSION_DB=str(db),
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(extra)
+    return env
+
+
+@dataclass
+class RunningApp:
+    process: subprocess.Popen[str]
+    url: str
+    log: Path
+
+    def output(self) -> str:
+        return self.log.read_text()
+
+
+def start_http_app(env: dict[str, str], workdir: Path, timeout: float = 20) -> RunningApp:
+    """`progression-bot serve --http` in its own process; returns once /healthz answers."""
+    port = free_port()
+    log = workdir / f"app-{port}.log"
+    with log.open("w") as sink:  # the child keeps its own copy of the descriptor
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "bot.cli",
+                "serve",
+                "--http",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            cwd=workdir,
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"app exited {process.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=1) as answer:
+                if answer.status == 200:
+                    return RunningApp(process, base, log)
+        except OSError:
+            time.sleep(0.05)  # polling readiness of a process, not waiting for a schedule
+    process.kill()
+    raise RuntimeError(f"app did not become ready:\n{log.read_text()}")
+
+
+def stop_app(app: RunningApp) -> None:
+    if app.process.poll() is None:
+        app.process.terminate()
+        try:
+            app.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            app.process.kill()
+            app.process.wait()
+
+
+@pytest.fixture(scope="session")
+def slack_api() -> Iterator[SlackWebAPI]:
+    with SlackWebAPI() as api:
+        yield api
+
+
+@pytest.fixture
+def api(slack_api: SlackWebAPI) -> Iterator[SlackWebAPI]:
+    """The session's stand-in, its records and faults cleared for this test."""
+    slack_api.reset()
+    yield slack_api
+    slack_api.reset()
+
+
+@pytest.fixture(scope="session")
+def http_app(
+    slack_api: SlackWebAPI, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningApp]:
+    workdir = tmp_path_factory.mktemp("http-app")
+    app = start_http_app(app_env(slack_api, workdir / "progression.db"), workdir)
+    yield app
+    stop_app(app)
+
+
+@pytest.fixture
+def slack(http_app: RunningApp, api: SlackWebAPI) -> Iterator[SlackSender]:
+    """Sends requests to the running app exactly as Slack would, signed."""
+    with SlackSender(http_app.url + "/slack/events", SIGNING_SECRET) as sender:
+        yield sender
