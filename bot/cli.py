@@ -15,6 +15,7 @@ from bot.settings import Settings, SettingsError, load_settings
 from progression.importer import DocumentError, import_files
 from progression.load import ProgressionFileError, dump_progression, load_progression
 from progression.model import Progression
+from scheduler.nudge_cli import add_nudge_parser
 
 logger = logging.getLogger("progression_bot")
 
@@ -49,6 +50,8 @@ def _parser() -> argparse.ArgumentParser:
     search = commands.add_parser("search", help="search the progression")
     search.add_argument("words", nargs="+")
     search.set_defaults(run=_search)
+
+    add_nudge_parser(commands)
 
     importer = commands.add_parser("import", help="turn progression documents into a data file")
     importer.add_argument("files", nargs="+", type=Path, help="later files replace phases")

@@ -27,4 +27,4 @@ class Services:
     clock: Callable[[], datetime] = utc_now
     # Called with the team id when a manager changes its schedule or breaks, so the running
     # scheduler can rebuild that workspace's job.
-    on_schedule_change: Callable[[str], None] = field(default=_no_op)
+    on_schedule_change: Callable[[str], object] = field(default=_no_op)

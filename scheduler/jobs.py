@@ -1,0 +1,168 @@
+"""The weekly nudge jobs: one APScheduler 3.x job per workspace, armed at its next slot.
+
+Each job is a one-off `DateTrigger` with the id `nudge:<team>`. When it fires it delivers the
+week that is due (`calendar.due_week`: the current week once its slot has passed, so a run after
+downtime catches up on the current week only) and arms itself again: at the next slot, or a few
+minutes later in the same week when Slack left channels to retry. One-off triggers rather than a
+cron trigger because the slot moves with school breaks, and a schedule or a break a manager
+changes is picked up by `rebuild(team)` or at the next arming, which reads the store afresh.
+
+The job store is in memory (never shared between processes): the database is the truth, and
+start-up arms every workspace again with an immediate catch-up run.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.date import DateTrigger
+from slack_sdk import WebClient
+
+from bot.settings import Settings
+from progression.calendar import due_week, next_slot, week_of
+from progression.model import Progression
+from scheduler.fanout import DEFAULT_CONCURRENCY, FanoutReport, run_fanout, this_owner, utc_now
+from scheduler.limits import SlackLimits, without_retries
+from scheduler.plan import workspace_slot
+from store import Store
+
+logger = logging.getLogger(__name__)
+
+RETRY_DELAY = timedelta(minutes=5)
+
+
+def job_id(team_id: str) -> str:
+    return f"nudge:{team_id}"
+
+
+@dataclass
+class NudgeJobs:
+    """What a nudge job needs; handed to each job as its argument."""
+
+    settings: Settings
+    store: Store
+    progression: Progression
+    client: WebClient
+    scheduler: BackgroundScheduler
+    clock: Callable[[], datetime] = utc_now
+    owner: str = field(default_factory=this_owner)
+    limits: SlackLimits | None = None
+    concurrency: int = DEFAULT_CONCURRENCY
+    retry_delay: timedelta = RETRY_DELAY
+
+
+class NudgeScheduler(BackgroundScheduler):
+    """A BackgroundScheduler that knows the nudge jobs, so listeners can `rebuild(team)`."""
+
+    nudges: NudgeJobs
+
+    def rebuild(self, team_id: str, now: datetime | None = None) -> datetime | None:
+        """Re-arm a workspace after its schedule, breaks or subscriptions changed."""
+        return arm(self.nudges, team_id, now or self.nudges.clock())
+
+
+def build_scheduler(
+    settings: Settings,
+    store: Store,
+    progression: Progression,
+    client: WebClient,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+    limits: SlackLimits | None = None,
+    concurrency: int = DEFAULT_CONCURRENCY,
+) -> NudgeScheduler:
+    """The scheduler `serve` starts: every workspace gets a catch-up run now, which then arms
+    the workspace's next slot. Not started: the caller starts and shuts it down."""
+    scheduler = NudgeScheduler(
+        timezone=UTC,
+        jobstores={"default": MemoryJobStore()},
+        executors={"default": ThreadPoolExecutor(max_workers=4)},
+        job_defaults={
+            # A late run still delivers the due week (and only that week), so lateness is never
+            # a reason to skip: a skipped one-off job would never arm the next slot.
+            "misfire_grace_time": None,
+            "coalesce": True,
+            "max_instances": 1,
+        },
+    )
+    scheduler.nudges = NudgeJobs(
+        settings=settings,
+        store=store,
+        progression=progression,
+        client=without_retries(client),
+        scheduler=scheduler,
+        clock=clock,
+        limits=limits,
+        concurrency=concurrency,
+    )
+    now = clock()
+    for team_id in store.teams():
+        _add(scheduler.nudges, team_id, now)
+    return scheduler
+
+
+def run_nudge_job(
+    jobs: NudgeJobs, team_id: str, now: datetime | None = None
+) -> FanoutReport | None:
+    """The job: deliver the week due at `now`, if any, then arm the next run."""
+    now = now or jobs.clock()
+    report: FanoutReport | None = None
+    try:
+        slot = workspace_slot(jobs.store, team_id, jobs.settings.progression_tz)
+        week = due_week(now, slot, jobs.store.breaks(team_id))
+        if week is None:
+            logger.info("Nothing due for %s at %s", team_id, now.isoformat())
+        else:
+            report = run_fanout(
+                jobs.store,
+                jobs.progression,
+                jobs.client,
+                team_id,
+                week,
+                now,
+                owner=jobs.owner,
+                concurrency=jobs.concurrency,
+                limits=jobs.limits,
+                clock=jobs.clock,
+            )
+    finally:
+        # Armed even when the run failed, so one bad run does not stop a workspace's nudges.
+        arm(jobs, team_id, now, retry=report is not None and report.needs_retry)
+        jobs.store.close()
+    return report
+
+
+def arm(jobs: NudgeJobs, team_id: str, now: datetime, *, retry: bool = False) -> datetime | None:
+    """Arm the workspace's job at its next slot after `now` (or a retry later this week)."""
+    slot = workspace_slot(jobs.store, team_id, jobs.settings.progression_tz)
+    try:
+        _week, at = next_slot(now, slot, jobs.store.breaks(team_id))
+    except ValueError as error:
+        logger.warning("No nudge ahead for %s: %s", team_id, error)
+        if jobs.scheduler.get_job(job_id(team_id)) is not None:
+            jobs.scheduler.remove_job(job_id(team_id))
+        return None
+    if retry:
+        sooner = now + jobs.retry_delay
+        if sooner < at and week_of(sooner, slot.timezone) == week_of(now, slot.timezone):
+            at = sooner
+    _add(jobs, team_id, at)
+    logger.info("Next nudge run for %s at %s", team_id, at.isoformat())
+    return at
+
+
+def _add(jobs: NudgeJobs, team_id: str, at: datetime) -> None:
+    jobs.scheduler.add_job(
+        run_nudge_job,
+        DateTrigger(run_date=at),
+        args=[jobs, team_id],
+        id=job_id(team_id),
+        name=f"weekly nudges for {team_id}",
+        replace_existing=True,
+    )

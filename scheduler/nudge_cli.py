@@ -1,0 +1,147 @@
+"""`progression-bot nudge [--week 2026-W48] [--dry-run] [--team T]`: one week's fan-out now.
+
+For cron-style deployments and re-runs, with the scheduled run's guarantees (the same claims in
+the store). Without `--week` it delivers the week that is due now in each workspace (the current
+week once its slot has passed, breaks applied), exactly what the scheduled job would do: cron
+can run it every few minutes without posting early. `--week` delivers that week right away,
+unless it is a school break.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from bot.cli_errors import CliError
+from bot.settings import Settings, SettingsError, load_settings
+from progression.calendar import due_week, next_slot, slot_in_week, week_start
+from progression.load import ProgressionFileError, load_progression
+from scheduler.fanout import (
+    DEFAULT_CONCURRENCY,
+    FanoutReport,
+    fanout_client,
+    run_fanout,
+    this_owner,
+    utc_now,
+)
+from scheduler.limits import SlackLimits
+from scheduler.plan import workspace_slot
+from store import Store
+
+# Exit status when channels were left to retry or refused: cron wrappers notice.
+INCOMPLETE = 1
+
+
+def add_nudge_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Add `nudge` to the CLI's subcommands (`subparsers` from `add_subparsers()`)."""
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "nudge",
+        help="run one week's nudge fan-out now (cron, re-runs)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--week", type=_week, help="ISO week like 2026-W48 (default: due now)")
+    parser.add_argument(
+        "--dry-run", action="store_true", help="print what each channel would get, post nothing"
+    )
+    parser.add_argument("--team", help="one workspace's team id (default: every workspace)")
+    parser.add_argument(
+        "--concurrency", type=int, default=DEFAULT_CONCURRENCY, help="channels posted at once"
+    )
+    parser.add_argument(
+        "--per-second",
+        type=float,
+        default=SlackLimits().per_second,
+        help="workspace-wide posts per second (default %(default)g)",
+    )
+    parser.set_defaults(run=run_nudge)
+    return parser
+
+
+def run_nudge(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the fan-out for each workspace and print what each channel got."""
+    if not args.dry_run and (
+        settings.slack_bot_token is None or not settings.slack_bot_token.get_secret_value()
+    ):
+        raise CliError("SLACK_BOT_TOKEN is not set: the nudges cannot be posted (try --dry-run)")
+    store = Store(settings.progression_db)
+    progression = load_progression(settings.progression_file)
+    client = fanout_client(settings)
+    teams = [args.team] if args.team else store.teams()
+    if not teams:
+        print("No workspace has subscribed channels yet.")
+        return 0
+    status = 0
+    for team_id in teams:
+        now = utc_now()
+        slot = workspace_slot(store, team_id, settings.progression_tz)
+        breaks = store.breaks(team_id)
+        week = args.week or due_week(now, slot, breaks)
+        if week is None:
+            _, at = next_slot(now, slot, breaks)
+            print(f"{team_id}: nothing due yet; the next nudge goes out {at:%a %Y-%m-%d %H:%M %Z}")
+            continue
+        if slot_in_week(week, slot, breaks) is None:
+            print(f"{team_id} {week}: a school break, nothing posted")
+            continue
+        report = run_fanout(
+            store,
+            progression,
+            client,
+            team_id,
+            week,
+            now,
+            owner=this_owner(),
+            dry_run=args.dry_run,
+            concurrency=args.concurrency,
+            limits=SlackLimits(per_second=args.per_second),
+        )
+        print(format_report(report))
+        if report.retry or report.failed:
+            status = INCOMPLETE
+    return status
+
+
+def format_report(report: FanoutReport) -> str:
+    """A line per channel, then the totals."""
+    heading = f"{report.team_id} {report.week}" + (
+        " (dry run: nothing posted)" if report.dry_run else ""
+    )
+    lines = [heading]
+    for result in report.results:
+        lines.append(
+            f"  {result.channel_id:<12} {result.outcome:<11} {result.ref or '-':<11} "
+            f"{result.detail}".rstrip()
+        )
+    lines.append(report.summary())
+    return "\n".join(lines)
+
+
+def _week(value: str) -> str:
+    try:
+        week_start(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return value
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m scheduler.nudge_cli`: the same command outside `progression-bot`."""
+    parser = argparse.ArgumentParser(prog="progression-bot")
+    add_nudge_parser(parser.add_subparsers(required=True, metavar="COMMAND"))
+    args = parser.parse_args(["nudge", *(sys.argv[1:] if argv is None else argv)])
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        return int(args.run(args, load_settings()))
+    except (SettingsError, ProgressionFileError, CliError) as error:
+        print(f"progression-bot: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,249 @@
+"""The weekly fan-out against the Slack stand-in over HTTP, with a real store file."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from slack_sdk import WebClient
+
+from progression.load import load_progression
+from progression.lookup import role_moves
+from progression.model import Progression
+from scheduler.fanout import FanoutReport, run_fanout, this_owner
+from store import CELEBRATION, Store
+from tests.conftest import BOT_TOKEN
+from tests.scheduler import FAST, MANAGER, TEAM, post_calls, subscribe, texts
+from tests.slack.web_api import SlackWebAPI
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # Monday of 2026-W10, after the 08:00 slot
+WEEK, NEXT_WEEK = "2026-W10", "2026-W11"
+
+
+@pytest.fixture(scope="module")
+def progression() -> Progression:
+    return load_progression()
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    store = Store(tmp_path / "progression.db")
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def client(api: SlackWebAPI) -> WebClient:
+    return WebClient(token=BOT_TOKEN, base_url=api.url, timeout=5, retry_handlers=[])
+
+
+def fanout(
+    store: Store,
+    progression: Progression,
+    client: WebClient,
+    week: str = WEEK,
+    **options: object,
+) -> FanoutReport:
+    return run_fanout(
+        store,
+        progression,
+        client,
+        TEAM,
+        week,
+        NOW,
+        limits=FAST,
+        **options,  # type: ignore[arg-type]
+    )
+
+
+def test_first_week_posts_the_first_move_then_nothing_then_the_next_move(
+    api: SlackWebAPI, store: Store, progression: Progression, client: WebClient
+) -> None:
+    subscribe(store, "C1")
+
+    first = fanout(store, progression, client)
+    assert [(r.channel_id, r.outcome, r.ref) for r in first.results] == [("C1", "posted", "1.7")]
+    [call] = api.calls("chat.postMessage")
+    assert call.params["channel"] == "C1"
+    assert "Next move 1.7" in call.params["text"]
+    assert call.params["blocks"], "the nudge is Block Kit"
+    assert str(call.params["unfurl_links"]).lower() in {"false", "0"}
+    [delivery] = store.deliveries(TEAM, "C1")
+    assert (delivery.state, delivery.ts) == ("posted", first.results[0].detail)
+
+    again = fanout(store, progression, client)
+    assert [r.outcome for r in again.results] == ["skipped"]
+    assert len(api.calls("chat.postMessage")) == 1
+
+    following = fanout(store, progression, client, NEXT_WEEK)
+    assert [r.ref for r in following.posted] == ["1.8"]
+    assert "Next move 1.8" in texts(api, "C1")[-1]
+
+
+@pytest.mark.parametrize("fault", ["rate_limit", "server_error"])
+def test_a_429_or_a_500_then_ok_posts_exactly_once(
+    api: SlackWebAPI, store: Store, progression: Progression, client: WebClient, fault: str
+) -> None:
+    subscribe(store, "C1", "C2")
+    if fault == "rate_limit":
+        api.rate_limit("chat.postMessage", retry_after=1, times=1, channel="C1")
+    else:
+        api.server_error("chat.postMessage", status=500, times=1, channel="C1")
+
+    report = fanout(store, progression, client)
+
+    assert sorted(r.channel_id for r in report.posted) == ["C1", "C2"]
+    assert post_calls(api) == {"C1": 2, "C2": 1}  # the refused attempt, then the one post
+    assert {d.state for c in ("C1", "C2") for d in store.deliveries(TEAM, c)} == {"posted"}
+    assert fanout(store, progression, client).posted == []
+
+
+@pytest.mark.parametrize(
+    "error", ["channel_not_found", "not_in_channel", "is_archived", "channel_is_archived"]
+)
+def test_a_gone_channel_is_deactivated_its_manager_told_once_and_the_rest_goes_on(
+    api: SlackWebAPI, store: Store, progression: Progression, client: WebClient, error: str
+) -> None:
+    subscribe(store, "C1", "C2", "C3")
+    api.fail("chat.postMessage", error, times=1, channel="C2")
+
+    report = fanout(store, progression, client)
+
+    assert sorted(r.channel_id for r in report.posted) == ["C1", "C3"]
+    assert [r.channel_id for r in report.deactivated] == ["C2"]
+    subscription = store.subscription(TEAM, "C2")
+    assert subscription is not None
+    assert (subscription.active, subscription.inactive_reason) == (False, error)
+    assert store.deliveries(TEAM, "C2") == []
+    [dm] = texts(api, MANAGER)
+    assert "<#C2>" in dm and error in dm and "subscribe teacher" in dm
+
+    api.fail("chat.postMessage", error, times=1, channel="C2")
+    fanout(store, progression, client, NEXT_WEEK)
+    assert post_calls(api)["C2"] == 1  # inactive: not tried again
+    assert len(texts(api, MANAGER)) == 1
+
+
+def test_a_message_slack_refuses_is_released_and_reported(
+    api: SlackWebAPI, store: Store, progression: Progression, client: WebClient
+) -> None:
+    subscribe(store, "C1")
+    api.fail("chat.postMessage", "invalid_blocks", times=1, channel="C1")
+
+    report = fanout(store, progression, client)
+    assert [(r.outcome, r.detail) for r in report.results] == [("failed", "invalid_blocks")]
+    assert store.deliveries(TEAM, "C1") == []
+    assert [r.ref for r in fanout(store, progression, client).posted] == ["1.7"]
+
+
+def test_slack_failing_every_attempt_leaves_the_channel_for_the_next_run(
+    api: SlackWebAPI, store: Store, progression: Progression, client: WebClient
+) -> None:
+    subscribe(store, "C1", "C2")
+    api.server_error("chat.postMessage", status=503, times=FAST.max_attempts, channel="C1")
+
+    report = fanout(store, progression, client)
+    assert [r.channel_id for r in report.retry] == ["C1"]
+    assert report.needs_retry
+    assert post_calls(api)["C1"] == FAST.max_attempts
+    assert store.deliveries(TEAM, "C1") == []
+
+    rerun = fanout(store, progression, client)
+    assert [r.channel_id for r in rerun.posted] == ["C1"]
+
+
+def test_a_post_that_got_no_answer_is_unconfirmed_and_never_sent_again(
+    api: SlackWebAPI, store: Store, progression: Progression, client: WebClient
+) -> None:
+    subscribe(store, "C1")
+    api.drop_connection("chat.postMessage", times=1, channel="C1")
+
+    assert [r.outcome for r in fanout(store, progression, client).results] == ["unconfirmed"]
+    assert [r.outcome for r in fanout(store, progression, client).results] == ["unconfirmed"]
+    assert post_calls(api)["C1"] == 1
+    assert [d.state for d in store.unconfirmed(TEAM)] == ["unconfirmed"]
+
+
+def test_a_claim_left_by_a_dead_process_becomes_unconfirmed(
+    api: SlackWebAPI, store: Store, progression: Progression, client: WebClient
+) -> None:
+    subscribe(store, "C1", "C2")
+    host = this_owner().rpartition(":")[0]
+    store.claim_delivery(
+        TEAM, "C1", WEEK, role="teacher", ref="1.7", round=1, owner=f"{host}:999999999", now=NOW
+    )
+    report = fanout(store, progression, client)
+    assert [(r.channel_id, r.outcome) for r in report.results] == [
+        ("C1", "unconfirmed"),
+        ("C2", "posted"),
+    ]
+    assert "C1" not in post_calls(api)
+
+
+def test_dry_run_claims_and_posts_nothing(
+    api: SlackWebAPI, store: Store, progression: Progression, client: WebClient
+) -> None:
+    subscribe(store, "C1")
+    subscribe(store, "C2", role="leader", phases=(2,))
+
+    report = fanout(store, progression, client, dry_run=True)
+
+    leader_first = role_moves(progression, "leader", (2,))[0].ref
+    assert [(r.channel_id, r.outcome, r.ref) for r in report.results] == [
+        ("C1", "would_post", "1.7"),
+        ("C2", "would_post", leader_first),
+    ]
+    assert api.calls("chat.postMessage") == []
+    assert store.delivered_channels(TEAM, WEEK) == set()
+
+
+def test_a_channel_subscribed_for_a_later_week_waits_for_it(
+    api: SlackWebAPI, store: Store, progression: Progression, client: WebClient
+) -> None:
+    subscribe(store, "C1")
+    subscribe(store, "C2", first_week=NEXT_WEEK)
+    assert [r.channel_id for r in fanout(store, progression, client).results] == ["C1"]
+    assert [r.channel_id for r in fanout(store, progression, client, NEXT_WEEK).posted] == [
+        "C1",
+        "C2",
+    ]
+
+
+def test_everything_checked_off_gets_one_celebration_then_nothing(
+    api: SlackWebAPI, store: Store, progression: Progression, client: WebClient
+) -> None:
+    subscribe(store, "C1", phases=(1,))
+    for move in role_moves(progression, "teacher", (1,)):
+        store.db.table("checkoffs").insert(
+            {"team_id": TEAM, "channel_id": "C1", "ref": move.ref, "user_id": "U1"}
+        )
+    assert [r.ref for r in fanout(store, progression, client).posted] == [CELEBRATION]
+    assert "checked off" in texts(api, "C1")[0]
+    assert [r.outcome for r in fanout(store, progression, client, NEXT_WEEK).results] == ["nothing"]
+
+
+def test_two_runs_of_the_same_week_at_once_post_each_channel_once(
+    api: SlackWebAPI, store: Store, progression: Progression, client: WebClient
+) -> None:
+    channels = [f"C{n:03d}" for n in range(40)]
+    subscribe(store, *channels)
+    api.delay("chat.postMessage", 0.01)
+    reports: list[FanoutReport] = []
+    start = threading.Barrier(2)
+
+    def run(owner: str) -> None:
+        start.wait()
+        reports.append(fanout(store, progression, client, owner=owner, concurrency=4))
+
+    threads = [threading.Thread(target=run, args=(this_owner(),)) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert post_calls(api) == {channel: 1 for channel in channels}
+    posted = [r.channel_id for report in reports for r in report.posted]
+    assert sorted(posted) == channels

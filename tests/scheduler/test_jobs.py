@@ -1,0 +1,180 @@
+"""The scheduled jobs, called with a given `now`: slots, breaks, catch-up, retries, re-arming."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+
+import pytest
+from apscheduler.events import EVENT_JOB_EXECUTED, JobExecutionEvent
+from apscheduler.triggers.date import DateTrigger
+from slack_sdk import WebClient
+
+from progression.calendar import SchoolBreak, WeeklySlot
+from progression.load import load_progression
+from progression.model import Progression
+from scheduler.jobs import NudgeScheduler, build_scheduler, job_id, run_nudge_job
+from store import Store
+from tests.conftest import BOT_TOKEN
+from tests.scheduler import FAST, TEAM, post_calls, settings_for, subscribe, texts
+from tests.slack.web_api import SlackWebAPI
+
+CHICAGO = "America/Chicago"
+MONDAY = date(2026, 3, 2)  # 2026-W10
+
+
+def at(day: date, hour: int, minute: int = 0, zone: str = "UTC") -> datetime:
+    from zoneinfo import ZoneInfo
+
+    return datetime.combine(day, time(hour, minute), tzinfo=ZoneInfo(zone))
+
+
+@pytest.fixture(scope="module")
+def progression() -> Progression:
+    return load_progression()
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    store = Store(tmp_path / "progression.db")
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def scheduler(
+    api: SlackWebAPI, store: Store, progression: Progression, tmp_path: Path
+) -> Iterator[NudgeScheduler]:
+    """Started paused: jobs are armed and replaced as in production, but never fire."""
+    subscribe(store, "C1")
+    client = WebClient(token=BOT_TOKEN, base_url=api.url)
+    settings = settings_for(api, tmp_path / "progression.db")
+    scheduler = build_scheduler(
+        settings, store, progression, client, clock=lambda: at(MONDAY, 7), limits=FAST
+    )
+    scheduler.start(paused=True)
+    yield scheduler
+    scheduler.shutdown()
+
+
+def armed_at(scheduler: NudgeScheduler) -> datetime:
+    job = scheduler.get_job(job_id(TEAM))
+    assert job is not None and isinstance(job.trigger, DateTrigger)
+    run_date: datetime = job.trigger.run_date
+    return run_date
+
+
+def test_start_up_arms_a_catch_up_run_per_workspace(scheduler: NudgeScheduler) -> None:
+    assert [job.id for job in scheduler.get_jobs()] == [job_id(TEAM)]
+    assert armed_at(scheduler) == at(MONDAY, 7)
+
+
+def test_before_the_slot_nothing_is_due_and_the_job_waits_for_the_slot(
+    api: SlackWebAPI, scheduler: NudgeScheduler
+) -> None:
+    assert run_nudge_job(scheduler.nudges, TEAM, at(MONDAY, 7, 59)) is None
+    assert api.calls("chat.postMessage") == []
+    assert armed_at(scheduler) == at(MONDAY, 8)
+
+
+def test_at_the_slot_the_week_goes_out_and_the_job_arms_next_week(
+    api: SlackWebAPI, scheduler: NudgeScheduler
+) -> None:
+    report = run_nudge_job(scheduler.nudges, TEAM, at(MONDAY, 8, 0))
+    assert report is not None and report.week == "2026-W10"
+    assert [r.ref for r in report.posted] == ["1.7"]
+    assert armed_at(scheduler) == at(MONDAY + timedelta(weeks=1), 8)
+
+
+def test_a_monday_holiday_posts_on_tuesday(
+    api: SlackWebAPI, store: Store, scheduler: NudgeScheduler
+) -> None:
+    store.add_break(TEAM, SchoolBreak(MONDAY, MONDAY), "U0MANAGER", at(MONDAY, 7))
+
+    assert run_nudge_job(scheduler.nudges, TEAM, at(MONDAY, 9)) is None
+    assert api.calls("chat.postMessage") == []
+    assert armed_at(scheduler) == at(MONDAY + timedelta(days=1), 8)
+
+    report = run_nudge_job(scheduler.nudges, TEAM, at(MONDAY + timedelta(days=1), 8, 1))
+    assert report is not None and [r.ref for r in report.posted] == ["1.7"]
+
+
+def test_a_break_week_posts_nothing_and_the_sequence_does_not_advance(
+    api: SlackWebAPI, store: Store, scheduler: NudgeScheduler
+) -> None:
+    friday = MONDAY + timedelta(days=4)
+    store.add_break(TEAM, SchoolBreak(MONDAY, friday), "U0MANAGER", at(MONDAY, 7))
+
+    assert run_nudge_job(scheduler.nudges, TEAM, at(friday, 12)) is None
+    assert api.calls("chat.postMessage") == []
+    assert armed_at(scheduler) == at(MONDAY + timedelta(weeks=1), 8)
+
+    report = run_nudge_job(scheduler.nudges, TEAM, at(MONDAY + timedelta(weeks=1), 8))
+    assert report is not None and [r.ref for r in report.posted] == ["1.7"]
+
+
+def test_three_weeks_down_is_one_nudge_for_the_current_week(
+    api: SlackWebAPI, scheduler: NudgeScheduler
+) -> None:
+    back = MONDAY + timedelta(weeks=3, days=2)  # Wednesday of 2026-W13
+    report = run_nudge_job(scheduler.nudges, TEAM, at(back, 15))
+    assert report is not None and report.week == "2026-W13"
+    assert post_calls(api) == {"C1": 1}
+    assert "Next move 1.7" in texts(api, "C1")[0]
+    assert run_nudge_job(scheduler.nudges, TEAM, at(back, 15, 5)) is not None
+    assert post_calls(api) == {"C1": 1}
+
+
+def test_channels_left_to_retry_re_arm_the_job_minutes_later_in_the_same_week(
+    api: SlackWebAPI, scheduler: NudgeScheduler
+) -> None:
+    api.server_error("chat.postMessage", status=502, times=FAST.max_attempts, channel="C1")
+    now = at(MONDAY, 8)
+    report = run_nudge_job(scheduler.nudges, TEAM, now)
+    assert report is not None and report.needs_retry
+    assert armed_at(scheduler) == now + scheduler.nudges.retry_delay
+
+    retry = run_nudge_job(scheduler.nudges, TEAM, armed_at(scheduler))
+    assert retry is not None and [r.channel_id for r in retry.posted] == ["C1"]
+    assert armed_at(scheduler) == at(MONDAY + timedelta(weeks=1), 8)
+
+
+def test_rebuild_follows_a_changed_schedule_in_the_workspace_timezone(
+    store: Store, scheduler: NudgeScheduler
+) -> None:
+    store.set_schedule(TEAM, WeeklySlot(2, time(7, 30), CHICAGO), at(MONDAY, 7))
+    assert scheduler.rebuild(TEAM, at(MONDAY, 7)) == at(MONDAY + timedelta(days=2), 7, 30, CHICAGO)
+    assert armed_at(scheduler) == at(MONDAY + timedelta(days=2), 7, 30, CHICAGO)
+
+
+def test_the_running_scheduler_catches_up_at_start_and_re_arms(
+    api: SlackWebAPI, store: Store, progression: Progression, tmp_path: Path
+) -> None:
+    subscribe(store, "C1")
+    now = datetime.now(UTC)
+    client = WebClient(token=BOT_TOKEN, base_url=api.url)
+    settings = settings_for(api, tmp_path / "progression.db")
+    # Slot an hour ago today: the catch-up run delivers this week.
+    slot = WeeklySlot(
+        now.weekday(), (now - timedelta(hours=1)).time().replace(microsecond=0), "UTC"
+    )
+    if (now - timedelta(hours=1)).date() != now.date():
+        pytest.skip("too close to midnight for a slot earlier today")
+    store.set_schedule(TEAM, slot, now)
+    scheduler = build_scheduler(settings, store, progression, client, limits=FAST)
+    ran = threading.Event()
+
+    def on_executed(event: JobExecutionEvent) -> None:
+        if event.job_id == job_id(TEAM):
+            ran.set()
+
+    scheduler.add_listener(on_executed, EVENT_JOB_EXECUTED)
+    scheduler.start()
+    try:
+        assert ran.wait(10), "the catch-up run did not happen"
+        assert post_calls(api) == {"C1": 1}
+        assert armed_at(scheduler) > now + timedelta(days=6)
+    finally:
+        scheduler.shutdown()

@@ -1,0 +1,187 @@
+"""`progression-bot nudge` as an operator (or cron) runs it: its own process, the stand-in over
+HTTP, a real database file; killed with SIGKILL midway and run again."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from progression.calendar import SchoolBreak
+from store import Store
+from tests.conftest import ROOT, app_env
+from tests.scheduler import MANAGER, TEAM, post_calls, subscribe, texts
+from tests.slack.web_api import SlackWebAPI
+
+
+def nudge_command() -> list[str]:
+    """`python -m bot.cli nudge` once the CLI has it, else the same command run on its own."""
+    if "add_nudge_parser" in (ROOT / "bot" / "cli.py").read_text():
+        return [sys.executable, "-m", "bot.cli", "nudge"]
+    return [sys.executable, "-m", "scheduler.nudge_cli"]
+
+
+def nudge(
+    api: SlackWebAPI, db: Path, *args: str, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*nudge_command(), *args],
+        cwd=ROOT,
+        env=app_env(api, db),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def prepare(db: Path, channels: Sequence[str]) -> None:
+    store = Store(db)
+    subscribe(store, *channels)
+    store.close()
+
+
+def outcomes(stdout: str) -> dict[str, tuple[str, str]]:
+    """channel -> (outcome, ref) from the per-channel lines."""
+    found: dict[str, tuple[str, str]] = {}
+    for line in stdout.splitlines():
+        parts = line.split()
+        if line.startswith("  ") and len(parts) >= 3:
+            found[parts[0]] = (parts[1], parts[2])
+    return found
+
+
+def test_nudge_week_posts_once_then_nothing_then_the_next_move(
+    api: SlackWebAPI, tmp_path: Path
+) -> None:
+    db = tmp_path / "progression.db"
+    prepare(db, ["C1", "C2"])
+
+    first = nudge(api, db, "--week", "2026-W10")
+    assert first.returncode == 0, first.stderr
+    assert outcomes(first.stdout) == {"C1": ("posted", "1.7"), "C2": ("posted", "1.7")}
+    assert "2 posted" in first.stdout
+
+    again = nudge(api, db, "--week", "2026-W10")
+    assert outcomes(again.stdout) == {"C1": ("skipped", "-"), "C2": ("skipped", "-")}
+    assert post_calls(api) == {"C1": 1, "C2": 1}
+
+    preview = nudge(api, db, "--week", "2026-W11", "--dry-run")
+    assert outcomes(preview.stdout)["C1"] == ("would_post", "1.8")
+    assert "Next move 1.8" in preview.stdout and "nothing posted" in preview.stdout
+    assert post_calls(api) == {"C1": 1, "C2": 1}
+
+    following = nudge(api, db, "--week", "2026-W11")
+    assert outcomes(following.stdout)["C1"] == ("posted", "1.8")
+    assert "Next move 1.8" in texts(api, "C1")[-1]
+
+
+def test_nudge_a_break_week_posts_nothing(api: SlackWebAPI, tmp_path: Path) -> None:
+    db = tmp_path / "progression.db"
+    prepare(db, ["C1"])
+    store = Store(db)
+    store.add_break(
+        TEAM,
+        SchoolBreak(date(2026, 3, 2), date(2026, 3, 8)),
+        MANAGER,
+        datetime(2026, 2, 1, tzinfo=UTC),
+    )
+    store.close()
+
+    result = nudge(api, db, "--week", "2026-W10")
+    assert result.returncode == 0, result.stderr
+    assert "school break" in result.stdout
+    assert api.calls("chat.postMessage") == []
+
+
+def test_nudge_refuses_a_week_that_does_not_exist(api: SlackWebAPI, tmp_path: Path) -> None:
+    result = nudge(api, tmp_path / "progression.db", "--week", "2026-W60")
+    assert result.returncode == 2
+    assert "2026-W60" in result.stderr
+
+
+def test_a_channel_slack_keeps_failing_makes_nudge_exit_non_zero(
+    api: SlackWebAPI, tmp_path: Path
+) -> None:
+    db = tmp_path / "progression.db"
+    prepare(db, ["C1"])
+    api.fail("chat.postMessage", "invalid_blocks", times=1, channel="C1")
+    result = nudge(api, db, "--week", "2026-W10")
+    assert result.returncode == 1
+    assert outcomes(result.stdout)["C1"] == ("failed", "1.7")
+
+
+def test_two_processes_running_the_same_week_post_each_channel_once(
+    api: SlackWebAPI, tmp_path: Path
+) -> None:
+    db = tmp_path / "progression.db"
+    channels = [f"C{n:03d}" for n in range(60)]
+    prepare(db, channels)
+    api.delay("chat.postMessage", 0.02)
+    command = [*nudge_command(), "--week", "2026-W10", "--per-second", "500"]
+    runs = [
+        subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=app_env(api, db),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    results = [run.communicate(timeout=60) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], results
+    assert post_calls(api) == {channel: 1 for channel in channels}
+
+
+def test_killed_midway_and_rerun_no_channel_twice_and_the_rest_posted_or_unconfirmed(
+    api: SlackWebAPI, tmp_path: Path
+) -> None:
+    db = tmp_path / "progression.db"
+    channels = [f"C{n:03d}" for n in range(300)]
+    prepare(db, channels)
+    concurrency = 8
+    api.delay("chat.postMessage", 0.1)  # Slack slow to answer: posts are in flight when killed
+    command = [
+        *nudge_command(),
+        "--week",
+        "2026-W10",
+        "--concurrency",
+        str(concurrency),
+        "--per-second",
+        "200",
+    ]
+    log = (tmp_path / "killed.log").open("w")
+    victim = subprocess.Popen(
+        command, cwd=ROOT, env=app_env(api, db), stdout=log, stderr=subprocess.STDOUT
+    )
+    try:
+        api.wait_for("chat.postMessage", 100, timeout=30)
+    finally:
+        os.kill(victim.pid, signal.SIGKILL)
+        victim.wait(timeout=10)
+        log.close()
+    assert victim.returncode == -signal.SIGKILL
+    api.delay("chat.postMessage", 0)
+
+    rerun = nudge(api, db, "--week", "2026-W10", "--per-second", "200")
+    assert rerun.returncode == 0, rerun.stderr
+
+    # The dead process's in-flight requests have landed by now: the rerun took over a second.
+    sent = post_calls(api)
+    assert max(sent.values()) == 1, "a channel was posted twice"
+    store = Store(db)
+    states = {c: [d.state for d in store.deliveries(TEAM, c)] for c in channels}
+    store.close()
+    assert all(len(s) == 1 for s in states.values()), "every channel has its one delivery"
+    unconfirmed = [c for c, s in states.items() if s == ["unconfirmed"]]
+    posted = [c for c, s in states.items() if s == ["posted"]]
+    assert len(posted) + len(unconfirmed) == len(channels)
+    assert all(sent[c] == 1 for c in posted)
+    assert 0 < len(unconfirmed) <= concurrency
+    assert f"{len(unconfirmed)} unconfirmed" in rerun.stdout
