@@ -48,6 +48,7 @@ class RunningApp:
     process: subprocess.Popen[str]
     url: str
     log: Path
+    db: Path = Path("progression.db")
 
     def output(self) -> str:
         return self.log.read_text()
@@ -84,7 +85,7 @@ def start_http_app(env: dict[str, str], workdir: Path, timeout: float = 20) -> R
         try:
             with urllib.request.urlopen(base + "/healthz", timeout=1) as answer:
                 if answer.status == 200:
-                    return RunningApp(process, base, log)
+                    return RunningApp(process, base, log, Path(env["PROGRESSION_DB"]))
         except OSError:
             time.sleep(0.05)  # polling readiness of a process, not waiting for a schedule
     process.kill()

@@ -1,0 +1,198 @@
+"""Replies to managers and to `next`: subscriptions, schedules, breaks, previews."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from bot.mrkdwn import escape
+from bot.views.blocks import Item, Message, context, fit, message, section
+from bot.views.lookups import role_name
+from progression.calendar import SchoolBreak, WeeklySlot
+from progression.model import Move, Progression
+from store import Subscription
+
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+INVITE_HINT = "invite the app with `/invite @progression`, then subscribe again"
+REASONS = {
+    "channel_not_found": "the channel is gone, or it is private and the app is not in it",
+    "not_in_channel": "the app is not in the channel",
+    "is_archived": "the channel is archived",
+    "channel_is_archived": "the channel is archived",
+}
+
+
+def when(moment: datetime) -> str:
+    """ "Monday 30 November 2026 at 08:00 (America/Chicago)"."""
+    zone = getattr(moment.tzinfo, "key", None) or moment.strftime("%Z")
+    return f"{moment:%A} {moment.day} {moment:%B %Y at %H:%M} ({zone})"
+
+
+def day(value: date) -> str:
+    return f"{value:%A} {value.isoformat()}"
+
+
+def slot_words(slot: WeeklySlot) -> str:
+    return f"{WEEKDAY_NAMES[slot.weekday]} at {slot.at:%H:%M} ({slot.timezone})"
+
+
+def phases_words(phases: Sequence[int]) -> str:
+    if not phases:
+        return "all phases"
+    return ("phase " if len(phases) == 1 else "phases ") + ", ".join(map(str, phases))
+
+
+def move_words(progression: Progression, move: Move) -> str:
+    return f"*{move.ref}* {escape(move.action.next_move)}"
+
+
+def subscribed_message(
+    progression: Progression, subscription: Subscription, slot: WeeklySlot, first: datetime
+) -> Message:
+    role = escape(role_name(progression, subscription.role))
+    text = (
+        f":white_check_mark: <#{subscription.channel_id}> now gets one *{role}* move a week "
+        f"({phases_words(subscription.phases)}), {slot_words(slot)}.\n"
+        f"The first nudge goes out on *{when(first)}*."
+    )
+    return message(text, [section(text), context("`/progression preview` shows it")])
+
+
+def channel_announcement(progression: Progression, role_key: str, first: datetime) -> Message:
+    """Posted in the channel when it is subscribed: also proves the app can post there."""
+    role = escape(role_name(progression, role_key))
+    text = (
+        f"This channel now gets one *{role}* move of the Distance Learning Progression a week, "
+        f"starting {when(first)}. React :white_check_mark: on a move when it's done."
+    )
+    return message(text, [section(text)])
+
+
+def cannot_post_message(channel_id: str, error: str) -> str:
+    reason = REASONS.get(error, error)
+    return f"I can't post in <#{channel_id}>: {reason}. To subscribe it, {INVITE_HINT}."
+
+
+def unsubscribed_message(progression: Progression, subscription: Subscription | None) -> Message:
+    if subscription is None:
+        text = "This channel was not subscribed: nothing changed."
+    else:
+        role = escape(role_name(progression, subscription.role))
+        text = (
+            f"<#{subscription.channel_id}> no longer gets weekly *{role}* moves. Its history "
+            "and check-offs are kept: subscribing it again continues where it left off."
+        )
+    return message(text, [section(text)])
+
+
+@dataclass(frozen=True)
+class SubscriptionLine:
+    subscription: Subscription
+    next_move: str  # already mrkdwn
+    next_at: datetime | None
+    unconfirmed_weeks: tuple[str, ...] = ()
+
+
+def subscriptions_message(
+    progression: Progression, lines: Sequence[SubscriptionLine], slot: WeeklySlot
+) -> Message:
+    if not lines:
+        text = "No channel is subscribed yet. In a role channel: `/progression subscribe teacher`."
+        return message(text, [section(text)])
+    head = [section(f"*{len(lines)} subscribed channel(s)* · nudges go out {slot_words(slot)}")]
+    items = [Item([section(_subscription_line(progression, line))]) for line in lines]
+    return message(head[0]["text"]["text"], fit(head, items, [], ("channel", "channels")))
+
+
+def _subscription_line(progression: Progression, line: SubscriptionLine) -> str:
+    sub = line.subscription
+    role = escape(role_name(progression, sub.role))
+    text = f"<#{sub.channel_id}> · *{role}* · {phases_words(sub.phases)}\n"
+    if not sub.active:
+        reason = REASONS.get(sub.inactive_reason or "", sub.inactive_reason or "unknown")
+        text += f":warning: inactive: {escape(reason)}; to resume, {INVITE_HINT}."
+    else:
+        next_at = when(line.next_at) if line.next_at else "no nudge ahead"
+        text += f"Next: {line.next_move} · {next_at}"
+    for week in line.unconfirmed_weeks:
+        text += (
+            f"\n:grey_question: the {week} nudge may or may not have reached Slack (the app "
+            "stopped while posting it): check the channel; it is not posted again."
+        )
+    return text
+
+
+def schedule_message(slot: WeeklySlot, next_at: datetime, changed: bool) -> Message:
+    verb = "Nudges now go out" if changed else "Nudges go out"
+    text = f"{verb} every *{slot_words(slot)}*. The next one: *{when(next_at)}*."
+    hint = "Change it: `/progression schedule monday 07:30 America/Chicago`"
+    return message(text, [section(text), context(hint)])
+
+
+def break_added_message(
+    school_break: SchoolBreak, effects: Sequence[str], next_at: datetime, new: bool
+) -> Message:
+    what = "Recorded the break" if new else "That break was already recorded"
+    text = f"{what} {day(school_break.start)} to {day(school_break.end)}."
+    lines = [text, *effects, f"The next nudge: *{when(next_at)}*."]
+    return message(text, [section("\n".join(lines))])
+
+
+def breaks_message(breaks: Sequence[SchoolBreak]) -> Message:
+    if not breaks:
+        text = "No school breaks recorded. Add one: `/progression skip 2026-12-21 2027-01-01`."
+        return message(text, [section(text)])
+    rows = [f"• {day(b.start)} to {day(b.end)}" for b in breaks]
+    head = [section(f"*{len(breaks)} school break(s)*")]
+    items = [Item([section(row)]) for row in rows]
+    tail = [context("Remove one: `/progression unskip 2026-12-21`")]
+    return message(f"{len(breaks)} school break(s)", fit(head, items, tail, ("break", "breaks")))
+
+
+def breaks_removed_message(removed: Sequence[SchoolBreak], next_at: datetime) -> Message:
+    if not removed:
+        text = "No break starts on that day: nothing removed. `/progression skips` lists them."
+        return message(text, [section(text)])
+    listed = ", ".join(f"{day(b.start)} to {day(b.end)}" for b in removed)
+    text = f"Removed the break {listed}. The next nudge: *{when(next_at)}*."
+    return message(text, [section(text)])
+
+
+def preview_message(nudge: Message, next_at: datetime) -> Message:
+    """The nudge exactly as it will be posted, under a line saying when."""
+    head = context(f"Preview: this is what this channel gets on {when(next_at)}")
+    return {"text": nudge["text"], "blocks": [head, *nudge["blocks"]]}
+
+
+def nothing_ahead_message(reason: str) -> Message:
+    return message(reason, [section(reason)])
+
+
+def not_subscribed_message(channel_id: str) -> Message:
+    text = (
+        f"<#{channel_id}> is not a role channel, so it gets no weekly moves. A manager can make "
+        "it one: `/progression subscribe teacher` (or leader, systems, student)."
+    )
+    return message(text, [section(text)])
+
+
+def next_message(
+    progression: Progression,
+    this_week: Move | None,
+    coming: Sequence[tuple[Move | None, datetime | None]],
+) -> Message:
+    """`next`: this week's move (if posted) and what comes after it."""
+    blocks = []
+    if this_week is not None:
+        blocks.append(section(f"*This week:* {move_words(progression, this_week)}"))
+    for move, at in coming:
+        label = f"*Next, {when(at)}:*" if at else "*Next:*"
+        if move is None:
+            blocks.append(section(f"{label} :tada: the celebration: everything is checked off"))
+        else:
+            blocks.append(section(f"{label} {move_words(progression, move)}"))
+    if not blocks:
+        blocks.append(section("Nothing ahead: every move of this channel is checked off."))
+    blocks.append(context("React :white_check_mark: on a nudge when it's done"))
+    return message(blocks[0]["text"]["text"], blocks)

@@ -1,0 +1,214 @@
+"""Managers' commands and `next` through the running app, signed as Slack signs them."""
+
+from __future__ import annotations
+
+import itertools
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot import views
+from progression.load import load_progression
+from progression.lookup import find_move
+from store import Store
+from tests.conftest import SIGNING_SECRET, RunningApp, app_env, start_http_app, stop_app
+from tests.slack.signing import SlackSender
+from tests.slack.web_api import SlackWebAPI
+
+ADMIN = "UADMIN1"
+_teams = itertools.count(1)
+
+
+@pytest.fixture
+def team() -> str:
+    """A workspace of its own for each test: the session's app shares one database."""
+    return f"TM{next(_teams):04d}"
+
+
+@pytest.fixture
+def admin(api: SlackWebAPI) -> str:
+    api.add_user(ADMIN, is_admin=True)
+    return ADMIN
+
+
+def _texts(node: Any) -> str:
+    if isinstance(node, dict):
+        own = node["text"] if isinstance(node.get("text"), str) else ""
+        return own + "\n" + "\n".join(_texts(v) for k, v in node.items() if k != "value")
+    if isinstance(node, list):
+        return "\n".join(_texts(item) for item in node)
+    return ""
+
+
+def ask(slack: SlackSender, text: str, team: str, user: str, channel: str) -> str:
+    reply = slack.command(text, team_id=team, user_id=user, channel_id=channel)
+    assert reply.status == 200
+    body = reply.json()
+    assert body["response_type"] == "ephemeral"
+    return _texts(body["blocks"])
+
+
+def test_a_manager_subscribes_a_channel(
+    slack: SlackSender, api: SlackWebAPI, team: str, admin: str, http_app: RunningApp
+) -> None:
+    said = ask(slack, "subscribe teachers phase 2,3", team, admin, "CSUB1")
+    assert "now gets one *Teacher* move a week (phases 2, 3)" in said
+    assert "Monday at 08:00 (UTC)" in said and "The first nudge goes out on *Monday" in said
+    [announcement] = api.calls("chat.postMessage")
+    assert announcement.params["channel"] == "CSUB1"
+    assert "one Teacher move" in announcement.params["text"]
+    listed = ask(slack, "subscriptions", team, admin, "CSUB1")
+    assert "<#CSUB1>" in listed and "phases 2, 3" in listed and "*2.7*" in listed
+    subscription = Store(http_app.db).subscription(team, "CSUB1")
+    assert subscription is not None and subscription.phases == (2, 3)
+
+
+def test_anyone_else_is_told_who_can_and_nothing_changes(
+    slack: SlackSender, api: SlackWebAPI, team: str, admin: str
+) -> None:
+    api.add_user("UPLAIN1")
+    said = ask(slack, "subscribe teacher", team, "UPLAIN1", "CSUB2")
+    assert "Only managers can do that." in said and "admins and owners" in said
+    assert not api.calls("chat.postMessage")
+    assert "CSUB2" not in ask(slack, "subscriptions", team, admin, "CSUB2")
+
+
+def test_a_user_named_in_progression_managers_may_manage(
+    api: SlackWebAPI, tmp_path: Path, team: str
+) -> None:
+    app = start_http_app(app_env(api, tmp_path / "p.db", PROGRESSION_MANAGERS="U42"), tmp_path)
+    try:
+        with SlackSender(app.url + "/slack/events", SIGNING_SECRET) as slack:
+            assert "now gets one *Leader* move" in ask(
+                slack, "subscribe leaders", team, "U42", "C42"
+            )
+            assert "Only managers" in ask(slack, "subscribe leaders", team, "U43", "C43")
+    finally:
+        stop_app(app)
+
+
+def test_a_channel_the_app_is_not_in_gets_invite_instructions(
+    slack: SlackSender, api: SlackWebAPI, team: str, admin: str
+) -> None:
+    api.fail("chat.postMessage", "channel_not_found", channel="GPRIV1")
+    said = ask(slack, "subscribe student", team, admin, "GPRIV1")
+    assert "/invite @progression" in said
+    assert "GPRIV1" not in ask(slack, "subscriptions", team, admin, "GPRIV1")
+
+
+def test_unsubscribe_stops_and_keeps_the_history(slack: SlackSender, team: str, admin: str) -> None:
+    ask(slack, "subscribe teacher", team, admin, "CUNS1")
+    said = ask(slack, "unsubscribe", team, admin, "CUNS1")
+    assert "no longer gets weekly *Teacher* moves" in said and "kept" in said
+    assert "not subscribed" in ask(slack, "unsubscribe", team, admin, "CUNS1")
+    assert "No channel is subscribed yet" in ask(slack, "subscriptions", team, admin, "CUNS1")
+
+
+def test_the_schedule_is_shown_and_changed_with_its_next_date(
+    slack: SlackSender, team: str, admin: str
+) -> None:
+    assert "every *Monday at 08:00 (UTC)*" in ask(slack, "schedule", team, admin, "CSCH1")
+    said = ask(slack, "schedule tuesday 07:30 America/Chicago", team, admin, "CSCH1")
+    assert "now go out every *Tuesday at 07:30 (America/Chicago)*" in said
+    assert "The next one: *Tuesday" in said and "at 07:30 (America/Chicago)" in said
+    assert "Tuesday at 07:30" in ask(slack, "schedule", team, admin, "CSCH1")
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("schedule someday 07:30", "is not a day of the week"),
+        ("schedule monday 7:99", "is not a time"),
+        ("schedule monday 07:30 Mars/Olympus", "is not a timezone"),
+    ],
+)
+def test_a_bad_schedule_gets_a_clear_reply(
+    slack: SlackSender, team: str, admin: str, text: str, says: str
+) -> None:
+    assert says in ask(slack, text, team, admin, "CSCH2")
+    assert "Monday at 08:00 (UTC)" in ask(slack, "schedule", team, admin, "CSCH2")
+
+
+def test_school_breaks_are_recorded_listed_and_removed(
+    slack: SlackSender, team: str, admin: str
+) -> None:
+    said = ask(slack, "skip 2030-12-23 2031-01-03", team, admin, "CBRK1")
+    assert "Recorded the break Monday 2030-12-23 to Friday 2031-01-03" in said
+    assert "2030-W52: no nudge" in said and "2031-W01: no nudge" in said
+    holiday = ask(slack, "skip 2030-11-25", team, admin, "CBRK1")
+    assert "Monday 2030-11-25 is in the break, so the nudge goes out on Tuesday 26" in holiday
+    listed = ask(slack, "skips", team, admin, "CBRK1")
+    assert "2 school break(s)" in listed and "Monday 2030-12-23 to Friday 2031-01-03" in listed
+    assert "Removed the break" in ask(slack, "unskip 2030-12-23", team, admin, "CBRK1")
+    assert "nothing removed" in ask(slack, "unskip 2030-12-23", team, admin, "CBRK1")
+    assert "1 school break(s)" in ask(slack, "skips", team, admin, "CBRK1")
+
+
+def test_preview_shows_exactly_the_next_nudge_and_when(
+    slack: SlackSender, team: str, admin: str
+) -> None:
+    ask(slack, "subscribe teacher", team, admin, "CPRV1")
+    reply = slack.command("preview", team_id=team, user_id=admin, channel_id="CPRV1").json()
+    progression = load_progression()
+    move = find_move(progression, 1, 7)
+    assert move is not None
+    expected = views.nudge_message(progression, move)
+    assert reply["blocks"][1:] == expected["blocks"]
+    assert "Preview: this is what this channel gets on Monday" in _texts(reply["blocks"][0])
+    assert "not a role channel" in ask(slack, "preview", team, admin, "CPRV2")
+
+
+def test_next_shows_this_weeks_move_and_the_one_after(
+    slack: SlackSender, team: str, admin: str
+) -> None:
+    ask(slack, "subscribe leader phase 4", team, admin, "CNXT1")
+    said = ask(slack, "next", team, "UANYONE", "CNXT1")
+    assert "*4.4*" in said and "*4.5*" in said
+    assert "not a role channel" in ask(slack, "next", team, "UANYONE", "CNXT2")
+
+
+@pytest.fixture
+def nudge_env(api: SlackWebAPI, http_app: RunningApp) -> Iterator[dict[str, str]]:
+    yield app_env(api, http_app.db)
+
+
+def test_a_channel_subscribed_in_slack_gets_its_first_move_from_nudge(
+    slack: SlackSender,
+    api: SlackWebAPI,
+    team: str,
+    admin: str,
+    http_app: RunningApp,
+    nudge_env: dict[str, str],
+) -> None:
+    ask(slack, "subscribe teacher", team, admin, "CE2E1")
+    subscription = Store(http_app.db).subscription(team, "CE2E1")
+    assert subscription is not None
+    api.clear()
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "nudge",
+            "--week",
+            subscription.first_week,
+            "--team",
+            team,
+        ],
+        env=nudge_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    [posted] = api.calls("chat.postMessage")
+    assert posted.params["channel"] == "CE2E1"
+    assert "Create and post an agenda for students" not in posted.params["text"]
+    assert "Ensure everything posted in your LMS has purpose" in posted.params["text"]
+    said = ask(slack, "next", team, admin, "CE2E1")
+    assert "*This week:* *1.7*" in said or "*1.8*" in said
