@@ -46,7 +46,7 @@ def load_progression(path: Path | None = None) -> Progression:
     try:
         return Progression.model_validate(data)
     except ValidationError as error:
-        raise ProgressionFileError(_describe(path, error)) from None
+        raise ProgressionFileError(_describe(path, error, data)) from None
 
 
 def dump_progression(progression: Progression, path: Path) -> None:
@@ -114,20 +114,26 @@ def _describe_yaml(path: Path, error: yaml.YAMLError) -> str:
     return f"{path}:{where} YAML could not be read ({problem})"
 
 
-def _describe(path: Path, error: ValidationError) -> str:
+def _describe(path: Path, error: ValidationError, data: dict[str, Any]) -> str:
     # A misspelt field shows up as "extra" plus "missing": name the misspelling first.
     problems = sorted(error.errors(), key=lambda p: p["type"] != "extra_forbidden")
-    message = f"{path}: {_describe_one(problems[0], problems)}"
-    if len(problems) > 1:
-        message += f" (and {len(problems) - 1} more)"
+    first = problems[0]
+    guess = _did_you_mean(first, problems)
+    message = f"{path}: {_describe_one(first)}{_which(first['loc'], data)}"
+    if guess is not None:
+        message += f" (did you mean {guess!r}?)"
+    # The field that a misspelling leaves missing is the same mistake, not one more.
+    more = len(problems) - 1 - (guess is not None)
+    if more:
+        message += f" (and {more} more)"
     return message
 
 
-def _describe_one(problem: ErrorDetails, others: list[ErrorDetails]) -> str:
+def _describe_one(problem: ErrorDetails) -> str:
     kind = problem["type"]
     message = problem["msg"].removeprefix("Value error, ").replace("Tuple should", "List should")
     if kind == "extra_forbidden":
-        message = "unknown field" + _did_you_mean(problem["loc"], others)
+        message = "unknown field"
     elif kind not in ("missing", "value_error", "too_short"):
         shown = repr(problem["input"])
         message += f", got {shown if len(shown) <= 60 else shown[:57] + '...'}"
@@ -135,11 +141,44 @@ def _describe_one(problem: ErrorDetails, others: list[ErrorDetails]) -> str:
     return f"{where}: {message}" if where else message
 
 
-def _did_you_mean(loc: tuple[int | str, ...], others: list[ErrorDetails]) -> str:
-    missing = [o["loc"][-1] for o in others if o["type"] == "missing" and o["loc"][:-1] == loc[:-1]]
-    names = [str(name) for name in missing]
-    close = difflib.get_close_matches(str(loc[-1]), names, 1, 0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+def _did_you_mean(problem: ErrorDetails, others: list[ErrorDetails]) -> str | None:
+    """The missing field that an unknown field is probably a misspelling of."""
+    if problem["type"] != "extra_forbidden":
+        return None
+    loc = problem["loc"]
+    missing = [
+        str(o["loc"][-1]) for o in others if o["type"] == "missing" and o["loc"][:-1] == loc[:-1]
+    ]
+    close = difflib.get_close_matches(str(loc[-1]), missing, 1, 0.6)
+    return close[0] if close else None
+
+
+def _which(loc: tuple[int | str, ...], data: dict[str, Any]) -> str:
+    """` (action 2.3)` for ('phases', 1, 'actions', 2, ...), when the file numbers them."""
+    # List indexes count from 0, but a person editing the file thinks in phase and action numbers.
+    if len(loc) < 2 or loc[0] != "phases" or not isinstance(loc[1], int):
+        return ""
+    phase = _item(data.get("phases"), loc[1])
+    phase_number = _number(phase)
+    if phase_number is None:
+        return ""
+    if len(loc) >= 4 and loc[2] == "actions" and isinstance(loc[3], int):
+        action_number = _number(_item(phase.get("actions"), loc[3]))
+        if action_number is not None:
+            return f" (action {phase_number}.{action_number})"
+    return f" (phase {phase_number})"
+
+
+def _item(items: object, index: int) -> dict[str, Any]:
+    if isinstance(items, list) and 0 <= index < len(items) and isinstance(items[index], dict):
+        return items[index]
+    return {}
+
+
+def _number(item: dict[str, Any]) -> int | None:
+    number = item.get("number")
+    # bool is an int subclass, and `number: yes` is not a number.
+    return number if isinstance(number, int) and not isinstance(number, bool) else None
 
 
 def _field_path(loc: tuple[int | str, ...]) -> str:

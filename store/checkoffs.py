@@ -1,8 +1,105 @@
-"""Check-offs: who completed which move in which channel."""
+"""Check-offs: who completed which move in which channel, and the reactions that say so.
+
+A completion is one row per (team, channel, move, user): the primary key makes a repeated or
+concurrent record a no-op. Reactions and Slack's event ids are kept beside it so a removed
+reaction and a retried event are settled from the database alone.
+"""
 
 from __future__ import annotations
 
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
 from sqlite_utils import Database
+
+EVENT_MEMORY_SECONDS = 24 * 3600.0
+_PRUNE_EVERY_SECONDS = 600.0
+
+Outcome = Literal["duplicate", "unchanged", "checked", "unchecked"]
+
+
+@dataclass(frozen=True)
+class ReactionChange:
+    """A check-off emoji added to or removed from a nudge (`ts`) that posted move `ref`."""
+
+    team_id: str
+    channel_id: str
+    ts: str
+    ref: str
+    user_id: str
+    emoji: str
+    added: bool
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Checkoff:
+    team_id: str
+    channel_id: str
+    ref: str
+    user_id: str
+    checked_at: str
+    message_ts: str | None
+    role: str | None = None
+
+
+@dataclass
+class _Job:
+    change: ReactionChange
+    event_id: str | None
+    received_at: float
+    outcome: Outcome | None = None
+    error: Exception | None = None
+    lead: bool = False
+    wake: threading.Event = field(default_factory=threading.Event)
+
+
+class _GroupCommit:
+    """Leader/follower group commit: the first caller to find no batch in progress leads,
+    applies everything queued in one transaction, then hands the lead to the next queued
+    caller. No thread of its own, nothing to start or stop."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._queue: list[_Job] = []
+        self._leading = False
+
+    def submit(self, store: CheckoffStore, job: _Job) -> Outcome:
+        with self._lock:
+            self._queue.append(job)
+            if not self._leading:
+                self._leading = job.lead = True
+        if not job.lead:
+            job.wake.wait()  # done by a leader, or made the leader
+        if job.outcome is None and job.error is None:
+            self._lead(store)
+        if job.error is not None:
+            raise job.error
+        assert job.outcome is not None
+        return job.outcome
+
+    def _lead(self, store: CheckoffStore) -> None:
+        with self._lock:
+            batch, self._queue = self._queue, []
+        try:
+            store._apply_batch(batch)
+        except Exception as error:
+            for job in batch:
+                job.error = error
+        finally:
+            with self._lock:
+                if self._queue:
+                    self._queue[0].lead = True
+                    self._queue[0].wake.set()
+                else:
+                    self._leading = False
+            for job in batch:
+                job.wake.set()
 
 
 class CheckoffStore:
@@ -13,6 +110,158 @@ class CheckoffStore:
         """This thread's connection."""
         raise NotImplementedError
 
+    # --- recording --------------------------------------------------------------------
+
+    def record_reaction(
+        self, change: ReactionChange, event_id: str | None, received_at: float
+    ) -> Outcome:
+        """Apply one reaction event once: the first insert of `event_id` processes it.
+
+        Concurrent callers share a transaction (group commit): a burst of events costs one
+        disk sync per batch instead of one per event, and each caller returns once its own
+        event is committed.
+        """
+        group: _GroupCommit = self.__dict__.setdefault("_group_commit", _GroupCommit())
+        outcome = group.submit(self, _Job(change, event_id, received_at))
+        self._maybe_prune(received_at)
+        return outcome
+
+    def _apply_batch(self, jobs: list[_Job]) -> None:
+        """One transaction for the batch; if it fails, each job alone, so one bad event
+        fails only itself."""
+        try:
+            with self._immediate() as db:
+                outcomes = [self._apply(db, job) for job in jobs]
+        except Exception:
+            if len(jobs) == 1:
+                raise
+            for job in jobs:
+                try:
+                    with self._immediate() as db:
+                        job.outcome = self._apply(db, job)
+                except Exception as error:
+                    job.error = error
+            return
+        for job, outcome in zip(jobs, outcomes, strict=True):
+            job.outcome = outcome
+
+    def _apply(self, db: sqlite3.Connection, job: _Job) -> Outcome:
+        if job.event_id is not None:
+            claimed = db.execute(
+                "insert or ignore into processed_events (event_id, received_at) values (?, ?)",
+                [job.event_id, job.received_at],
+            ).rowcount
+            if not claimed:
+                return "duplicate"
+        if job.change.added:
+            return self._add_reaction(db, job.change)
+        return self._remove_reaction(db, job.change)
+
+    def _add_reaction(self, db: sqlite3.Connection, change: ReactionChange) -> Outcome:
+        key = [change.team_id, change.channel_id, change.ts, change.user_id, change.emoji]
+        db.execute(
+            "insert or ignore into checkoff_reactions "
+            "(team_id, channel_id, ts, user_id, emoji, ref, reacted_at) "
+            "values (?, ?, ?, ?, ?, ?, ?)",
+            [*key, change.ref, change.at.isoformat()],
+        )
+        inserted = db.execute(
+            "insert or ignore into checkoffs "
+            "(team_id, channel_id, ref, user_id, checked_at, message_ts) values (?, ?, ?, ?, ?, ?)",
+            [
+                change.team_id,
+                change.channel_id,
+                change.ref,
+                change.user_id,
+                change.at.isoformat(),
+                change.ts,
+            ],
+        ).rowcount
+        return "checked" if inserted else "unchanged"
+
+    def _remove_reaction(self, db: sqlite3.Connection, change: ReactionChange) -> Outcome:
+        db.execute(
+            "delete from checkoff_reactions "
+            "where team_id = ? and channel_id = ? and ts = ? and user_id = ? and emoji = ?",
+            [change.team_id, change.channel_id, change.ts, change.user_id, change.emoji],
+        )
+        # Another check-off emoji on any nudge of the same move keeps the completion.
+        still = db.execute(
+            "select 1 from checkoff_reactions "
+            "where team_id = ? and channel_id = ? and ref = ? and user_id = ? limit 1",
+            [change.team_id, change.channel_id, change.ref, change.user_id],
+        ).fetchone()
+        if still:
+            return "unchanged"
+        removed = db.execute(
+            "delete from checkoffs "
+            "where team_id = ? and channel_id = ? and ref = ? and user_id = ?",
+            [change.team_id, change.channel_id, change.ref, change.user_id],
+        ).rowcount
+        return "unchecked" if removed else "unchanged"
+
+    def record_checkoff(
+        self,
+        team_id: str,
+        channel_id: str,
+        ref: str,
+        user_id: str,
+        now: datetime,
+        message_ts: str | None = None,
+    ) -> bool:
+        """Record a completion (the App Home button); False when it was already there."""
+        cursor = self.db.execute(
+            "insert or ignore into checkoffs "
+            "(team_id, channel_id, ref, user_id, checked_at, message_ts) values (?, ?, ?, ?, ?, ?)",
+            [team_id, channel_id, ref, user_id, now.isoformat(), message_ts],
+        )
+        return cursor.rowcount == 1
+
+    def remove_checkoff(self, team_id: str, channel_id: str, ref: str, user_id: str) -> bool:
+        """Take a completion back (the App Home "Undo"); False when there was none."""
+        cursor = self.db.execute(
+            "delete from checkoffs "
+            "where team_id = ? and channel_id = ? and ref = ? and user_id = ?",
+            [team_id, channel_id, ref, user_id],
+        )
+        return cursor.rowcount == 1
+
+    def remove_user_checkoffs(self, team_id: str, user_id: str) -> list[tuple[str, str]]:
+        """Take back everything a user (found to be a bot) checked off; the (channel, nudge
+        ts) pairs whose count changed."""
+        with self._immediate() as db:
+            rows = db.execute(
+                "select channel_id, message_ts from checkoffs "
+                "where team_id = ? and user_id = ? and message_ts is not null",
+                [team_id, user_id],
+            ).fetchall()
+            db.execute(
+                "delete from checkoffs where team_id = ? and user_id = ?", [team_id, user_id]
+            )
+            db.execute(
+                "delete from checkoff_reactions where team_id = ? and user_id = ?",
+                [team_id, user_id],
+            )
+        return [(r[0], r[1]) for r in rows]
+
+    # --- who is a bot -----------------------------------------------------------------
+
+    def known_bot(self, team_id: str, user_id: str) -> bool | None:
+        """True or False once `remember_user` was told; None for a user never looked up."""
+        row = self.db.execute(
+            "select is_bot from slack_users where team_id = ? and user_id = ?", [team_id, user_id]
+        ).fetchone()
+        return None if row is None else bool(row[0])
+
+    def remember_user(self, team_id: str, user_id: str, is_bot: bool, now: datetime) -> None:
+        self.db.execute(
+            "insert or replace into slack_users (team_id, user_id, is_bot, checked_at) "
+            "values (?, ?, ?, ?)",
+            [team_id, user_id, int(is_bot), now.isoformat()],
+        )
+
+    # --- reading ----------------------------------------------------------------------
+
     def checked_refs(self, team_id: str, channel_id: str) -> set[str]:
         """The moves someone in the channel has checked off."""
         rows = self.db.execute(
@@ -20,3 +269,105 @@ class CheckoffStore:
             [team_id, channel_id],
         ).fetchall()
         return {r[0] for r in rows}
+
+    def checkoff_count(self, team_id: str, channel_id: str, ref: str) -> int:
+        row = self.db.execute(
+            "select count(*) from checkoffs where team_id = ? and channel_id = ? and ref = ?",
+            [team_id, channel_id, ref],
+        ).fetchone()
+        return int(row[0])
+
+    def checkoff_counts(
+        self, team_id: str, channel_id: str | None = None
+    ) -> dict[tuple[str, str], int]:
+        """How many checked each move off, by (channel, ref); one channel or the workspace."""
+        where, params = "team_id = ?", [team_id]
+        if channel_id is not None:
+            where, params = where + " and channel_id = ?", [*params, channel_id]
+        rows = self.db.execute(
+            f"select channel_id, ref, count(*) from checkoffs where {where} "
+            "group by channel_id, ref",
+            params,
+        ).fetchall()
+        return {(r[0], r[1]): int(r[2]) for r in rows}
+
+    def checked_by(self, team_id: str, channel_id: str, ref: str) -> list[str]:
+        """Who checked the move off in the channel, first first."""
+        rows = self.db.execute(
+            "select user_id from checkoffs where team_id = ? and channel_id = ? and ref = ? "
+            "order by checked_at, user_id",
+            [team_id, channel_id, ref],
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def user_checkoffs(self, team_id: str, user_id: str) -> list[Checkoff]:
+        """One person's completions in every channel of the workspace."""
+        rows = self.db.query(
+            "select * from checkoffs where team_id = ? and user_id = ? order by checked_at",
+            [team_id, user_id],
+        )
+        return [_checkoff(row) for row in rows]
+
+    def user_channels(self, team_id: str, user_id: str) -> list[str]:
+        """Channels where the user has checked something off or has a check-off reaction."""
+        rows = self.db.execute(
+            "select channel_id from checkoffs where team_id = ? and user_id = ? union "
+            "select channel_id from checkoff_reactions where team_id = ? and user_id = ?",
+            [team_id, user_id, team_id, user_id],
+        ).fetchall()
+        return sorted(r[0] for r in rows)
+
+    def all_checkoffs(self, team_id: str | None = None) -> Iterator[Checkoff]:
+        """Every completion with the role of its channel, for export; ordered for humans."""
+        where, params = ("where c.team_id = ?", [team_id]) if team_id else ("", [])
+        rows = self.db.query(
+            "select c.*, coalesce(d.role, s.role) as role from checkoffs c "
+            "left join deliveries d on d.team_id = c.team_id and d.channel_id = c.channel_id "
+            "and d.ts = c.message_ts "
+            "left join subscriptions s on s.team_id = c.team_id and s.channel_id = c.channel_id "
+            f"{where} order by c.team_id, c.channel_id, c.checked_at, c.user_id",
+            params,
+        )
+        for row in rows:
+            yield _checkoff(row)
+
+    # --- housekeeping -----------------------------------------------------------------
+
+    def prune_events(self, before: float) -> int:
+        """Forget event ids received before `before` (Slack retries within minutes)."""
+        return self.db.execute(
+            "delete from processed_events where received_at < ?", [before]
+        ).rowcount
+
+    def _maybe_prune(self, now: float) -> None:
+        last: float = getattr(self, "_events_pruned_at", 0.0)
+        if now - last >= _PRUNE_EVERY_SECONDS:
+            self._events_pruned_at = now
+            self.prune_events(now - EVENT_MEMORY_SECONDS)
+
+    @contextmanager
+    def _immediate(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction that takes SQLite's write lock first, so a concurrent writer
+        (another process) waits in busy_timeout instead of failing on a read-then-write
+        upgrade. Within a process, reactions are written by one group-commit leader at a time,
+        so listener threads never spin in SQLite's busy handler."""
+        connection = self.db.conn
+        connection.execute("begin immediate")
+        try:
+            yield connection
+        except BaseException:
+            connection.execute("rollback")
+            raise
+        connection.execute("commit")
+
+
+def _checkoff(row: dict[str, Any]) -> Checkoff:
+    return Checkoff(
+        team_id=row["team_id"],
+        channel_id=row["channel_id"],
+        ref=row["ref"],
+        user_id=row["user_id"],
+        checked_at=row["checked_at"],
+        message_ts=row["message_ts"],
+        role=row.get("role"),
+    )

@@ -67,3 +67,32 @@ def m001_nudges(db: Database) -> None:
         pk=("team_id", "channel_id", "ref", "user_id"),
     )
     db.table("checkoffs").create_index(["team_id", "user_id"])
+
+
+@migrations()
+def m002_checkoff_reactions(db: Database) -> None:
+    # Each check-off emoji a user has on a nudge, so a `reaction_removed` knows without asking
+    # Slack whether that user still has another one on it (the check-off stays).
+    db.table("checkoff_reactions").create(
+        {
+            "team_id": str,
+            "channel_id": str,
+            "ts": str,
+            "user_id": str,
+            "emoji": str,
+            "ref": str,
+            "reacted_at": str,
+        },
+        pk=("team_id", "channel_id", "ts", "user_id", "emoji"),
+    )
+    db.table("checkoff_reactions").create_index(["team_id", "channel_id", "ref", "user_id"])
+    # Slack's retried deliveries: the insert that wins processes the event; pruned after a day
+    # (no index on received_at: one insert per event matters more than a scan every 10 min).
+    db.table("processed_events").create(
+        {"event_id": str, "received_at": float}, pk="event_id", not_null={"received_at"}
+    )
+    # Who is a bot, from users.info, so each user is asked about once.
+    db.table("slack_users").create(
+        {"team_id": str, "user_id": str, "is_bot": int, "checked_at": str},
+        pk=("team_id", "user_id"),
+    )

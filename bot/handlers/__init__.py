@@ -43,6 +43,6 @@ def handles(*request_types: type) -> Callable[[H], H]:
 
 def load_handlers() -> dict[type, Handler]:
     """Import every handler module so that each registers what it answers."""
-    from bot.handlers import lookups, managing  # noqa: F401
+    from bot.handlers import lookups, managing, progress  # noqa: F401
 
     return HANDLERS

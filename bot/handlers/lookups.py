@@ -1,6 +1,9 @@
-"""Lookups: help, a phase, an action, a role, a search. Pure: no Slack call, no database."""
+"""Lookups: help, a phase, an action, a role, a search. No Slack call; the database only for
+who has checked an action off in the channel."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from bot import views
 from bot.grammar import ActionLookup, Help, PhaseLookup, Request, RoleLookup, Search
@@ -8,6 +11,7 @@ from bot.handlers import CommandContext, handles
 from progression.lookup import ProgressionCache, find_move
 from progression.model import Progression
 from progression.search import search, suggestions
+from store import Store
 
 LOOKUPS = (Help, PhaseLookup, ActionLookup, RoleLookup, Search)
 # Lookups are pure, so answers are kept per progression; views never mutate a message.
@@ -15,8 +19,13 @@ MAX_CACHED = 512
 _answers = ProgressionCache()
 
 
-def answer_lookup(request: Request, progression: Progression) -> views.Message:
-    """The reply to a lookup; the grammar has already checked that what it names exists."""
+def answer_lookup(
+    request: Request, progression: Progression, checked_by: Sequence[str] | None = None
+) -> views.Message:
+    """The reply to a lookup; the grammar has already checked that what it names exists.
+
+    `checked_by`: for an action, who in the channel has checked it off (see `checked_here`).
+    """
     match request:
         case Help():
             return views.help_message(progression)
@@ -27,7 +36,11 @@ def answer_lookup(request: Request, progression: Progression) -> views.Message:
         case ActionLookup(phase=phase, action=action):
             move = find_move(progression, phase, action)
             assert move is not None
-            return views.action_message(progression, move)
+            if checked_by is None:
+                return views.action_message(progression, move)
+            return views.action_message(
+                progression, move, checked_by=checked_by, checked_count=len(checked_by)
+            )
         case RoleLookup(role=role):
             return views.role_message(progression, role)
         case Search(query=query):
@@ -49,6 +62,16 @@ def cached_answer(request: Request, progression: Progression) -> views.Message:
     return answer
 
 
+def checked_here(request: Request, store: Store, team_id: str, channel_id: str) -> list[str] | None:
+    """For `/progression 3.8`: who in this channel has checked it off; None for other lookups."""
+    if not isinstance(request, ActionLookup) or not channel_id:
+        return None
+    return store.checked_by(team_id, channel_id, f"{request.phase}.{request.action}")
+
+
 @handles(*LOOKUPS)
 def on_lookup(request: Request, ctx: CommandContext) -> views.Message:
+    checked_by = checked_here(request, ctx.services.store, ctx.team_id, ctx.channel_id)
+    if checked_by is not None:  # changes with every check-off: never cached
+        return answer_lookup(request, ctx.services.progression, checked_by)
     return cached_answer(request, ctx.services.progression)

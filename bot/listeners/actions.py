@@ -1,17 +1,20 @@
-"""Buttons: "Share in channel" on a private lookup reply."""
+"""Buttons: "Share in channel" on a private lookup reply; "Mark done" / "Undo" on App Home."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
 
 from bot import views
 from bot.context import Services
 from bot.grammar import CommandError, parse_command
-from bot.handlers.lookups import LOOKUPS, answer_lookup
+from bot.handlers.lookups import LOOKUPS, answer_lookup, checked_here
+from bot.handlers.progress import home_view, mark_from_home
+from bot.live_count import live_count_for
 
-ACTIONS = (views.SHARE_ACTION,)
+ACTIONS = (views.SHARE_ACTION, views.MARK_DONE_ACTION, views.UNDO_ACTION)
 
 
 def register(app: App, services: Services) -> None:
@@ -24,9 +27,37 @@ def register(app: App, services: Services) -> None:
             return
         if not isinstance(request, LOOKUPS):
             return
-        message = answer_lookup(request, services.progression)
+        team_id = str((body.get("team") or {}).get("id") or "")
+        channel_id = str((body.get("channel") or {}).get("id") or "")
+        checked_by = checked_here(request, services.store, team_id, channel_id)
+        message = answer_lookup(request, services.progression, checked_by)
         shared = views.shared_message(message, body["user"]["id"])
         # The private copy goes away once the public one is there.
         respond(response_type="in_channel", delete_original=True, **shared)
 
+    def on_home_button(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
+    ) -> None:
+        ack()
+        user_id = body["user"]["id"]
+        team_id = str((body.get("team") or {}).get("id") or body["user"].get("team_id") or "")
+        done = action["action_id"] == views.MARK_DONE_ACTION
+        now = services.clock()
+        changed = mark_from_home(
+            services.store, team_id, user_id, str(action.get("value", "")), done, now
+        )
+        if changed is not None and changed.ts:
+            live_count_for(app, services).touch(team_id, changed.channel_id, changed.ts)
+        view = home_view(
+            services.store,
+            services.progression,
+            team_id,
+            user_id,
+            now,
+            services.settings.progression_tz,
+        )
+        client.views_publish(user_id=user_id, view=view)
+
     app.action(views.SHARE_ACTION)(on_share)
+    app.action(views.MARK_DONE_ACTION)(on_home_button)
+    app.action(views.UNDO_ACTION)(on_home_button)

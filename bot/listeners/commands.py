@@ -51,10 +51,7 @@ def register(app: App, services: Services) -> None:
                 now=services.clock(),
             )
             _check_allowed(parsed, ctx)
-            handler = handlers.get(type(parsed.request))
-            if handler is None:
-                name = type(parsed.request).__name__.lower()
-                raise CommandError(f"`{name}` is not available yet.", "`/progression help`")
+            handler = handlers[type(parsed.request)]
             reply = _reply(parsed, text, handler(parsed.request, ctx), ctx.user_id)
         except CommandError as error:
             reply = {"response_type": "ephemeral", **views.error_message(error)}

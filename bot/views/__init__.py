@@ -15,27 +15,47 @@ from bot.views.blocks import (
 from bot.views.help import error_message, help_message, home_view, internal_error_message
 from bot.views.lookups import action_message, phase_message, role_message, search_message
 from bot.views.nudge import celebration_message, done_line, nudge_message
+from bot.views.progress import (
+    MARK_DONE_ACTION,
+    UNDO_ACTION,
+    ChannelProgress,
+    HomeMove,
+    PostedMove,
+    channel_progress_message,
+    home_personal_blocks,
+    my_progress_message,
+    workspace_progress_message,
+)
 from bot.views.share import SHARE_ACTION, shared_message, with_share_button
 
 __all__ = [
+    "MARK_DONE_ACTION",
     "MAX_BLOCKS",
     "MAX_CONTEXT_ELEMENTS",
     "MAX_FALLBACK_TEXT",
     "MAX_HEADER_TEXT",
     "MAX_SECTION_TEXT",
     "SHARE_ACTION",
+    "UNDO_ACTION",
+    "ChannelProgress",
+    "HomeMove",
     "Message",
+    "PostedMove",
     "action_message",
     "celebration_message",
+    "channel_progress_message",
     "done_line",
     "error_message",
     "help_message",
+    "home_personal_blocks",
     "home_view",
     "internal_error_message",
+    "my_progress_message",
     "nudge_message",
     "phase_message",
     "role_message",
     "search_message",
     "shared_message",
     "with_share_button",
+    "workspace_progress_message",
 ]

@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from progression.load import BUNDLED, load_progression
+from tests.conftest import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT.parent / "shared" / "seeds"
-
-
-def cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(cwd)}
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 @pytest.mark.parametrize(
@@ -46,7 +32,7 @@ def cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     ],
 )
 def test_show_and_search_print_the_progression(args: list[str], expected: list[str]) -> None:
-    result = cli(*args)
+    result = run_cli(*args)
     assert result.returncode == 0, result.stderr
     for text in expected:
         assert text in result.stdout
@@ -58,7 +44,7 @@ def test_show_and_search_print_the_progression(args: list[str], expected: list[s
     [(["show", "9"], "Phase 9 does not exist"), (["show", "3.13"], "no action 13")],
 )
 def test_show_refuses_what_does_not_exist_in_one_line(args: list[str], says: str) -> None:
-    result = cli(*args)
+    result = run_cli(*args)
     assert result.returncode == 2
     [line] = result.stderr.strip().splitlines()
     assert says in line and "&lt;" not in line
@@ -69,7 +55,7 @@ def test_import_writes_the_bundled_file_from_the_seeds(tmp_path: Path) -> None:
     if len(seeds) != 2:
         pytest.skip("the seed documents are not beside the project")
     out = tmp_path / "progression.yml"
-    result = cli("import", *map(str, seeds), "--out", str(out))
+    result = run_cli("import", *map(str, seeds), "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert "4 phases, 48 actions" in result.stdout
     assert load_progression(out) == load_progression(BUNDLED)
@@ -80,32 +66,14 @@ def test_progression_file_loads_another_progression(tmp_path: Path) -> None:
     custom.write_text(
         BUNDLED.read_text().replace("Feedback for Learning", "Feedback That Moves Learning")
     )
-    env = {"PATH": "/usr/bin:/bin", "PROGRESSION_FILE": str(custom)}
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "show", "4"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_cli("show", "4", env={"PATH": "/usr/bin:/bin", "PROGRESSION_FILE": str(custom)})
     assert "Feedback That Moves Learning" in result.stdout, result.stderr
 
 
 def test_a_broken_progression_file_is_refused_with_file_and_field(tmp_path: Path) -> None:
     broken = tmp_path / "broken.yml"
     broken.write_text(BUNDLED.read_text().replace("next_move:", "next_mvoe:", 1))
-    env = {"PATH": "/usr/bin:/bin", "PROGRESSION_FILE": str(broken)}
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "show", "1"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_cli("show", "1", env={"PATH": "/usr/bin:/bin", "PROGRESSION_FILE": str(broken)})
     assert result.returncode == 2
     [line] = result.stderr.strip().splitlines()
     assert "broken.yml" in line and ("next_mvoe" in line or "next_move" in line)

@@ -212,3 +212,12 @@ def test_any_mix_of_command_words_is_handled(words: list[str]) -> None:
         parse_command(" ".join(words), PROGRESSION)
     except CommandError as error:
         assert error.message and error.hint
+
+
+def test_every_request_the_grammar_reads_has_a_handler() -> None:
+    from typing import get_args
+
+    from bot.grammar import Request
+    from bot.handlers import load_handlers
+
+    assert set(get_args(Request)) == set(load_handlers())

@@ -15,6 +15,7 @@ from tests.conftest import (
     BOT_TOKEN,
     SIGNING_SECRET,
     app_env,
+    run_cli,
     start_http_app,
     stop_app,
 )
@@ -24,15 +25,7 @@ from tests.slack.web_api import SlackWebAPI
 
 
 def _serve(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", "serve", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_cli("serve", *args, env=env, cwd=cwd)
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,69 @@
+"""`progression-bot export`: every check-off as CSV, one row per completion."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, TextIO
+
+from bot.settings import Settings
+from store import Store
+from store.checkoffs import Checkoff
+
+COLUMNS = ("team", "channel", "role", "move", "user", "checked_at")
+
+
+def write_checkoffs(checkoffs: Iterable[Checkoff], out: TextIO) -> int:
+    """Write the CSV (header first); returns the number of rows."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    rows = 0
+    for c in checkoffs:
+        writer.writerow((c.team_id, c.channel_id, c.role or "", c.ref, c.user_id, c.checked_at))
+        rows += 1
+    return rows
+
+
+def export_checkoffs(store: Store, out: TextIO, team_id: str | None = None) -> int:
+    return write_checkoffs(store.all_checkoffs(team_id), out)
+
+
+def add_export_parser(commands: Any) -> argparse.ArgumentParser:
+    """Add `export` to `progression-bot`'s sub-commands (`parser.add_subparsers()`)."""
+    export = commands.add_parser("export", help="write every check-off as CSV")
+    export.add_argument("--out", type=Path, help="the CSV file to write (default: stdout)")
+    export.add_argument("--team", help="only this workspace (team id, T...)")
+    export.set_defaults(run=run_export)
+    parser: argparse.ArgumentParser = export
+    return parser
+
+
+def run_export(args: argparse.Namespace, settings: Settings) -> int:
+    store = Store(settings.progression_db)
+    try:
+        if args.out is None:
+            export_checkoffs(store, sys.stdout, args.team)
+            return 0
+        with args.out.open("w", newline="", encoding="utf-8") as out:
+            rows = export_checkoffs(store, out, args.team)
+        print(f"Wrote {args.out}: {rows} check-offs.", file=sys.stderr)
+        return 0
+    finally:
+        store.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m bot.export`: the same command outside `progression-bot`."""
+    from bot.settings import load_settings
+
+    parser = argparse.ArgumentParser(prog="progression-bot export")
+    add_export_parser(parser.add_subparsers(required=True))
+    args = parser.parse_args(["export", *(sys.argv[1:] if argv is None else argv)])
+    return int(args.run(args, load_settings()))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

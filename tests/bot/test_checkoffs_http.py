@@ -1,0 +1,411 @@
+"""Check-offs through Slack's real interfaces: signed Events API requests to the running app,
+seen through `/progression progress`, the published App Home and `progression-bot export`."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import itertools
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from slack_sdk import WebClient
+
+from bot.cli import _parser
+from bot.live_count import LiveCount
+from progression.load import load_progression
+from store import CELEBRATION, Store
+from tests.conftest import BOT_TOKEN, SIGNING_SECRET, RunningApp, app_env, start_http_app, stop_app
+from tests.slack.signing import (
+    TEAM_ID,
+    SlackSender,
+    app_home_opened_event,
+    reaction_event,
+)
+from tests.slack.web_api import BOT_USER_ID, SlackWebAPI
+
+NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
+WEEK = "2026-W48"
+_channels = itertools.count(1)
+_events = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class Nudge:
+    channel: str
+    ts: str
+    ref: str
+
+
+@dataclass
+class CheckoffApp:
+    app: RunningApp
+    db: Path
+    env: dict[str, str]
+    workdir: Path
+
+
+def add_nudge(db: Path, ref: str = "1.7", role: str = "teacher", week: str = WEEK) -> Nudge:
+    """A role channel with a confirmed nudge for `ref`: what the weekly fan-out leaves."""
+    n = next(_channels)
+    channel, ts = f"CN{n:05d}", f"1700000000.{n:06d}"
+    store = Store(db)
+    try:
+        store.subscribe(TEAM_ID, channel, role, (), "U0", week, NOW)
+        assert store.claim_delivery(
+            TEAM_ID, channel, week, role=role, ref=ref, round=1, owner="test", now=NOW
+        )
+        store.confirm_delivery(TEAM_ID, channel, week, ts, NOW)
+    finally:
+        store.close()
+    return Nudge(channel, ts, ref)
+
+
+def _cli_has_export() -> bool:
+    try:
+        with contextlib.redirect_stderr(io.StringIO()):
+            _parser().parse_args(["export"])
+    except SystemExit:
+        return False
+    return True
+
+
+def export_rows(setup: CheckoffApp, *args: str) -> list[dict[str, str]]:
+    """`progression-bot export` as an operator runs it (bot.export until the CLI has it)."""
+    wired = _cli_has_export()
+    command = ["-m", "bot.cli", "export"] if wired else ["-m", "bot.export"]
+    result = subprocess.run(
+        [sys.executable, *command, *args],
+        cwd=setup.workdir,
+        env=setup.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return list(csv.DictReader(io.StringIO(result.stdout)))
+
+
+@pytest.fixture(scope="module")
+def setup(
+    slack_api: SlackWebAPI, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[CheckoffApp]:
+    workdir = tmp_path_factory.mktemp("checkoffs")
+    env = app_env(slack_api, workdir / "p.db")
+    app = start_http_app(env, workdir)
+    yield CheckoffApp(app, workdir / "p.db", env, workdir)
+    stop_app(app)
+
+
+@pytest.fixture
+def sender(setup: CheckoffApp, api: SlackWebAPI) -> Iterator[SlackSender]:
+    with SlackSender(setup.app.url + "/slack/events", SIGNING_SECRET) as sender:
+        yield sender
+
+
+def progress_text(
+    sender: SlackSender, channel: str, text: str = "progress", user: str = "U1"
+) -> str:
+    answer = sender.command(text, channel_id=channel, user_id=user)
+    assert answer.status == 200
+    return str(answer.json())
+
+
+def home_of(sender: SlackSender, api: SlackWebAPI, user: str) -> str:
+    before = len(api.calls("views.publish"))
+    assert sender.event(app_home_opened_event(user)).status == 200
+    published = api.wait_for("views.publish", before + 1)[-1]
+    assert published.params["user_id"] == user
+    return str(published.params["view"])
+
+
+def home_buttons(sender: SlackSender, api: SlackWebAPI, user: str) -> dict[str, str]:
+    """The App Home's buttons: channel -> action id."""
+    before = len(api.calls("views.publish"))
+    assert sender.event(app_home_opened_event(user)).status == 200
+    view = api.wait_for("views.publish", before + 1)[-1].params["view"]
+    accessories = [b["accessory"] for b in view["blocks"] if "accessory" in b]
+    return {a["value"].split("|")[0]: a["action_id"] for a in accessories}
+
+
+def bot_taken_back(setup: CheckoffApp, api: SlackWebAPI, nudge: Nudge) -> None:
+    """A user never seen is looked up in the background; wait until a bot's check-off is gone."""
+    api.wait_for("users.info", 1)
+    store = Store(setup.db)
+    try:
+        deadline = time.monotonic() + 5
+        while "UBOTX" in store.checked_by(TEAM_ID, nudge.channel, nudge.ref):
+            assert time.monotonic() < deadline, "the bot's check-off was not taken back"
+            time.sleep(0.01)  # polling another process's database, not a schedule
+    finally:
+        store.close()
+
+
+# --- the cases --------------------------------------------------------------------------
+
+Step = dict[str, Any]
+
+
+def add(user: str = "U1", emoji: str = "white_check_mark", **more: Any) -> Step:
+    return {"kind": "reaction_added", "user": user, "reaction": emoji, **more}
+
+
+def remove(user: str = "U1", emoji: str = "white_check_mark", **more: Any) -> Step:
+    return {"kind": "reaction_removed", "user": user, "reaction": emoji, **more}
+
+
+CASES = {
+    "react": ([add()], ["U1"]),
+    "react again": ([add(), add()], ["U1"]),
+    "react with two check emoji": ([add(), add(emoji="heavy_check_mark")], ["U1"]),
+    "skin tone": ([add(emoji="white_check_mark::skin-tone-4")], ["U1"]),
+    "retried delivery": ([add(event_id="E1"), add(event_id="E1", retry=1)], ["U1"]),
+    "retry of an add after its removal": (
+        [add(event_id="E1"), remove(event_id="E2"), add(event_id="E1", retry=1)],
+        [],
+    ),
+    "removed": ([add(), remove()], []),
+    "removed, another check emoji still on": (
+        [add(), add(emoji="ballot_box_with_check"), remove()],
+        ["U1"],
+    ),
+    "another emoji": ([add(emoji="thumbsup")], []),
+    "another message": ([add(ts="1699999999.000001")], []),
+    "on a file": ([add(item_type="file")], []),
+    "our bot": ([add(user=BOT_USER_ID)], []),
+    "another bot": ([add(user="UBOTX")], []),
+    "the celebration message": ([add(on="celebration")], []),
+    "two people": ([add(), add(user="U2")], ["U1", "U2"]),
+}
+
+
+def send(sender: SlackSender, nudge: Nudge, step: Step, celebration_ts: str) -> None:
+    ts = celebration_ts if step.get("on") == "celebration" else step.get("ts", nudge.ts)
+    event = reaction_event(
+        step["kind"],
+        user=step["user"],
+        reaction=step["reaction"],
+        channel=nudge.channel,
+        ts=ts,
+        item_type=step.get("item_type", "message"),
+    )
+    # Steps without an event id are distinct events, as Slack sends them.
+    event_id = f"{nudge.channel}-{step.get('event_id') or next(_events)}"
+    answer = sender.event(event, event_id=event_id, retry_num=step.get("retry"))
+    assert answer.status == 200
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_reactions_count_once_seen_everywhere(
+    setup: CheckoffApp, sender: SlackSender, api: SlackWebAPI, case: str
+) -> None:
+    steps, expected = CASES[case]
+    api.add_user("UBOTX", is_bot=True)
+    nudge = add_nudge(setup.db)
+    celebration = add_nudge(setup.db, ref=CELEBRATION, week="2026-W49")
+    # The celebration must be in the nudge's channel: move it there.
+    store = Store(setup.db)
+    store.db.execute(
+        "update deliveries set channel_id = ? where ts = ?", [nudge.channel, celebration.ts]
+    )
+    store.close()
+    for step in steps:
+        send(sender, nudge, step, celebration.ts)
+    if any(step["user"] == "UBOTX" for step in steps):
+        bot_taken_back(setup, api, nudge)
+
+    shown = progress_text(sender, nudge.channel)
+    assert (f"✅ {len(expected)} done" if expected else "nobody yet") in shown
+    lookup = progress_text(sender, nudge.channel, text=nudge.ref)
+    for user in expected:
+        assert f"<@{user}>" in lookup
+    buttons = home_buttons(sender, api, "U1")
+    if "U1" in expected:
+        assert buttons[nudge.channel] == "home_undo"
+    else:  # shown to be marked done, or not shown: the workspace has many role channels
+        assert buttons.get(nudge.channel, "home_mark_done") == "home_mark_done"
+    rows = [r for r in export_rows(setup) if r["channel"] == nudge.channel]
+    assert sorted(r["user"] for r in rows) == sorted(expected)
+    for row in rows:
+        assert row["team"] == TEAM_ID and row["role"] == "teacher" and row["move"] == nudge.ref
+        assert datetime.fromisoformat(row["checked_at"]).tzinfo is not None
+
+
+def test_many_threads_reacting_for_one_person_leave_one_record(
+    setup: CheckoffApp, sender: SlackSender
+) -> None:
+    nudge = add_nudge(setup.db, ref="2.8")
+    barrier = threading.Barrier(12)
+    statuses: list[int] = []
+
+    def react(n: int) -> None:
+        barrier.wait()
+        for i in range(10):
+            emoji = ("white_check_mark", "heavy_check_mark")[i % 2]
+            event = reaction_event(
+                "reaction_added", user="U7", reaction=emoji, channel=nudge.channel, ts=nudge.ts
+            )
+            # Every other one is a retry of an event another thread is also sending.
+            event_id = f"{nudge.channel}-{i if i % 2 else f'{n}-{i}'}"
+            statuses.append(
+                sender.event(event, event_id=event_id, retry_num=1 if i % 2 else None).status
+            )
+
+    threads = [threading.Thread(target=react, args=(n,)) for n in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [200] * 120
+    store = Store(setup.db)
+    try:
+        assert store.checked_by(TEAM_ID, nudge.channel, "2.8") == ["U7"]
+    finally:
+        store.close()
+    assert [r["user"] for r in export_rows(setup) if r["channel"] == nudge.channel] == ["U7"]
+
+
+def _updates_for(api: SlackWebAPI, nudge: Nudge) -> list[str]:
+    return [str(c.params) for c in api.calls("chat.update") if c.params["ts"] == nudge.ts]
+
+
+def test_a_burst_of_reactions_is_one_update_with_the_right_count(
+    setup: CheckoffApp, sender: SlackSender, api: SlackWebAPI
+) -> None:
+    nudge = add_nudge(setup.db, ref="3.8")
+    for n in range(30):
+        send(sender, nudge, add(user=f"UB{n:03d}"), "")
+    # Wait for the update that carries all 30, then make sure nothing else is on its way.
+    for count in itertools.count(1):
+        api.wait_for("chat.update", count, timeout=10)
+        if any("30 done" in u for u in _updates_for(api, nudge)):
+            break
+        assert count < 10, _updates_for(api, nudge)
+    with pytest.raises(AssertionError):
+        api.wait_for("chat.update", len(api.calls("chat.update")) + 1, timeout=2)
+    updates = [c for c in api.calls("chat.update") if c.params["ts"] == nudge.ts]
+    assert 1 <= len(updates) <= 2
+    last = updates[-1].params
+    assert last["channel"] == nudge.channel and last["ts"] == nudge.ts
+    assert ":white_check_mark: 30 done" in str(last["blocks"])
+    assert "3.8" in str(last["blocks"])
+
+
+def test_updates_never_pass_the_workspace_rate(
+    setup: CheckoffApp, sender: SlackSender, api: SlackWebAPI
+) -> None:
+    nudges = [add_nudge(setup.db, ref="4.7") for _ in range(40)]
+    for nudge in nudges:
+        send(sender, nudge, add(user="U9"), "")
+    started = time.monotonic()
+    # 40 nudges changed at once: at most 10 go at once (the bucket may hold fewer, spent by
+    # the tests before), then 40 a minute: one every 1.5 s.
+    with pytest.raises(AssertionError):
+        api.wait_for("chat.update", 40, timeout=6)
+    elapsed = time.monotonic() - started
+    ours = [c for c in api.calls("chat.update") if c.params["ts"] in {n.ts for n in nudges}]
+    assert 3 <= len(ours) <= 10 + elapsed * 40 / 60 + 1
+    assert len(api.calls("chat.update")) <= 50
+
+
+def test_mark_done_and_undo_from_app_home(
+    setup: CheckoffApp, sender: SlackSender, api: SlackWebAPI
+) -> None:
+    nudge = add_nudge(setup.db, ref="1.9")
+    # A small workspace, where App Home lists every active role channel.
+    store = Store(setup.db)
+    for other in store.subscriptions(TEAM_ID):
+        if other.channel_id != nudge.channel:
+            store.mark_inactive(TEAM_ID, other.channel_id, "test", NOW)
+    store.close()
+    view = {"id": "V0001", "type": "home"}
+    home = home_of(sender, api, "U5")
+    assert f"{nudge.channel}|{nudge.ts}" in home and "Mark done" in home
+
+    answer = sender.action("home_mark_done", f"{nudge.channel}|{nudge.ts}", user_id="U5", view=view)
+    assert answer.status == 200
+    republished = str(api.wait_for("views.publish", 2)[-1].params["view"])
+    assert "you checked it off" in republished and "Undo" in republished
+    assert "✅ 1 done" in progress_text(sender, nudge.channel)
+    assert [
+        r["user"] for r in export_rows(setup, "--team", TEAM_ID) if r["channel"] == nudge.channel
+    ] == ["U5"]
+    api.wait_for("chat.update", 1, timeout=10)
+
+    assert (
+        sender.action("home_undo", f"{nudge.channel}|{nudge.ts}", user_id="U5", view=view).status
+        == 200
+    )
+    republished = str(api.wait_for("views.publish", 3)[-1].params["view"])
+    assert "you checked it off" not in republished
+    assert "nobody yet" in progress_text(sender, nudge.channel)
+
+
+def test_progress_me_and_all(setup: CheckoffApp, sender: SlackSender, api: SlackWebAPI) -> None:
+    first, second = add_nudge(setup.db, ref="1.7"), add_nudge(setup.db, ref="2.4", role="leader")
+    send(sender, first, add(user="U3"), "")
+    send(sender, second, add(user="U3"), "")
+    mine = progress_text(sender, first.channel, "progress me", user="U3")
+    assert "2 of 48" in mine and first.channel in mine and second.channel in mine
+    api.add_user("UADMIN", is_admin=True)
+    everything = progress_text(sender, first.channel, "progress all", user="UADMIN")
+    assert f"<#{first.channel}> · *Teacher* · P1 1/3" in everything
+    assert f"<#{second.channel}> · *Leader* · P1 0/3 · P2 1/3" in everything
+    refused = progress_text(sender, first.channel, "progress all", user="U3")
+    assert "Only managers" in refused
+
+
+def test_export_to_a_file_for_one_team(setup: CheckoffApp, sender: SlackSender) -> None:
+    nudge = add_nudge(setup.db, ref="4.8")
+    send(sender, nudge, add(user="U4"), "")
+    out = setup.workdir / "checkoffs.csv"
+    assert export_rows(setup, "--out", str(out), "--team", TEAM_ID) == []
+    with out.open() as written:
+        rows = list(csv.DictReader(written))
+    assert list(rows[0]) == ["team", "channel", "role", "move", "user", "checked_at"]
+    assert {
+        "team": TEAM_ID,
+        "channel": nudge.channel,
+        "role": "teacher",
+        "move": "4.8",
+        "user": "U4",
+    }.items() <= next(r for r in rows if r["channel"] == nudge.channel).items()
+    assert export_rows(setup, "--team", "T-NOBODY") == []
+
+
+def test_the_coalescer_sends_one_update_per_nudge_within_its_bucket(
+    api: SlackWebAPI, tmp_path: Path
+) -> None:
+    db = tmp_path / "p.db"
+    nudges = [add_nudge(db, ref="2.7") for _ in range(5)]
+    store = Store(db)
+    for n, nudge in enumerate(nudges):
+        for user in range(n + 1):
+            store.record_checkoff(TEAM_ID, nudge.channel, "2.7", f"U{user}", NOW, nudge.ts)
+    client = WebClient(token=BOT_TOKEN, base_url=api.url)
+    live = LiveCount(store, load_progression(), client, per_minute=600, burst=2, delay=0.05)
+    try:
+        for _ in range(20):
+            for nudge in nudges:
+                live.touch(TEAM_ID, nudge.channel, nudge.ts)
+        assert live.flush(timeout=10)
+    finally:
+        live.stop()
+        store.close()
+    updates = api.calls("chat.update")
+    assert sorted(u.params["ts"] for u in updates) == sorted(n.ts for n in nudges)
+    for n, nudge in enumerate(nudges):
+        [update] = [u for u in updates if u.params["ts"] == nudge.ts]
+        assert f":white_check_mark: {n + 1} done" in str(update.params["blocks"])
+    # Two at once, then one every 0.1 s.
+    times = sorted(u.at for u in updates)
+    assert times[-1] - times[0] >= 0.25
