@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from tests.slack.signing import SlackSender
+from tests.slack.socket_mode import SocketModeServer
 from tests.slack.web_api import SlackWebAPI
 
 BOT_TOKEN = "xoxb-test-bot-token-never-logged"
@@ -115,6 +118,40 @@ def stop_app(app: RunningApp) -> None:
         except subprocess.TimeoutExpired:
             app.process.kill()
             app.process.wait()
+
+
+@dataclass
+class SocketModeApp:
+    server: SocketModeServer
+    process: subprocess.Popen[str]
+    env: dict[str, str]
+    output: str = ""  # what the process printed, once it has stopped
+
+
+@contextmanager
+def socket_mode_app(api: SlackWebAPI, workdir: Path) -> Iterator[SocketModeApp]:
+    """`progression-bot serve` in Socket Mode, connected to a local Socket Mode server;
+    stopped with SIGTERM on exit, its output checked for tokens."""
+    with SocketModeServer() as server:
+        api.socket_url = server.url
+        env = app_env(api, workdir / "progression.db", SLACK_APP_TOKEN=APP_TOKEN)
+        env.pop("SLACK_SIGNING_SECRET")
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "serve"],
+            cwd=workdir,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        app = SocketModeApp(server, process, env)
+        try:
+            server.wait_connected(timeout=20)
+            yield app
+        finally:
+            process.send_signal(signal.SIGTERM)
+            app.output, _ = process.communicate(timeout=30)
+        assert APP_TOKEN not in app.output and BOT_TOKEN not in app.output
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -16,11 +15,11 @@ from tests.conftest import (
     SIGNING_SECRET,
     app_env,
     run_cli,
+    socket_mode_app,
     start_http_app,
     stop_app,
 )
 from tests.slack.signing import SlackSender, app_home_opened_event, slash_command_body
-from tests.slack.socket_mode import SocketModeServer
 from tests.slack.web_api import SlackWebAPI
 
 
@@ -119,36 +118,17 @@ def test_app_home_shows_what_the_app_does(slack: SlackSender, api: SlackWebAPI) 
 
 
 def test_socket_mode_answers_a_command_in_its_ack(api: SlackWebAPI, tmp_path: Path) -> None:
-    with SocketModeServer() as socket_server:
-        api.socket_url = socket_server.url
-        env = app_env(api, tmp_path / "p.db", SLACK_APP_TOKEN=APP_TOKEN)
-        env.pop("SLACK_SIGNING_SECRET")
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "serve"],
-            cwd=tmp_path,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        try:
-            socket_server.wait_connected(timeout=20)
-            [opened] = api.calls("apps.connections.open")
-            assert opened.token == APP_TOKEN
-            envelope = socket_server.send_envelope(
-                "slash_commands", dict(slash_command_body("3.8"))
+    with socket_mode_app(api, tmp_path) as app:
+        [opened] = api.calls("apps.connections.open")
+        assert opened.token == APP_TOKEN
+        envelope = app.server.send_envelope("slash_commands", dict(slash_command_body("3.8")))
+        ack = app.server.wait_for_ack(envelope, timeout=10)
+        assert ack["payload"]["response_type"] == "ephemeral"
+        assert "Write directions or create video tutorials" in str(ack["payload"])
+        for _ in range(2):  # the second answer comes from the reply cache
+            envelope = app.server.send_envelope(
+                "slash_commands", dict(slash_command_body("phase 3"))
             )
-            ack = socket_server.wait_for_ack(envelope, timeout=10)
-            assert ack["payload"]["response_type"] == "ephemeral"
-            assert "Write directions or create video tutorials" in str(ack["payload"])
-            for _ in range(2):  # the second answer comes from the reply cache
-                envelope = socket_server.send_envelope(
-                    "slash_commands", dict(slash_command_body("phase 3"))
-                )
-                ack = socket_server.wait_for_ack(envelope, timeout=10)
-                assert "Engagement in Independent Learning" in str(ack["payload"])
-        finally:
-            process.send_signal(signal.SIGTERM)
-            output, _ = process.communicate(timeout=30)
-        assert process.returncode == 0, output
-        assert APP_TOKEN not in output and BOT_TOKEN not in output
+            ack = app.server.wait_for_ack(envelope, timeout=10)
+            assert "Engagement in Independent Learning" in str(ack["payload"])
+    assert app.process.returncode == 0, app.output

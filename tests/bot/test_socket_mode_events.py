@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import signal
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +11,7 @@ import pytest
 
 from store import Store
 from tests.bot.test_checkoffs_http import CheckoffApp, Nudge, add_nudge, export_rows
-from tests.conftest import APP_TOKEN, BOT_TOKEN, RunningApp, app_env
+from tests.conftest import RunningApp, socket_mode_app
 from tests.slack.signing import (
     TEAM_ID,
     app_home_opened_event,
@@ -34,27 +32,11 @@ class SocketApp:
 
 @pytest.fixture
 def socket_app(api: SlackWebAPI, tmp_path: Path) -> Iterator[SocketApp]:
-    with SocketModeServer() as server:
-        api.socket_url = server.url
-        env = app_env(api, tmp_path / "p.db", SLACK_APP_TOKEN=APP_TOKEN)
-        env.pop("SLACK_SIGNING_SECRET")
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "serve"],
-            cwd=tmp_path,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        try:
-            server.wait_connected(timeout=20)
-            # A RunningApp only so export_rows can reuse the environment and database.
-            running = RunningApp(process, "", tmp_path / "unused.log")
-            yield SocketApp(server, process, CheckoffApp(running, tmp_path / "p.db", env, tmp_path))
-        finally:
-            process.send_signal(signal.SIGTERM)
-            output, _ = process.communicate(timeout=30)
-            assert APP_TOKEN not in output and BOT_TOKEN not in output
+    with socket_mode_app(api, tmp_path) as app:
+        # A RunningApp only so export_rows can reuse the environment and database.
+        running = RunningApp(app.process, "", tmp_path / "unused.log")
+        setup = CheckoffApp(running, tmp_path / "progression.db", app.env, tmp_path)
+        yield SocketApp(app.server, app.process, setup)
 
 
 def react(
