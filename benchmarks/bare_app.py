@@ -1,8 +1,13 @@
-"""The baseline: a bare Bolt app that only acks "ok", on the same gunicorn stack as ours."""
+"""The baseline: a bare Bolt app on the same gunicorn stack as ours. It acks `/progression` with
+"ok" and acks reactions, and does nothing else."""
 
 from __future__ import annotations
 
 import argparse
+import subprocess
+import sys
+import time
+import urllib.request
 
 from slack_bolt import Ack, App
 
@@ -25,7 +30,35 @@ def build() -> App:
     def ok(ack: Ack) -> None:
         ack("ok")
 
+    def acked(ack: Ack) -> None:
+        ack()
+
+    app.event("reaction_added")(acked)
+    app.event("reaction_removed")(acked)
     return app
+
+
+def start_bare_app(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    """The baseline in its own process; returns once it answers /healthz."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "benchmarks.bare_app", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wait_ready(port)
+    return process
+
+
+def wait_ready(port: int, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
+                return
+        except OSError:
+            time.sleep(0.05)  # polling a process's readiness
+    raise RuntimeError("the bare app did not start")
 
 
 def main() -> None:

@@ -44,7 +44,7 @@ def http_request(host: str, port: int, path: str, body: bytes, headers: dict[str
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
 
-class _Connection:
+class Connection:
     def __init__(self, host: str, port: int) -> None:
         self.host, self.port = host, port
         self.reader: asyncio.StreamReader | None = None
@@ -78,7 +78,7 @@ class _Connection:
             self.writer = None
 
 
-async def _one(conn: _Connection, raw: bytes, due: float, result: Result) -> None:
+async def send_one(conn: Connection, raw: bytes, due: float, result: Result) -> None:
     result.sent += 1
     try:
         status = await conn.send(raw)
@@ -102,9 +102,9 @@ async def saturate(
     stop_at = time.perf_counter() + seconds
 
     async def worker() -> None:
-        conn = _Connection(host, port)
+        conn = Connection(host, port)
         while time.perf_counter() < stop_at:
-            await _one(conn, next_request(), time.perf_counter(), result)
+            await send_one(conn, next_request(), time.perf_counter(), result)
         await conn.close()
 
     start = time.perf_counter()
@@ -123,9 +123,9 @@ async def offered_rate(
 ) -> Result:
     """Requests due every 1/rate seconds for `seconds`; latency from each one's due time."""
     result = Result()
-    idle: asyncio.Queue[_Connection] = asyncio.Queue()
+    idle: asyncio.Queue[Connection] = asyncio.Queue()
     for _ in range(connections):
-        idle.put_nowait(_Connection(host, port))
+        idle.put_nowait(Connection(host, port))
     start = time.perf_counter()
     total = int(rate * seconds)
     tasks = []
@@ -133,7 +133,7 @@ async def offered_rate(
     async def fire(due: float) -> None:
         conn = await idle.get()
         try:
-            await _one(conn, next_request(), due, result)
+            await send_one(conn, next_request(), due, result)
         finally:
             idle.put_nowait(conn)
 

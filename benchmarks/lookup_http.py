@@ -14,14 +14,13 @@ import argparse
 import asyncio
 import json
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 
+from benchmarks.bare_app import start_bare_app
 from benchmarks.loadgen import Result, http_request, offered_rate, saturate
 from tests.conftest import SIGNING_SECRET, app_env, free_port, start_http_app, stop_app
 from tests.slack.signing import sign, slash_command_body
@@ -60,15 +59,9 @@ def main() -> None:
         env = app_env(api, workdir / "progression.db")
         ours = start_http_app(env, workdir)
         bare_port = free_port()
-        bare = subprocess.Popen(
-            [sys.executable, "-m", "benchmarks.bare_app", "--port", str(bare_port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        bare = start_bare_app(env, bare_port)
         ours_port = int(ours.url.rsplit(":", 1)[1])
         try:
-            _wait_ready(bare_port)
             apps = {'bare Bolt app (acks "ok")': bare_port, "progression-bot": ours_port}
             requests = {port: _constant(signed_command(port, "phase 3")) for port in apps.values()}
             throughput: dict[str, list[Result]] = {name: [] for name in apps}
@@ -93,19 +86,6 @@ def main() -> None:
 
 def _constant(request: bytes) -> Callable[[], bytes]:
     return lambda: request
-
-
-def _wait_ready(port: int, timeout: float = 20) -> None:
-    import urllib.request
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://{HOST}:{port}/healthz", timeout=1):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("the bare app did not start")
 
 
 def _report(rows: list[dict[str, float | str]], ratio: float, args: argparse.Namespace) -> None:

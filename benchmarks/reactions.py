@@ -8,7 +8,7 @@ an earlier event's body and `event_id` with `X-Slack-Retry-Num`/`-Reason`. They 
 as the app takes them over keep-alive connections. Then the database is checked (every
 completion recorded exactly once) and `chat.update` calls are counted against Slack's Tier 3
 (about 50 a minute per workspace). Baseline, measured in the same run: a bare Bolt app on the
-same gunicorn stack whose reaction listeners do nothing (`--serve-bare`).
+same gunicorn stack whose reaction listeners only ack (`benchmarks/bare_app.py`).
 """
 
 from __future__ import annotations
@@ -17,8 +17,6 @@ import argparse
 import asyncio
 import json
 import random
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -26,9 +24,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from slack_bolt import Ack, App
-
-from benchmarks.loadgen import Result, _Connection, _one, http_request
+from benchmarks.bare_app import start_bare_app
+from benchmarks.loadgen import Connection, Result, http_request, send_one
 from tests.conftest import SIGNING_SECRET, app_env, free_port, start_http_app, stop_app
 from tests.slack.signing import TEAM_ID, event_callback, reaction_event, sign
 from tests.slack.web_api import SlackWebAPI
@@ -88,9 +85,9 @@ async def send_all(port: int, requests: Sequence[bytes], connections: int) -> Re
     queue = iter(requests)
 
     async def worker() -> None:
-        conn = _Connection(HOST, port)
+        conn = Connection(HOST, port)
         for raw in queue:
-            await _one(conn, raw, time.perf_counter(), result)
+            await send_one(conn, raw, time.perf_counter(), result)
         await conn.close()
 
     start = time.perf_counter()
@@ -153,46 +150,6 @@ def max_per_minute(times: Sequence[float]) -> int:
     return best
 
 
-def bare_app() -> App:
-    """The baseline: Bolt on the same settings, acking reactions and doing nothing else."""
-    from bot.settings import load_settings
-    from bot.slack_client import slack_client
-
-    settings = load_settings()
-    assert settings.slack_signing_secret is not None
-    app = App(
-        client=slack_client(settings),
-        signing_secret=settings.slack_signing_secret.get_secret_value(),
-        process_before_response=True,
-    )
-
-    def ok(ack: Ack) -> None:
-        ack()
-
-    app.event("reaction_added")(ok)
-    app.event("reaction_removed")(ok)
-    return app
-
-
-def serve_bare(port: int) -> None:
-    from bot.server import serve_http, wsgi_app
-
-    serve_http(lambda: wsgi_app(bare_app()), HOST, port)
-
-
-def _wait_ready(port: int, timeout: float = 20) -> None:
-    import urllib.request
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://{HOST}:{port}/healthz", timeout=1):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("the bare app did not start")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -200,12 +157,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=10_000)
     parser.add_argument("--users", type=int, default=2_000)
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--serve-bare", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.serve_bare:
-        serve_bare(args.port)
-        return
 
     events, expected = build_events(args.events, args.users)
     with SlackWebAPI() as api, tempfile.TemporaryDirectory() as tmp:
@@ -214,23 +166,10 @@ def main() -> None:
         env = app_env(api, db)
         add_nudges(db)
         bare_port = free_port()
-        bare = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "benchmarks.reactions",
-                "--serve-bare",
-                "--port",
-                str(bare_port),
-            ],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        bare = start_bare_app(env, bare_port)
         ours = start_http_app(env, workdir)
         ours_port = int(ours.url.rsplit(":", 1)[1])
         try:
-            _wait_ready(bare_port)
             baseline = asyncio.run(
                 send_all(bare_port, [signed(bare_port, e) for e in events], args.connections)
             )

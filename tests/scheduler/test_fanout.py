@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from slack_sdk import WebClient
 
-from progression.load import load_progression
 from progression.lookup import role_moves
 from progression.model import Progression
 from scheduler.fanout import FanoutReport, run_fanout, this_owner
@@ -21,18 +18,6 @@ from tests.slack.web_api import SlackWebAPI
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # Monday of 2026-W10, after the 08:00 slot
 WEEK, NEXT_WEEK = "2026-W10", "2026-W11"
-
-
-@pytest.fixture(scope="module")
-def progression() -> Progression:
-    return load_progression()
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    store = Store(tmp_path / "progression.db")
-    yield store
-    store.close()
 
 
 @pytest.fixture

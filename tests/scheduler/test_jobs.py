@@ -13,7 +13,6 @@ from apscheduler.triggers.date import DateTrigger
 from slack_sdk import WebClient
 
 from progression.calendar import SchoolBreak, WeeklySlot
-from progression.load import load_progression
 from progression.model import Progression
 from scheduler.jobs import NudgeScheduler, build_scheduler, job_id, run_nudge_job
 from store import Store
@@ -29,18 +28,6 @@ def at(day: date, hour: int, minute: int = 0, zone: str = "UTC") -> datetime:
     from zoneinfo import ZoneInfo
 
     return datetime.combine(day, time(hour, minute), tzinfo=ZoneInfo(zone))
-
-
-@pytest.fixture(scope="module")
-def progression() -> Progression:
-    return load_progression()
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    store = Store(tmp_path / "progression.db")
-    yield store
-    store.close()
 
 
 @pytest.fixture
