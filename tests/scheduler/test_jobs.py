@@ -140,17 +140,21 @@ def test_the_running_scheduler_catches_up_at_start_and_re_arms(
     api: SlackWebAPI, store: Store, progression: Progression, tmp_path: Path
 ) -> None:
     subscribe(store, "C1")
-    now = datetime.now(UTC)
+    # The scheduler runs on real time; the app's clock is real time shifted back to the most
+    # recent noon, so a slot at 11:00 has just passed whatever the hour the test runs at.
+    real = datetime.now(UTC)
+    noon = real.replace(hour=12, minute=0, second=0, microsecond=0)
+    offset = real - (noon if noon <= real else noon - timedelta(days=1))
+
+    def clock() -> datetime:
+        return datetime.now(UTC) - offset
+
+    now = clock()
     client = WebClient(token=BOT_TOKEN, base_url=api.url)
     settings = settings_for(api, tmp_path / "progression.db")
-    # Slot an hour ago today: the catch-up run delivers this week.
-    slot = WeeklySlot(
-        now.weekday(), (now - timedelta(hours=1)).time().replace(microsecond=0), "UTC"
-    )
-    if (now - timedelta(hours=1)).date() != now.date():
-        pytest.skip("too close to midnight for a slot earlier today")
+    slot = WeeklySlot(now.weekday(), time(11, 0), "UTC")
     store.set_schedule(TEAM, slot, now)
-    scheduler = build_scheduler(settings, store, progression, client, limits=FAST)
+    scheduler = build_scheduler(settings, store, progression, client, limits=FAST, clock=clock)
     ran = threading.Event()
 
     def on_executed(event: JobExecutionEvent) -> None:
