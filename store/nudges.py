@@ -43,19 +43,16 @@ class NudgeStore:
 
     def add_break(self, team_id: str, school_break: SchoolBreak, by: str, now: datetime) -> bool:
         """Record a break; False when the same break was already there."""
-        try:
-            self.db.table("skips").insert(
-                {
-                    "team_id": team_id,
-                    "start": school_break.start.isoformat(),
-                    "end": school_break.end.isoformat(),
-                    "added_by": by,
-                    "added_at": now.isoformat(),
-                }
-            )
-        except sqlite3.IntegrityError:
-            return False
-        return True
+        return self._insert_new(
+            "skips",
+            {
+                "team_id": team_id,
+                "start": school_break.start.isoformat(),
+                "end": school_break.end.isoformat(),
+                "added_by": by,
+                "added_at": now.isoformat(),
+            },
+        )
 
     def remove_breaks(
         self, team_id: str, start: date, end: date | None = None
@@ -160,23 +157,20 @@ class NudgeStore:
         now: datetime,
     ) -> bool:
         """Claim this channel's week before posting; False if anyone already has it."""
-        try:
-            self.db.table("deliveries").insert(
-                {
-                    "team_id": team_id,
-                    "channel_id": channel_id,
-                    "week": week,
-                    "role": role,
-                    "ref": ref,
-                    "round": round,
-                    "state": "sending",
-                    "owner": owner,
-                    "claimed_at": now.isoformat(),
-                }
-            )
-        except sqlite3.IntegrityError:
-            return False
-        return True
+        return self._insert_new(
+            "deliveries",
+            {
+                "team_id": team_id,
+                "channel_id": channel_id,
+                "week": week,
+                "role": role,
+                "ref": ref,
+                "round": round,
+                "state": "sending",
+                "owner": owner,
+                "claimed_at": now.isoformat(),
+            },
+        )
 
     def confirm_delivery(
         self, team_id: str, channel_id: str, week: str, ts: str, now: datetime
@@ -249,6 +243,14 @@ class NudgeStore:
         return [self._delivery(r) for r in rows]
 
     # --- rows to records --------------------------------------------------------------
+
+    def _insert_new(self, table: str, row: dict[str, Any]) -> bool:
+        """Insert `row`; False when its primary key is taken (the schema decides, no lock)."""
+        try:
+            self.db.table(table).insert(row)
+        except sqlite3.IntegrityError:
+            return False
+        return True
 
     def _one(self, sql: str, params: list[Any]) -> dict[str, Any] | None:
         rows: Iterator[dict[str, Any]] = self.db.query(sql, params)
