@@ -111,8 +111,11 @@ def error_message(error: CommandError) -> Message:
 
 def internal_error_message() -> Message:
     """For a failure on our side: never Slack's "failed with the error" banner."""
-    text = ":warning: Something went wrong on our side. Please try again in a moment."
-    return message(text, [section(text), context(HELP_HINT)])
+    text = (
+        ":warning: Something went wrong on our side; it has been logged. "
+        "Please try again, or `/progression help`."
+    )
+    return message(text, [section(text)])
 
 
 def home_view(progression: Progression, personal: list[Block] | None = None) -> dict[str, Any]:

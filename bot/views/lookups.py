@@ -23,6 +23,7 @@ from bot.views.blocks import (
     title_blocks,
 )
 from bot.views.help import HELP_HINT, examples
+from progression.lookup import role_moves
 from progression.model import Action, Move, Phase, Progression, Role
 from progression.search import SearchHit
 
@@ -54,8 +55,17 @@ def next_move_line(action: Action) -> str:
 
 def action_lines(move: Move) -> str:
     """`*3.7*  text` and, under it, its next move."""
-    text = cut(escape(move.action.text), _PART)
-    return f"*{move.ref}*  {text}\n{next_move_line(move.action)}"
+    return _action_lines(move.ref, move.action)
+
+
+def _action_lines(ref: str, action: Action) -> str:
+    text = cut(escape(action.text), _PART)
+    return f"*{ref}*  {text}\n{next_move_line(action)}"
+
+
+def _ref(phase: Phase, action: Action) -> str:
+    # Not `Move(...).ref`: building a Move validates it, and a phase view shows dozens.
+    return f"{phase.number}.{action.number}"
 
 
 def phase_message(progression: Progression, phase: Phase, role_key: str | None = None) -> Message:
@@ -79,26 +89,21 @@ def phase_message(progression: Progression, phase: Phase, role_key: str | None =
 
 def _example_ref(phase: Phase, role_key: str) -> str:
     """An action to try `/progression 3.8` on: the role's middle one, else the phase's."""
-    moves = [move for move in _moves(phase) if move.action.role == role_key] or _moves(phase)
-    return moves[len(moves) // 2].ref
-
-
-def _moves(phase: Phase) -> list[Move]:
-    return [Move(phase=phase, action=action) for action in phase.actions]
+    actions = [a for a in phase.actions if a.role == role_key] or list(phase.actions)
+    return _ref(phase, actions[len(actions) // 2])
 
 
 def _role_items(phase: Phase, role: Role, narrow: bool) -> list[Item]:
     """One item per action; the role's name travels with its first action, never alone."""
-    moves = [move for move in _moves(phase) if move.action.role == role.key]
+    actions = [action for action in phase.actions if action.role == role.key]
     items = []
-    for index, move in enumerate(moves):
-        blocks = [section(action_lines(move))]
+    for index, action in enumerate(actions):
+        ref = _ref(phase, action)
+        blocks = [section(_action_lines(ref, action))]
         if index == 0:
             blocks = [divider(), section(f"*{escape(role.name)}*"), *blocks]
         more = (
-            f"`/progression {move.ref}`"
-            if narrow
-            else f"`/progression phase {phase.number} {role.key}`"
+            f"`/progression {ref}`" if narrow else f"`/progression phase {phase.number} {role.key}`"
         )
         items.append(Item(blocks, f"try {more}"))
     return items
@@ -145,10 +150,11 @@ def role_message(progression: Progression, role_key: str) -> Message:
     role = progression.role(role_key)
     if role is None:
         raise ValueError(f"no role {role_key!r} in the progression")
+    # The lookup index holds the moves already built: no validation per request.
+    moves = role_moves(progression, role.key)
     items = [item for phase in progression.phases for item in _phase_items(phase, role)]
     if not items:
         items = [Item([section(f"No actions belong to *{escape(role.name)}* yet.")])]
-    moves = [move for move in progression.moves() if move.action.role == role.key]
     example = moves[len(moves) // 2].ref if moves else examples(progression).ref
     tail = [footer(progression, f"{CHECK_OFF_HINT} · `/progression {example}` for one action")]
     title = f"{role.name} · every phase"
@@ -156,10 +162,10 @@ def role_message(progression: Progression, role_key: str) -> Message:
 
 
 def _phase_items(phase: Phase, role: Role) -> list[Item]:
-    moves = [move for move in _moves(phase) if move.action.role == role.key]
+    actions = [action for action in phase.actions if action.role == role.key]
     items = []
-    for index, move in enumerate(moves):
-        blocks = [section(action_lines(move))]
+    for index, action in enumerate(actions):
+        blocks = [section(_action_lines(_ref(phase, action), action))]
         if index == 0:
             blocks = [divider(), section(f"*{escape(phase_title(phase))}*"), *blocks]
         items.append(Item(blocks, f"try `/progression phase {phase.number} {role.key}`"))

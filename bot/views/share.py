@@ -16,7 +16,7 @@ def with_share_button(message: Message, command_text: str) -> Message:
     """The reply with a "Share in channel" button that re-runs `command_text` in public."""
     # An empty command is help; Slack refuses an empty button value.
     value = command_text.strip() or "help"
-    if len(value) > MAX_BUTTON_VALUE or len(message["blocks"]) >= MAX_BLOCKS:
+    if len(value) > MAX_BUTTON_VALUE:
         return message  # a cut command would share something else; no button is better
     button = {
         "type": "button",
@@ -25,7 +25,9 @@ def with_share_button(message: Message, command_text: str) -> Message:
         "value": value,
     }
     actions = {"type": "actions", "block_id": SHARE_BLOCK, "elements": [button]}
-    return {**message, "blocks": [*message["blocks"], actions]}
+    # Views leave a block free for this; a full message from elsewhere gives up its last.
+    blocks = message["blocks"][: MAX_BLOCKS - 1]
+    return {**message, "blocks": [*blocks, actions]}
 
 
 def shared_message(message: Message, user_id: str) -> Message:

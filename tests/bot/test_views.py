@@ -521,6 +521,15 @@ def test_error_says_what_and_how_to_get_help() -> None:
     assert message["text"] == "Phase 9 does not exist: phases are 1-4."
 
 
+def test_internal_error_is_polite_and_points_at_help() -> None:
+    message = views.internal_error_message()
+    [shown] = sections(message)
+    assert "Something went wrong on our side; it has been logged." in shown
+    assert "Please try again, or `/progression help`." in shown
+    assert "Traceback" not in everything(message)
+    assert_within_block_kit_limits(message)
+
+
 def test_home_tab_says_what_the_app_does() -> None:
     view = views.home_view(PROGRESSION)
     assert view["type"] == "home"
@@ -548,6 +557,16 @@ def test_share_button_for_empty_command_shares_help() -> None:
 def test_no_share_button_for_a_command_too_long_to_carry() -> None:
     reply = views.search_message(PROGRESSION, "x" * 2001, [], [])
     assert views.with_share_button(reply, "search " + "x" * 2001) == reply
+
+
+def test_a_full_message_gives_up_its_last_block_for_the_share_button() -> None:
+    full = {"text": "x", "blocks": [_section(str(n)) for n in range(views.MAX_BLOCKS)]}
+    message = views.with_share_button(full, "phase 3")
+    assert len(message["blocks"]) == views.MAX_BLOCKS
+    assert message["blocks"][:-1] == full["blocks"][:-1]
+    assert message["blocks"][-1]["elements"][0]["action_id"] == views.SHARE_ACTION
+    assert_within_block_kit_limits(message)
+    assert_within_block_kit_limits(views.shared_message(message, "U1"))
 
 
 def test_shared_message_names_who_shared_it_and_has_no_button() -> None:
