@@ -123,7 +123,8 @@ Request = (
     | Unskip
     | Preview
 )
-MANAGER_REQUESTS = (Subscribe, Unsubscribe, Schedule, Skip, Unskip, Preview)
+# SPEC §3: these are managers' rows (`progress all` is checked apart, by its scope).
+MANAGER_REQUESTS = (Subscribe, Unsubscribe, Subscriptions, Schedule, Skip, Skips, Unskip, Preview)
 
 
 @dataclass(frozen=True)

@@ -62,8 +62,9 @@ def _subscription(ctx: CommandContext) -> Subscription:
     subscription = ctx.services.store.subscription(ctx.team_id, ctx.channel_id)
     if subscription is None:
         raise CommandError(
-            "This channel is not a role channel.",
-            "A manager can make it one: `/progression subscribe teacher`.",
+            "This channel is not a role channel, so it has no weekly move.",
+            "Ask a manager to make it one (`/progression subscribe teacher`), or look a role's "
+            "moves up: `/progression teacher`.",
         )
     return subscription
 

@@ -6,6 +6,7 @@ import itertools
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from tests.slack.signing import SlackSender
 from tests.slack.web_api import SlackWebAPI
 
 ADMIN = "UADMIN1"
+NOW = datetime(2026, 10, 1, tzinfo=UTC)
 _teams = itertools.count(1)
 
 
@@ -91,13 +93,47 @@ def test_a_user_named_in_progression_managers_may_manage(
         stop_app(app)
 
 
+@pytest.mark.parametrize(
+    ("error", "channel"), [("channel_not_found", "GPRIV1"), ("not_in_channel", "CNOTIN1")]
+)
 def test_a_channel_the_app_is_not_in_gets_invite_instructions(
-    slack: SlackSender, api: SlackWebAPI, team: str, admin: str
+    slack: SlackSender,
+    api: SlackWebAPI,
+    team: str,
+    admin: str,
+    http_app: RunningApp,
+    error: str,
+    channel: str,
 ) -> None:
-    api.fail("chat.postMessage", "channel_not_found", channel="GPRIV1")
-    said = ask(slack, "subscribe student", team, admin, "GPRIV1")
-    assert "/invite @progression" in said
-    assert "GPRIV1" not in ask(slack, "subscriptions", team, admin, "GPRIV1")
+    api.fail("chat.postMessage", error, channel=channel)
+    said = ask(slack, "subscribe student", team, admin, channel)
+    assert "/invite @progression" in said and "subscribe again" in said
+    assert Store(http_app.db).subscription(team, channel) is None
+    assert channel not in ask(slack, "subscriptions", team, admin, channel)
+
+
+def test_subscriptions_show_inactive_and_unconfirmed_and_resubscribing_reactivates(
+    slack: SlackSender, team: str, admin: str, http_app: RunningApp
+) -> None:
+    ask(slack, "subscribe teacher", team, admin, "CSTA1")
+    ask(slack, "subscribe systems", team, admin, "CSTA2")
+    store = Store(http_app.db)
+    store.mark_inactive(team, "CSTA1", "is_archived", NOW)
+    claimed = store.claim_delivery(
+        team, "CSTA2", "2026-W40", role="systems", ref="1.1", round=1, owner="x", now=NOW
+    )
+    assert claimed
+    store.mark_unconfirmed(team, "CSTA2", "2026-W40")
+    listed = ask(slack, "subscriptions", team, admin, "CSTA1")
+    assert "2 subscribed channel(s)" in listed
+    assert "inactive: the channel is archived" in listed and "/invite @progression" in listed
+    assert "the 2026-W40 nudge may or may not have reached Slack" in listed
+    said = ask(slack, "subscribe leader phase 4", team, admin, "CSTA1")
+    assert "now gets one *Leader* move a week (phase 4)" in said
+    again = store.subscription(team, "CSTA1")
+    assert again is not None and again.active and again.role == "leader"
+    assert again.phases == (4,)
+    assert "inactive:" not in ask(slack, "subscriptions", team, admin, "CSTA1")
 
 
 def test_unsubscribe_stops_and_keeps_the_history(slack: SlackSender, team: str, admin: str) -> None:
@@ -116,6 +152,8 @@ def test_the_schedule_is_shown_and_changed_with_its_next_date(
     assert "now go out every *Tuesday at 07:30 (America/Chicago)*" in said
     assert "The next one: *Tuesday" in said and "at 07:30 (America/Chicago)" in said
     assert "Tuesday at 07:30" in ask(slack, "schedule", team, admin, "CSCH1")
+    kept = ask(slack, "schedule wed 9am", team, admin, "CSCH1")
+    assert "every *Wednesday at 09:00 (America/Chicago)*" in kept
 
 
 @pytest.mark.parametrize(
@@ -168,7 +206,8 @@ def test_next_shows_this_weeks_move_and_the_one_after(
     ask(slack, "subscribe leader phase 4", team, admin, "CNXT1")
     said = ask(slack, "next", team, "UANYONE", "CNXT1")
     assert "*4.4*" in said and "*4.5*" in said
-    assert "not a role channel" in ask(slack, "next", team, "UANYONE", "CNXT2")
+    elsewhere = ask(slack, "next", team, "UANYONE", "CNXT2")
+    assert "not a role channel" in elsewhere and "`/progression teacher`" in elsewhere
 
 
 @pytest.fixture
@@ -212,3 +251,12 @@ def test_a_channel_subscribed_in_slack_gets_its_first_move_from_nudge(
     assert "Ensure everything posted in your LMS has purpose" in posted.params["text"]
     said = ask(slack, "next", team, admin, "CE2E1")
     assert "*This week:* *1.7*" in said or "*1.8*" in said
+
+
+@pytest.mark.parametrize("text", ["subscriptions", "skips", "schedule", "preview", "unsubscribe"])
+def test_managers_rows_are_for_managers_only(
+    slack: SlackSender, api: SlackWebAPI, team: str, text: str
+) -> None:
+    api.add_user("UPLAIN2")
+    said = ask(slack, text, team, "UPLAIN2", "CMGR1")
+    assert "Only managers can do that." in said and "admins and owners" in said
