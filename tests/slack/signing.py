@@ -85,6 +85,17 @@ def event_callback(
         ],
         "is_ext_shared_channel": False,
         "event_context": f"4-{next(_ids)}",
+        "context_team_id": team_id,
+        "context_enterprise_id": None,
+    }
+
+
+def url_verification_body(challenge: str) -> dict[str, Any]:
+    """What Slack sends once to check a Request URL; the app answers the challenge."""
+    return {
+        "token": "deprecated-verification-token",
+        "challenge": challenge,
+        "type": "url_verification",
     }
 
 
@@ -115,14 +126,20 @@ def reaction_event(
     }
 
 
-def app_home_opened_event(user: str, tab: str = "home") -> dict[str, Any]:
-    return {
+def app_home_opened_event(
+    user: str, tab: str = "home", view: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """`app_home_opened`; `view` is the Home tab the app last published, if any."""
+    event: dict[str, Any] = {
         "type": "app_home_opened",
         "user": user,
         "channel": "D" + user,
         "tab": tab,
         "event_ts": f"{time.time():.6f}",
     }
+    if view is not None:
+        event["view"] = view
+    return event
 
 
 def block_actions_body(
@@ -135,11 +152,19 @@ def block_actions_body(
     response_url: str = "http://127.0.0.1:9/response/none",
     container: dict[str, Any] | None = None,
     view: dict[str, Any] | None = None,
+    message: dict[str, Any] | None = None,
 ) -> dict[str, str]:
-    """An interactive `block_actions` request: one form field, `payload`, holding JSON."""
+    """An interactive `block_actions` request: one form field, `payload`, holding JSON.
+    A button in a message by default; with `view`, a button on the Home tab (no channel,
+    no response_url); `message` is the (non-ephemeral) message the button is in."""
     payload: dict[str, Any] = {
         "type": "block_actions",
-        "user": {"id": user_id, "username": user_id.lower(), "team_id": team_id},
+        "user": {
+            "id": user_id,
+            "username": user_id.lower(),
+            "name": user_id.lower(),
+            "team_id": team_id,
+        },
         "api_app_id": APP_ID,
         "token": "deprecated-verification-token",
         "container": container
@@ -151,7 +176,10 @@ def block_actions_body(
         },
         "trigger_id": f"{next(_ids)}.1.abcdef",
         "team": {"id": team_id, "domain": "district"},
+        "enterprise": None,
+        "is_enterprise_install": False,
         "channel": {"id": channel_id, "name": "lincoln-teachers"},
+        "state": {"values": {}},
         "response_url": response_url,
         "actions": [
             {
@@ -164,6 +192,8 @@ def block_actions_body(
             }
         ],
     }
+    if message is not None:
+        payload["message"] = message
     if view is not None:
         payload["view"] = view
         payload["container"] = {"type": "view", "view_id": view.get("id", "V0001")}
@@ -181,9 +211,18 @@ class Response:
     def json(self) -> Any:
         return json.loads(self.body)
 
+    @property
+    def text(self) -> str:
+        return self.body.decode()
+
+
+# Slack's own headers on every request it sends to an app.
+_SLACK_HEADERS = {"User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)", "Accept": "*/*"}
+
 
 class SlackSender:
-    """Sends requests to a running app as Slack does: signed, over keep-alive HTTP."""
+    """Sends requests to a running app as Slack does: signed, over keep-alive HTTP, one
+    connection per thread. `clock` gives the signature's timestamp (Unix seconds)."""
 
     def __init__(
         self, url: str, signing_secret: str, clock: Callable[[], float] = time.time
@@ -194,12 +233,14 @@ class SlackSender:
         self.secret = signing_secret
         self.clock = clock
         self._local = threading.local()
+        self._lock = threading.Lock()
         self._opened: list[http.client.HTTPConnection] = []
 
     def close(self) -> None:
-        for connection in self._opened:
-            connection.close()
-        self._opened.clear()
+        with self._lock:
+            for connection in self._opened:
+                connection.close()
+            self._opened.clear()
 
     def __enter__(self) -> SlackSender:
         return self
@@ -208,6 +249,7 @@ class SlackSender:
         self.close()
 
     def command(self, text: str, **fields: str) -> Response:
+        """A slash command; `fields` override `slash_command_body`'s defaults."""
         body = urllib.parse.urlencode(slash_command_body(text, **fields)).encode()
         return self._signed(body, "application/x-www-form-urlencoded")
 
@@ -220,6 +262,7 @@ class SlackSender:
         retry_num: int | None = None,
         retry_reason: str | None = None,
     ) -> Response:
+        """An Events API callback; with `retry_num`, Slack's retry of an unacknowledged one."""
         body = json.dumps(event_callback(event, event_id=event_id, team_id=team_id)).encode()
         extra = {}
         if retry_num is not None:
@@ -228,39 +271,53 @@ class SlackSender:
         return self._signed(body, "application/json", extra)
 
     def action(self, action_id: str, value: str, **fields: Any) -> Response:
+        """A `block_actions` interaction; `fields` go to `block_actions_body`."""
         body = urllib.parse.urlencode(block_actions_body(action_id, value, **fields)).encode()
         return self._signed(body, "application/x-www-form-urlencoded")
 
+    def url_verification(self, challenge: str) -> Response:
+        body = json.dumps(url_verification_body(challenge)).encode()
+        return self._signed(body, "application/json")
+
     def raw(self, body: bytes, headers: dict[str, str]) -> Response:
+        """`body` with exactly `headers` (no signature added): forged, stale, or unsigned."""
         return self._send(body, headers)
 
     def _signed(
         self, body: bytes, content_type: str, extra: dict[str, str] | None = None
     ) -> Response:
-        headers = sign(self.secret, body, int(self.clock()))
-        headers["Content-Type"] = content_type
+        headers = {**_SLACK_HEADERS, "Content-Type": content_type}
+        headers.update(sign(self.secret, body, int(self.clock())))
         headers.update(extra or {})
         return self._send(body, headers)
 
     def _send(self, body: bytes, headers: dict[str, str]) -> Response:
-        for attempt in (1, 2):
-            connection = self._connection()
-            try:
-                connection.request("POST", self.path, body=body, headers=headers)
-                answer = connection.getresponse()
-                return Response(answer.status, dict(answer.getheaders()), answer.read())
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-                # A keep-alive connection the server closed: open a new one, once.
-                connection.close()
-                self._local.connection = None
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
+        connection, reused = self._connection()
+        try:
+            return self._exchange(connection, body, headers)
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            connection.close()
+            self._local.connection = None
+            if not reused:
+                raise
+        # The app closed a kept-alive connection while it was idle: send once more, afresh.
+        connection, _ = self._connection()
+        return self._exchange(connection, body, headers)
 
-    def _connection(self) -> http.client.HTTPConnection:
+    def _exchange(
+        self, connection: http.client.HTTPConnection, body: bytes, headers: dict[str, str]
+    ) -> Response:
+        connection.request("POST", self.path, body=body, headers=headers)
+        answer = connection.getresponse()
+        return Response(answer.status, dict(answer.getheaders()), answer.read())
+
+    def _connection(self) -> tuple[http.client.HTTPConnection, bool]:
+        """This thread's connection, and whether it has carried a request before."""
         connection: http.client.HTTPConnection | None = getattr(self._local, "connection", None)
-        if connection is None:
-            connection = http.client.HTTPConnection(self.host, self.port, timeout=30)
-            self._local.connection = connection
+        if connection is not None:
+            return connection, True
+        connection = http.client.HTTPConnection(self.host, self.port, timeout=30)
+        self._local.connection = connection
+        with self._lock:
             self._opened.append(connection)
-        return connection
+        return connection, False

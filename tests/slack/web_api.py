@@ -6,29 +6,41 @@ from __future__ import annotations
 import itertools
 import json
 import random
+import socket
 import threading
 import time
 import urllib.parse
 from collections import defaultdict, deque
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
 TEAM_ID = "T0001"
+TEAM_DOMAIN = "district"
 BOT_USER_ID = "U0BOT"
 BOT_ID = "B0BOT"
-# Fields slack_sdk sends JSON-encoded inside form bodies.
-_JSON_FIELDS = ("blocks", "attachments", "view", "metadata")
+APP_ID = "A0APP"
+# Fields slack_sdk (or an app) may send as JSON strings, in form bodies and in JSON bodies alike.
+_JSON_FIELDS = frozenset(
+    {"blocks", "attachments", "view", "metadata", "user_auth_blocks", "unfurls", "message"}
+)
+_TS_BASE = 1_700_000_000
+
+Clock = Callable[[], float]
 
 
 @dataclass(frozen=True)
 class Call:
+    """One request as Slack received it. `outcome` is "ok", Slack's error code, "ratelimited",
+    "http_<status>" or "dropped"."""
+
     method: str
     params: dict[str, Any]
     token: str | None
     at: float
+    outcome: str = "ok"
 
 
 @dataclass
@@ -48,26 +60,50 @@ class _Limits:
     per_workspace: float
     channel_last: dict[str, float] = field(default_factory=dict)
     recent: deque[float] = field(default_factory=deque)
-    not_before: float = 0.0
+
+
+@dataclass(frozen=True)
+class _Reply:
+    status: int
+    payload: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+    drop: bool = False
+
+    @property
+    def outcome(self) -> str:
+        if self.drop:
+            return "dropped"
+        if self.status != 200:
+            return "ratelimited" if self.status == 429 else f"http_{self.status}"
+        return "ok" if self.payload.get("ok") else str(self.payload.get("error"))
 
 
 class SlackWebAPI:
-    """`with SlackWebAPI() as api:` then give the app `api.url` as SLACK_API_URL."""
+    """`with SlackWebAPI() as api:` then give the app `api.url` as SLACK_API_URL.
 
-    def __init__(self) -> None:
+    `tokens`: the only tokens accepted; by default any xoxb-/xapp- token is.
+    `clock`: monotonic seconds, for `Call.at` and the enforced rate limits."""
+
+    def __init__(
+        self, tokens: Collection[str] | None = None, clock: Clock = time.monotonic
+    ) -> None:
         self._lock = threading.Condition()
         self._calls: list[Call] = []
         self._faults: dict[str, list[_Fault]] = defaultdict(list)
         self._delays: dict[tuple[str, str | None], float] = {}
         self._users: dict[str, dict[str, Any]] = {}
         self._channels: dict[str, dict[str, Any]] = {}
-        self._ts = itertools.count(1)
+        self._ts = itertools.count(100, 100)
         self._limits: _Limits | None = None
         self._random: tuple[str, float, float, random.Random] | None = None
+        # When a 429 said to come back, per (method, channel); channel None is the workspace.
+        self._not_before: dict[tuple[str, str | None], float] = {}
+        self._open: set[socket.socket] = set()
+        self.tokens = set(tokens) if tokens is not None else None
+        self.clock = clock
         self.limit_violations = 0
         self.socket_url = ""
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), _handler_for(self))
         self._thread: threading.Thread | None = None
 
     # --- lifecycle ------------------------------------------------------------------
@@ -81,15 +117,24 @@ class SlackWebAPI:
         return f"http://127.0.0.1:{self.port}/api/"
 
     def start(self) -> SlackWebAPI:
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread:
+        if self._thread is not None:
+            self._server.shutdown()
             self._thread.join(timeout=5)
+            self._thread = None
+        self._server.server_close()
+        with self._lock:
+            for connection in self._open:  # idle keep-alive connections: end their threads
+                try:
+                    connection.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
 
     def __enter__(self) -> SlackWebAPI:
         return self.start()
@@ -112,6 +157,7 @@ class SlackWebAPI:
             self._channels.clear()
             self._limits = None
             self._random = None
+            self._not_before.clear()
             self.limit_violations = 0
 
     # --- records --------------------------------------------------------------------
@@ -138,6 +184,7 @@ class SlackWebAPI:
             self._calls.clear()
 
     def response_url(self, name: str = "r") -> str:
+        """A response_url whose POSTs are recorded as `response_url` calls."""
         return f"http://127.0.0.1:{self.port}/response/{name}"
 
     # --- directories ----------------------------------------------------------------
@@ -151,6 +198,7 @@ class SlackWebAPI:
         is_bot: bool = False,
         name: str = "",
         tz: str = "America/Chicago",
+        deleted: bool = False,
     ) -> None:
         with self._lock:
             self._users[user_id] = {
@@ -158,13 +206,16 @@ class SlackWebAPI:
                 "team_id": TEAM_ID,
                 "name": name or user_id.lower(),
                 "real_name": name or user_id,
+                "deleted": deleted,
+                "tz": tz,
                 "is_admin": is_admin,
                 "is_owner": is_owner,
                 "is_primary_owner": False,
+                "is_restricted": False,
+                "is_ultra_restricted": False,
                 "is_bot": is_bot,
-                "deleted": False,
-                "tz": tz,
-                "profile": {"display_name": name or user_id},
+                "is_app_user": False,
+                "profile": {"display_name": name or user_id, "real_name": name or user_id},
             }
 
     def add_channel(
@@ -177,18 +228,13 @@ class SlackWebAPI:
         is_archived: bool = False,
     ) -> None:
         with self._lock:
-            self._channels[channel_id] = {
-                "id": channel_id,
-                "name": name or channel_id.lower(),
-                "is_channel": True,
-                "is_private": is_private,
-                "is_member": is_member,
-                "is_archived": is_archived,
-            }
+            self._channels[channel_id] = _channel(channel_id, name, is_private, is_member)
+            self._channels[channel_id]["is_archived"] = is_archived
 
     # --- faults ---------------------------------------------------------------------
 
     def fail(self, method: str, error: str, times: int = 1, channel: str | None = None) -> None:
+        """Answer `{"ok": false, "error": error}` to the next `times` calls."""
         self._add_fault(method, _Fault("error", times, channel, error=error))
 
     def rate_limit(
@@ -202,9 +248,11 @@ class SlackWebAPI:
         self._add_fault(method, _Fault("5xx", times, channel, status=status))
 
     def drop_connection(self, method: str, times: int = 1, channel: str | None = None) -> None:
+        """Close the connection without answering."""
         self._add_fault(method, _Fault("drop", times, channel))
 
     def delay(self, method: str, seconds: float, channel: str | None = None) -> None:
+        """Answer every such call `seconds` late (it is recorded on arrival); 0 removes."""
         with self._lock:
             if seconds:
                 self._delays[(method, channel)] = seconds
@@ -222,11 +270,7 @@ class SlackWebAPI:
             self._limits = _Limits(method, per_channel_per_second, per_workspace_per_second)
 
     def inject_random(
-        self,
-        method: str,
-        rate_429: float = 0.05,
-        rate_500: float = 0.02,
-        seed: int = 0,
+        self, method: str, rate_429: float = 0.05, rate_500: float = 0.02, seed: int = 0
     ) -> None:
         with self._lock:
             self._random = (method, rate_429, rate_500, random.Random(seed))
@@ -237,152 +281,332 @@ class SlackWebAPI:
 
     # --- answering ------------------------------------------------------------------
 
-    def _take_fault(self, method: str, channel: str | None) -> _Fault | None:
+    def _respond(
+        self, method: str, params: dict[str, Any], token: str | None
+    ) -> tuple[_Reply, float]:
+        """Decide the answer on arrival, record the call; returns the answer and its delay."""
+        channel = _channel_of(params)
         with self._lock:
-            for fault in self._faults.get(method, []):
-                if fault.channel is None or fault.channel == channel:
-                    fault.times -= 1
-                    if fault.times <= 0:
-                        self._faults[method].remove(fault)
-                    return fault
-            return None
-
-    def _delay_for(self, method: str, channel: str | None) -> float:
-        with self._lock:
-            return self._delays.get((method, channel), self._delays.get((method, None), 0.0))
+            now = self.clock()
+            reply = self._refusal(method, token) or self._fault(method, channel, now)
+            if reply is None:
+                reply = _Reply(200, self._answer(method, params, token))
+            self._calls.append(Call(method, params, token, now, reply.outcome))
+            self._lock.notify_all()
+            delay = self._delays.get((method, channel), self._delays.get((method, None), 0.0))
+        return reply, delay
 
     def _record(self, call: Call) -> None:
         with self._lock:
             self._calls.append(call)
             self._lock.notify_all()
 
-    def _limited(self, method: str, channel: str | None) -> _Fault | None:
-        """A 429 from the enforced limits or the random faults, else None (and the post counts)."""
-        with self._lock:
-            if self._random and self._random[0] == method:
-                _, rate_429, rate_500, rng = self._random
-                roll = rng.random()
-                if roll < rate_429:
-                    return _Fault("429", 1, None, retry_after=1)
-                if roll < rate_429 + rate_500:
-                    return _Fault("5xx", 1, None, status=500)
-            limits = self._limits
-            if limits is None or limits.method != method:
-                return None
-            now = time.monotonic()
-            if now < limits.not_before:
-                self.limit_violations += 1
-            while limits.recent and now - limits.recent[0] >= 1.0:
-                limits.recent.popleft()
-            last = limits.channel_last.get(channel or "")
-            channel_wait = 0.0 if last is None else last + 1 / limits.per_channel - now
-            workspace_wait = (
-                limits.recent[0] + 1.0 - now if len(limits.recent) >= limits.per_workspace else 0.0
-            )
-            wait = max(channel_wait, workspace_wait)
-            if wait > 0:
-                retry_after = max(1, int(wait + 0.999))
-                limits.not_before = max(limits.not_before, now + min(wait, retry_after))
-                return _Fault("429", 1, None, retry_after=retry_after)
-            limits.recent.append(now)
-            limits.channel_last[channel or ""] = now
-            return None
+    def _refusal(self, method: str, token: str | None) -> _Reply | None:
+        if not token:
+            return _Reply(200, {"ok": False, "error": "not_authed"})
+        valid = (
+            token in self.tokens
+            if self.tokens is not None
+            else token.startswith(("xoxb-", "xapp-"))
+        )
+        if not valid:
+            return _Reply(200, {"ok": False, "error": "invalid_auth"})
+        if method == "apps.connections.open" and not token.startswith("xapp-"):
+            return _Reply(200, {"ok": False, "error": "invalid_auth"})
+        if method != "apps.connections.open" and token.startswith("xapp-"):
+            return _Reply(200, {"ok": False, "error": "not_allowed_token_type"})
+        return None
 
-    def answer(self, method: str, params: dict[str, Any], token: str | None) -> dict[str, Any]:
-        """Slack's answer to a successful call."""
-        if method == "auth.test":
-            return {
-                "ok": True,
-                "url": "https://district.slack.com/",
-                "team": "Test District",
-                "user": "progression",
+    def _fault(self, method: str, channel: str | None, now: float) -> _Reply | None:
+        """The injected fault or 429 for this call, if any (holding the lock)."""
+        if (method, channel) in self._not_before or (method, None) in self._not_before:
+            told = max(
+                self._not_before.get((method, channel), 0.0),
+                self._not_before.get((method, None), 0.0),
+            )
+            if now < told:
+                self.limit_violations += 1
+        fault = self._take_fault(method, channel) or self._random_fault(method)
+        if fault is None:
+            return self._enforced(method, channel, now)
+        if fault.kind == "error":
+            return _Reply(200, {"ok": False, "error": fault.error})
+        if fault.kind == "5xx":
+            return _Reply(fault.status, {"ok": False, "error": "internal_error"})
+        if fault.kind == "drop":
+            return _Reply(0, {}, drop=True)
+        self._told(method, channel, now + fault.retry_after)
+        return _ratelimited(fault.retry_after)
+
+    def _take_fault(self, method: str, channel: str | None) -> _Fault | None:
+        for fault in self._faults.get(method, []):
+            if fault.channel is None or fault.channel == channel:
+                fault.times -= 1
+                if fault.times <= 0:
+                    self._faults[method].remove(fault)
+                return fault
+        return None
+
+    def _random_fault(self, method: str) -> _Fault | None:
+        if self._random is None or self._random[0] != method:
+            return None
+        _, rate_429, rate_500, rng = self._random
+        roll = rng.random()
+        if roll < rate_429:
+            return _Fault("429", 1, None, retry_after=1)
+        if roll < rate_429 + rate_500:
+            return _Fault("5xx", 1, None, status=500)
+        return None
+
+    def _enforced(self, method: str, channel: str | None, now: float) -> _Reply | None:
+        """A 429 when this post would pass the enforced rates; else the post counts."""
+        limits = self._limits
+        if limits is None or limits.method != method:
+            return None
+        while limits.recent and now - limits.recent[0] >= 1.0:
+            limits.recent.popleft()
+        last = limits.channel_last.get(channel or "")
+        channel_wait = 0.0 if last is None else last + 1 / limits.per_channel - now
+        workspace_wait = (
+            limits.recent[0] + 1.0 - now if len(limits.recent) >= limits.per_workspace else 0.0
+        )
+        if channel_wait > 0:
+            self._told(method, channel, now + channel_wait)
+        if workspace_wait > 0:
+            self._told(method, None, now + workspace_wait)
+        wait = max(channel_wait, workspace_wait)
+        if wait > 0:
+            return _ratelimited(max(1, int(wait + 0.999)))
+        limits.recent.append(now)
+        limits.channel_last[channel or ""] = now
+        return None
+
+    def _told(self, method: str, channel: str | None, not_before: float) -> None:
+        key = (method, channel)
+        self._not_before[key] = max(self._not_before.get(key, 0.0), not_before)
+
+    def _next_ts(self) -> str:
+        n = next(self._ts)
+        return f"{_TS_BASE + n // 1_000_000}.{n % 1_000_000:06d}"
+
+    def _answer(self, method: str, params: dict[str, Any], token: str | None) -> dict[str, Any]:
+        """Slack's answer to a call that met no fault (holding the lock)."""
+        answer = _ANSWERS.get(method)
+        if answer is None:
+            return {"ok": False, "error": "unknown_method"}
+        return answer(self, params)
+
+    def _auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "ok": True,
+            "url": f"https://{TEAM_DOMAIN}.slack.com/",
+            "team": "Test District",
+            "user": "progression",
+            "team_id": TEAM_ID,
+            "user_id": BOT_USER_ID,
+            "bot_id": BOT_ID,
+            "is_enterprise_install": False,
+        }
+
+    def _connections_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "url": self.socket_url}
+
+    def _post_message(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = _channel_of(params)
+        refused = self._unpostable(channel, params)
+        if refused:
+            return {"ok": False, "error": refused}
+        ts = self._next_ts()
+        message: dict[str, Any] = {
+            "type": "message",
+            "subtype": "bot_message",
+            "text": params.get("text", ""),
+            "user": BOT_USER_ID,
+            "bot_id": BOT_ID,
+            "app_id": APP_ID,
+            "team": TEAM_ID,
+            "ts": ts,
+        }
+        for key in ("blocks", "attachments", "metadata", "thread_ts"):
+            if key in params:
+                message[key] = params[key]
+        return {"ok": True, "channel": channel, "ts": ts, "message": message}
+
+    def _post_ephemeral(self, params: dict[str, Any]) -> dict[str, Any]:
+        refused = self._unpostable(_channel_of(params), params)
+        if refused:
+            return {"ok": False, "error": refused}
+        if not params.get("user"):
+            return {"ok": False, "error": "user_not_in_channel"}
+        return {"ok": True, "message_ts": self._next_ts()}
+
+    def _unpostable(self, channel: str | None, params: dict[str, Any]) -> str:
+        """Slack's error for a post it refuses, or ""."""
+        if not channel:
+            return "channel_not_found"
+        known = self._channels.get(channel)
+        if known is not None and known["is_private"] and not known["is_member"]:
+            return "channel_not_found"
+        if known is not None and known["is_archived"]:
+            return "is_archived"
+        if not any(params.get(k) for k in ("text", "blocks", "attachments")):
+            return "no_text"
+        return ""
+
+    def _update(self, params: dict[str, Any]) -> dict[str, Any]:
+        if not params.get("ts"):
+            return {"ok": False, "error": "message_not_found"}
+        message = {"text": params.get("text", ""), "user": BOT_USER_ID, "bot_id": BOT_ID}
+        if "blocks" in params:
+            message["blocks"] = params["blocks"]
+        return {
+            "ok": True,
+            "channel": params.get("channel"),
+            "ts": params["ts"],
+            "text": params.get("text", ""),
+            "message": message,
+        }
+
+    def _delete(self, params: dict[str, Any]) -> dict[str, Any]:
+        if not params.get("ts"):
+            return {"ok": False, "error": "message_not_found"}
+        return {"ok": True, "channel": params.get("channel"), "ts": params["ts"]}
+
+    def _permalink(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = params.get("channel"), str(params.get("message_ts", ""))
+        if not channel or not ts:
+            return {"ok": False, "error": "message_not_found"}
+        archive = f"https://{TEAM_DOMAIN}.slack.com/archives/{channel}"
+        return {"ok": True, "channel": channel, "permalink": f"{archive}/p{ts.replace('.', '')}"}
+
+    def _users_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        user = self._users.get(str(params.get("user")))
+        return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+
+    def _conversations_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel_id = str(params.get("channel") or "")
+        known = self._channels.get(channel_id)
+        if not channel_id or (known and known["is_private"] and not known["is_member"]):
+            return {"ok": False, "error": "channel_not_found"}
+        return {"ok": True, "channel": dict(known or _channel(channel_id, "", False, True))}
+
+    def _conversations_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        users = str(params.get("users") or "").split(",")[0]
+        if not users:
+            return {"ok": False, "error": "users_list_not_supplied"}
+        return {"ok": True, "channel": {"id": "D" + users}}
+
+    def _views_publish(self, params: dict[str, Any]) -> dict[str, Any]:
+        view = params.get("view")
+        if not params.get("user_id") or not isinstance(view, dict):
+            return {"ok": False, "error": "invalid_arguments"}
+        number = next(self._ts)
+        return {
+            "ok": True,
+            "view": {
+                "id": f"V{number:08d}",
                 "team_id": TEAM_ID,
-                "user_id": BOT_USER_ID,
+                "type": view.get("type", "home"),
+                "blocks": view.get("blocks", []),
+                "private_metadata": view.get("private_metadata", ""),
+                "callback_id": view.get("callback_id", ""),
+                "state": {"values": {}},
+                "hash": f"{_TS_BASE}.{number:08x}",
+                "app_id": APP_ID,
                 "bot_id": BOT_ID,
-                "is_enterprise_install": False,
-            }
-        if method == "apps.connections.open":
-            if not (token or "").startswith("xapp-"):
-                return {"ok": False, "error": "invalid_auth"}
-            return {"ok": True, "url": self.socket_url}
-        if method == "chat.postMessage":
-            ts = f"1700000000.{next(self._ts):06d}"
-            message = {
-                "type": "message",
-                "text": params.get("text", ""),
-                "user": BOT_USER_ID,
-                "bot_id": BOT_ID,
-                "ts": ts,
-                "blocks": params.get("blocks", []),
-            }
-            return {"ok": True, "channel": params.get("channel"), "ts": ts, "message": message}
-        if method == "chat.postEphemeral":
-            return {"ok": True, "message_ts": f"1700000000.{next(self._ts):06d}"}
-        if method == "chat.update":
-            return {
-                "ok": True,
-                "channel": params.get("channel"),
-                "ts": params.get("ts"),
-                "text": params.get("text", ""),
-            }
-        if method == "chat.delete":
-            return {"ok": True, "channel": params.get("channel"), "ts": params.get("ts")}
-        if method == "chat.getPermalink":
-            return {
-                "ok": True,
-                "channel": params.get("channel"),
-                "permalink": f"https://district.slack.com/archives/{params.get('channel')}",
-            }
-        if method == "users.info":
-            with self._lock:
-                user = self._users.get(str(params.get("user")))
-            return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
-        if method == "conversations.info":
-            channel_id = str(params.get("channel"))
-            with self._lock:
-                channel = self._channels.get(channel_id)
-            return {
-                "ok": True,
-                "channel": channel
-                or {
-                    "id": channel_id,
-                    "name": channel_id.lower(),
-                    "is_channel": True,
-                    "is_private": False,
-                    "is_member": True,
-                    "is_archived": False,
-                },
-            }
-        if method == "conversations.open":
-            users = str(params.get("users", "")).split(",")[0]
-            return {"ok": True, "channel": {"id": "D" + users}}
-        if method == "views.publish":
-            view = params.get("view", {})
-            return {"ok": True, "view": {"id": "V0001", **(view if isinstance(view, dict) else {})}}
-        return {"ok": False, "error": "unknown_method"}
+                **{k: v for k, v in view.items() if k not in ("id", "hash")},
+            },
+        }
+
+
+_ANSWERS: dict[str, Callable[[SlackWebAPI, dict[str, Any]], dict[str, Any]]] = {
+    "auth.test": SlackWebAPI._auth_test,
+    "apps.connections.open": SlackWebAPI._connections_open,
+    "chat.postMessage": SlackWebAPI._post_message,
+    "chat.postEphemeral": SlackWebAPI._post_ephemeral,
+    "chat.update": SlackWebAPI._update,
+    "chat.delete": SlackWebAPI._delete,
+    "chat.getPermalink": SlackWebAPI._permalink,
+    "users.info": SlackWebAPI._users_info,
+    "conversations.info": SlackWebAPI._conversations_info,
+    "conversations.open": SlackWebAPI._conversations_open,
+    "views.publish": SlackWebAPI._views_publish,
+}
+
+
+def _channel(channel_id: str, name: str, is_private: bool, is_member: bool) -> dict[str, Any]:
+    return {
+        "id": channel_id,
+        "name": name or channel_id.lower(),
+        "is_channel": not is_private,
+        "is_group": is_private,
+        "is_im": False,
+        "is_private": is_private,
+        "is_member": is_member,
+        "is_archived": False,
+        "is_general": False,
+        "is_shared": False,
+        "is_ext_shared": False,
+        "created": _TS_BASE - 86_400,
+        "context_team_id": TEAM_ID,
+    }
+
+
+def _channel_of(params: dict[str, Any]) -> str | None:
+    channel = params.get("channel")
+    return str(channel) if channel is not None else None
+
+
+def _ratelimited(retry_after: int) -> _Reply:
+    return _Reply(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)})
 
 
 def _decode(body: bytes, content_type: str, query: str) -> dict[str, Any]:
     params: dict[str, Any] = {k: v[-1] for k, v in urllib.parse.parse_qs(query).items()}
-    if not body:
-        return params
-    if "json" in content_type:
-        params.update(json.loads(body))
-        return params
-    for key, values in urllib.parse.parse_qs(body.decode(), keep_blank_values=True).items():
-        value: Any = values[-1]
-        if key in _JSON_FIELDS:
+    if body and "json" in content_type:
+        decoded = json.loads(body)
+        params.update(decoded if isinstance(decoded, dict) else {"body": decoded})
+    elif body and "x-www-form-urlencoded" in content_type:
+        pairs = urllib.parse.parse_qs(body.decode(), keep_blank_values=True)
+        params.update({k: v[-1] for k, v in pairs.items()})
+    for key in _JSON_FIELDS & params.keys():
+        value = params[key]
+        if isinstance(value, str) and value.lstrip()[:1] in ("[", "{"):
             try:
-                value = json.loads(value)
+                params[key] = json.loads(value)
             except ValueError:
                 pass
-        params[key] = value
     return params
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # Fan-out tests open many connections at once; the default backlog of 5 drops SYNs.
+    request_queue_size = 1024
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that went away mid-answer (a killed app) is not the stand-in's error.
+        pass
 
 
 def _handler_for(api: SlackWebAPI) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True
+        timeout = 60
+
+        def setup(self) -> None:
+            super().setup()
+            with api._lock:
+                api._open.add(self.connection)
+
+        def finish(self) -> None:
+            with api._lock:
+                api._open.discard(self.connection)
+            try:
+                super().finish()
+            except OSError:
+                pass
 
         def log_message(self, format: str, *args: Any) -> None:
             return None
@@ -399,59 +623,32 @@ def _handler_for(api: SlackWebAPI) -> type[BaseHTTPRequestHandler]:
             body = self.rfile.read(length) if length else b""
             params = _decode(body, self.headers.get("Content-Type", ""), query)
             if path.startswith("/response/"):
-                api._record(Call("response_url", params, None, time.monotonic()))
-                self._send(200, {"ok": True})
+                api._record(Call("response_url", params, None, api.clock()))
+                self._send(_Reply(200, {"ok": True}))
                 return
-            method = path.removeprefix("/api/")
+            if not path.startswith("/api/"):
+                self._send(_Reply(404, {"ok": False, "error": "not_found"}))
+                return
             auth = self.headers.get("Authorization", "")
-            token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else None
-            token = token or params.pop("token", None)
-            channel = params.get("channel")
-            channel = str(channel) if channel is not None else None
-            if delay := api._delay_for(method, channel):
-                time.sleep(delay)
-            api._record(Call(method, params, token, time.monotonic()))
-            if not token:
-                self._send(200, {"ok": False, "error": "not_authed"})
-                return
-            if not token.startswith(("xoxb-", "xapp-", "xoxp-")):
-                self._send(200, {"ok": False, "error": "invalid_auth"})
-                return
-            fault = api._take_fault(method, channel) or api._limited(method, channel)
-            self._answer(fault, method, params, token)
+            token = auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else None
+            from_params = params.pop("token", None)
+            reply, delay = api._respond(path.removeprefix("/api/"), params, token or from_params)
+            if delay:
+                time.sleep(delay)  # Slack being slow to answer; the call has arrived
+            self._send(reply)
 
-        def _answer(
-            self, fault: _Fault | None, method: str, params: dict[str, Any], token: str
-        ) -> None:
-            if fault is None:
-                self._send(200, api.answer(method, params, token))
-            elif fault.kind == "error":
-                self._send(200, {"ok": False, "error": fault.error})
-            elif fault.kind == "429":
-                self._send(
-                    429,
-                    {"ok": False, "error": "ratelimited"},
-                    {"Retry-After": str(fault.retry_after)},
-                )
-            elif fault.kind == "5xx":
-                self._send(fault.status, {"ok": False, "error": "internal_error"})
-            else:
+        def _send(self, reply: _Reply) -> None:
+            if reply.drop:
                 self.close_connection = True
-                self.connection.close()
-
-        def _send(
-            self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None
-        ) -> None:
-            data = json.dumps(payload).encode()
-            self.send_response(status)
+                self.connection.shutdown(socket.SHUT_RDWR)
+                return
+            data = json.dumps(reply.payload).encode()
+            self.send_response(reply.status)
             self.send_header("Content-Type", "application/json; charset=utf-8")
             self.send_header("Content-Length", str(len(data)))
-            for name, value in (headers or {}).items():
+            for name, value in reply.headers.items():
                 self.send_header(name, value)
             self.end_headers()
             self.wfile.write(data)
 
     return Handler
-
-
-Clock = Callable[[], float]
