@@ -22,7 +22,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.context import Services
 from bot.views import nudge_message
-from progression.lookup import find_move
+from progression.lookup import find_ref
 from progression.model import Progression
 from store import Store
 
@@ -159,8 +159,7 @@ class LiveCount:
         delivery = self.store.delivery_by_ts(team_id, channel_id, ts)
         if delivery is None or delivery.is_celebration:
             return
-        phase, _, action = delivery.ref.partition(".")
-        move = find_move(self.progression, int(phase), int(action))
+        move = find_ref(self.progression, delivery.ref)
         if move is None:
             return  # the progression changed since it was posted; leave the message be
         done = self.store.checkoff_count(team_id, channel_id, delivery.ref)

@@ -94,6 +94,14 @@ def find_move(progression: Progression, phase: int, action: int) -> Move | None:
     return _index(progression).moves.get((phase, action))
 
 
+def find_ref(progression: Progression, ref: str) -> Move | None:
+    """The move a reference such as "3.8" names; None for anything else ("celebration")."""
+    phase, dot, action = ref.partition(".")
+    if not dot or not phase.isdigit() or not action.isdigit():
+        return None
+    return find_move(progression, int(phase), int(action))
+
+
 def role_moves(
     progression: Progression, role_key: str, phases: Collection[int] | None = None
 ) -> list[Move]:

@@ -33,7 +33,7 @@ from progression.calendar import (
     week_of,
     week_start,
 )
-from progression.lookup import find_move, role_moves
+from progression.lookup import find_ref, role_moves
 from progression.model import Move, Progression
 from progression.next_move import Celebration, Nudge
 from scheduler.plan import (
@@ -43,7 +43,7 @@ from scheduler.plan import (
     plan_for,
     workspace_slot,
 )
-from store import CELEBRATION, Subscription
+from store import Subscription
 
 # Slack's answers that mean the app cannot post in the channel.
 CANNOT_POST = ("not_in_channel", "channel_not_found", "is_archived", "channel_is_archived")
@@ -227,7 +227,7 @@ def on_next(request: Next, ctx: CommandContext) -> views.Message:
     posted = next(
         (d for d in store.deliveries(ctx.team_id, ctx.channel_id) if d.week == this_week), None
     )
-    current = _move(progression, posted.ref) if posted and posted.ref != CELEBRATION else None
+    current = find_ref(progression, posted.ref) if posted else None
     ahead = plan_ahead(store, progression, subscription, count=2 if current is None else 1)
     timezone = ctx.services.settings.progression_tz
     at = next_nudge_at(store, subscription, timezone, ctx.now)[1] if ahead else None
@@ -236,8 +236,3 @@ def on_next(request: Next, ctx: CommandContext) -> views.Message:
         for i, item in enumerate(ahead)
     ]
     return managing.next_message(progression, current, coming)
-
-
-def _move(progression: Progression, ref: str) -> Move | None:
-    phase, _, action = ref.partition(".")
-    return find_move(progression, int(phase), int(action)) if action else None

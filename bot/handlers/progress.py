@@ -14,8 +14,8 @@ from bot.handlers import CommandContext, handles
 from bot.views import ChannelProgress, HomeMove, PostedMove
 from bot.views.progress import home_personal_blocks
 from progression.calendar import week_of
-from progression.lookup import find_move, role_moves
-from progression.model import Move, Progression
+from progression.lookup import find_ref, role_moves
+from progression.model import Progression
 from progression.next_move import Celebration, Nudge
 from scheduler.plan import next_nudge_at, plan_for, workspace_slot
 from store import CELEBRATION, Delivery, Store
@@ -24,14 +24,6 @@ from store import CELEBRATION, Delivery, Store
 # beyond that only the channels where the person has checked something off.
 HOME_ALL_CHANNELS_UP_TO = 10
 HOME_MAX_MOVES = 15
-
-
-def move_of(progression: Progression, ref: str) -> Move | None:
-    """The move a delivery's `ref` ("3.8") names; None for a celebration or a stale ref."""
-    phase, dot, action = ref.partition(".")
-    if not dot or not phase.isdigit() or not action.isdigit():
-        return None
-    return find_move(progression, int(phase), int(action))
 
 
 @handles(Progress)
@@ -57,7 +49,7 @@ def channel_progress(ctx: CommandContext) -> views.Message:
     posted = [
         PostedMove(d.week, move, counts.get((ctx.channel_id, d.ref), 0), d.state == "posted")
         for d in deliveries
-        if (move := move_of(progression, d.ref)) is not None
+        if (move := find_ref(progression, d.ref)) is not None
     ]
     plan = plan_for(store, progression, subscription) if subscription.active else None
     next_move, next_at = None, None
@@ -139,7 +131,7 @@ def home_view(
     moves: list[HomeMove] = []
     for channel_id in home_channels(store, team_id, user_id):
         delivery = latest_nudge(store, team_id, channel_id)
-        move = move_of(progression, delivery.ref) if delivery else None
+        move = find_ref(progression, delivery.ref) if delivery else None
         if delivery is None or delivery.ts is None or move is None:
             continue
         moves.append(
