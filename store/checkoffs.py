@@ -8,14 +8,14 @@ reaction and a retried event are settled from the database alone.
 from __future__ import annotations
 
 import sqlite3
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
 from sqlite_utils import Database
+
+from store.group import GroupCommit, immediate
 
 EVENT_MEMORY_SECONDS = 24 * 3600.0
 _PRUNE_EVERY_SECONDS = 600.0
@@ -48,62 +48,10 @@ class Checkoff:
     role: str | None = None
 
 
-@dataclass
-class _Job:
-    change: ReactionChange
-    event_id: str | None
-    received_at: float
-    outcome: Outcome | None = None
-    error: Exception | None = None
-    lead: bool = False
-    wake: threading.Event = field(default_factory=threading.Event)
-
-
-class _GroupCommit:
-    """Leader/follower group commit: the first caller to find no batch in progress leads,
-    applies everything queued in one transaction, then hands the lead to the next queued
-    caller. No thread of its own, nothing to start or stop."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._queue: list[_Job] = []
-        self._leading = False
-
-    def submit(self, store: CheckoffStore, job: _Job) -> Outcome:
-        with self._lock:
-            self._queue.append(job)
-            if not self._leading:
-                self._leading = job.lead = True
-        if not job.lead:
-            job.wake.wait()  # done by a leader, or made the leader
-        if job.outcome is None and job.error is None:
-            self._lead(store)
-        if job.error is not None:
-            raise job.error
-        assert job.outcome is not None
-        return job.outcome
-
-    def _lead(self, store: CheckoffStore) -> None:
-        with self._lock:
-            batch, self._queue = self._queue, []
-        try:
-            store._apply_batch(batch)
-        except Exception as error:
-            for job in batch:
-                job.error = error
-        finally:
-            with self._lock:
-                if self._queue:
-                    self._queue[0].lead = True
-                    self._queue[0].wake.set()
-                else:
-                    self._leading = False
-            for job in batch:
-                job.wake.set()
-
-
 class CheckoffStore:
     """Mixed into `Store`."""
+
+    _group: GroupCommit  # the store's group commit, shared with the deliveries
 
     @property
     def db(self) -> Database:
@@ -121,41 +69,27 @@ class CheckoffStore:
         disk sync per batch instead of one per event, and each caller returns once its own
         event is committed.
         """
-        group: _GroupCommit = self.__dict__.setdefault("_group_commit", _GroupCommit())
-        outcome = group.submit(self, _Job(change, event_id, received_at))
+        outcome = self._group.run(lambda db: self._apply(db, change, event_id, received_at))
         self._maybe_prune(received_at)
         return outcome
 
-    def _apply_batch(self, jobs: list[_Job]) -> None:
-        """One transaction for the batch; if it fails, each job alone, so one bad event
-        fails only itself."""
-        try:
-            with self._immediate() as db:
-                outcomes = [self._apply(db, job) for job in jobs]
-        except Exception:
-            if len(jobs) == 1:
-                raise
-            for job in jobs:
-                try:
-                    with self._immediate() as db:
-                        job.outcome = self._apply(db, job)
-                except Exception as error:
-                    job.error = error
-            return
-        for job, outcome in zip(jobs, outcomes, strict=True):
-            job.outcome = outcome
-
-    def _apply(self, db: sqlite3.Connection, job: _Job) -> Outcome:
-        if job.event_id is not None:
+    def _apply(
+        self,
+        db: sqlite3.Connection,
+        change: ReactionChange,
+        event_id: str | None,
+        received_at: float,
+    ) -> Outcome:
+        if event_id is not None:
             claimed = db.execute(
                 "insert or ignore into processed_events (event_id, received_at) values (?, ?)",
-                [job.event_id, job.received_at],
+                [event_id, received_at],
             ).rowcount
             if not claimed:
                 return "duplicate"
-        if job.change.added:
-            return self._add_reaction(db, job.change)
-        return self._remove_reaction(db, job.change)
+        if change.added:
+            return self._add_reaction(db, change)
+        return self._remove_reaction(db, change)
 
     def _add_reaction(self, db: sqlite3.Connection, change: ReactionChange) -> Outcome:
         key = [change.team_id, change.channel_id, change.ts, change.user_id, change.emoji]
@@ -229,7 +163,7 @@ class CheckoffStore:
     def remove_user_checkoffs(self, team_id: str, user_id: str) -> list[tuple[str, str]]:
         """Take back everything a user (found to be a bot) checked off; the (channel, nudge
         ts) pairs whose count changed."""
-        with self._immediate() as db:
+        with immediate(self.db.conn) as db:
             rows = db.execute(
                 "select channel_id, message_ts from checkoffs "
                 "where team_id = ? and user_id = ? and message_ts is not null",
@@ -344,21 +278,6 @@ class CheckoffStore:
         if now - last >= _PRUNE_EVERY_SECONDS:
             self._events_pruned_at = now
             self.prune_events(now - EVENT_MEMORY_SECONDS)
-
-    @contextmanager
-    def _immediate(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction that takes SQLite's write lock first, so a concurrent writer
-        (another process) waits in busy_timeout instead of failing on a read-then-write
-        upgrade. Within a process, reactions are written by one group-commit leader at a time,
-        so listener threads never spin in SQLite's busy handler."""
-        connection = self.db.conn
-        connection.execute("begin immediate")
-        try:
-            yield connection
-        except BaseException:
-            connection.execute("rollback")
-            raise
-        connection.execute("commit")
 
 
 def _checkoff(row: dict[str, Any]) -> Checkoff:

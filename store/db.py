@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from store.checkoffs import CheckoffStore
+from store.group import GroupCommit
 from store.migrations import migrations
 from store.nudges import NudgeStore
 
@@ -23,6 +24,7 @@ class Store(NudgeStore, CheckoffStore):
     def __init__(self, path: Path | str) -> None:
         self.path = str(path)
         self._local = threading.local()
+        self._group = GroupCommit(lambda: self.db.conn)
         self.migrate()
 
     def migrate(self) -> None:

@@ -10,11 +10,18 @@ from typing import Any
 from sqlite_utils import Database
 
 from progression.calendar import SchoolBreak, WeeklySlot
+from store.group import GroupCommit
 from store.records import Delivery, Subscription
 
 
 class NudgeStore:
-    """Mixed into `Store`."""
+    """Mixed into `Store`.
+
+    The fan-out's claims and confirmations go through the store's group commit: a window of
+    posts leaves together, and its threads share one transaction instead of queueing in
+    SQLite's busy handler, which sleeps in steps of up to 100 ms."""
+
+    _group: GroupCommit
 
     @property
     def db(self) -> Database:
@@ -157,25 +164,21 @@ class NudgeStore:
         now: datetime,
     ) -> bool:
         """Claim this channel's week before posting; False if anyone already has it."""
-        return self._insert_new(
-            "deliveries",
-            {
-                "team_id": team_id,
-                "channel_id": channel_id,
-                "week": week,
-                "role": role,
-                "ref": ref,
-                "round": round,
-                "state": "sending",
-                "owner": owner,
-                "claimed_at": now.isoformat(),
-            },
+        row = [team_id, channel_id, week, role, ref, round, "sending", owner, now.isoformat()]
+        return (
+            self._write(
+                "insert or ignore into deliveries "
+                "(team_id, channel_id, week, role, ref, round, state, owner, claimed_at) "
+                "values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                row,
+            )
+            == 1
         )
 
     def confirm_delivery(
         self, team_id: str, channel_id: str, week: str, ts: str, now: datetime
     ) -> None:
-        self.db.execute(
+        self._write(
             "update deliveries set state = 'posted', ts = ?, posted_at = ? "
             "where team_id = ? and channel_id = ? and week = ?",
             [ts, now.isoformat(), team_id, channel_id, week],
@@ -183,7 +186,7 @@ class NudgeStore:
 
     def release_delivery(self, team_id: str, channel_id: str, week: str) -> None:
         """Slack answered that it did not post: the week is free to claim again."""
-        self.db.execute(
+        self._write(
             "delete from deliveries where team_id = ? and channel_id = ? and week = ? "
             "and state = 'sending'",
             [team_id, channel_id, week],
@@ -191,7 +194,7 @@ class NudgeStore:
 
     def mark_unconfirmed(self, team_id: str, channel_id: str, week: str) -> None:
         """The post went out and no answer came back: Slack may have it, never re-post it."""
-        self.db.execute(
+        self._write(
             "update deliveries set state = 'unconfirmed' "
             "where team_id = ? and channel_id = ? and week = ? and state = 'sending'",
             [team_id, channel_id, week],
@@ -251,6 +254,10 @@ class NudgeStore:
         except sqlite3.IntegrityError:
             return False
         return True
+
+    def _write(self, sql: str, params: list[Any]) -> int:
+        """One statement through the group commit; the rows it changed."""
+        return self._group.run(lambda db: db.execute(sql, params).rowcount)
 
     def _one(self, sql: str, params: list[Any]) -> dict[str, Any] | None:
         rows: Iterator[dict[str, Any]] = self.db.query(sql, params)
