@@ -394,6 +394,30 @@ def test_enforced_limits_cap_the_workspace(clocked: tuple[SlackWebAPI, FakeClock
     assert post_status(client, "C9") == 200
 
 
+def test_a_429_can_ask_the_whole_workspace_to_wait_but_for_posts_in_flight(
+    clocked: tuple[SlackWebAPI, FakeClock],
+) -> None:
+    api, clock = clocked
+    client = client_for(api)
+    api.rate_limit("chat.postMessage", retry_after=1, times=1, channel="C1")
+    assert post_status(client, "C1") == 429
+    assert post_status(client, "C2") == 200  # only C1 was told to wait
+    assert api.limit_violations == 0
+
+    api.workspace_waits(in_flight=0.1)
+    api.rate_limit("chat.postMessage", retry_after=1, times=1, channel="C3")
+    assert post_status(client, "C3") == 429
+    clock.now += 0.05
+    assert post_status(client, "C4") == 200  # already on its way
+    assert api.limit_violations == 0
+    clock.now += 0.1
+    assert post_status(client, "C5") == 200  # sent while the workspace had to wait
+    assert api.limit_violations == 1
+    clock.now += 0.9
+    assert post_status(client, "C6") == 200
+    assert api.limit_violations == 1
+
+
 def test_random_faults_follow_their_seed_and_rates(api: SlackWebAPI) -> None:
     def outcomes(seed: int) -> list[int]:
         api.reset()

@@ -96,8 +96,10 @@ class SlackWebAPI:
         self._ts = itertools.count(100, 100)
         self._limits: _Limits | None = None
         self._random: tuple[str, float, float, random.Random] | None = None
-        # When a 429 said to come back, per (method, channel); channel None is the workspace.
-        self._not_before: dict[tuple[str, str | None], float] = {}
+        self._workspace_wait: float | None = None  # see workspace_waits()
+        # A 429's wait, per (method, channel); channel None is the workspace. A post that
+        # arrives within (from, until) came back too early.
+        self._not_before: dict[tuple[str, str | None], tuple[float, float]] = {}
         self._open: set[socket.socket] = set()
         self.tokens = set(tokens) if tokens is not None else None
         self.clock = clock
@@ -157,6 +159,7 @@ class SlackWebAPI:
             self._channels.clear()
             self._limits = None
             self._random = None
+            self._workspace_wait = None
             self._not_before.clear()
             self.limit_violations = 0
 
@@ -272,8 +275,17 @@ class SlackWebAPI:
     def inject_random(
         self, method: str, rate_429: float = 0.05, rate_500: float = 0.02, seed: int = 0
     ) -> None:
+        """Answer that share of calls 429 (Retry-After: 1) or 500, at random, repeatably."""
         with self._lock:
             self._random = (method, rate_429, rate_500, random.Random(seed))
+
+    def workspace_waits(self, in_flight: float = 0.2) -> None:
+        """From now on an injected 429 asks the whole workspace to wait, not only its channel:
+        a post to any channel that arrives during the wait counts in `limit_violations`,
+        except in the wait's first `in_flight` seconds (posts already on their way when the
+        429 was answered)."""
+        with self._lock:
+            self._workspace_wait = in_flight
 
     def _add_fault(self, method: str, fault: _Fault) -> None:
         with self._lock:
@@ -319,13 +331,14 @@ class SlackWebAPI:
 
     def _fault(self, method: str, channel: str | None, now: float) -> _Reply | None:
         """The injected fault or 429 for this call, if any (holding the lock)."""
-        if (method, channel) in self._not_before or (method, None) in self._not_before:
-            told = max(
-                self._not_before.get((method, channel), 0.0),
-                self._not_before.get((method, None), 0.0),
+        if any(
+            start <= now < until
+            for start, until in (
+                self._not_before.get((method, channel), (0.0, 0.0)),
+                self._not_before.get((method, None), (0.0, 0.0)),
             )
-            if now < told:
-                self.limit_violations += 1
+        ):
+            self.limit_violations += 1
         fault = self._take_fault(method, channel) or self._random_fault(method)
         if fault is None:
             return self._enforced(method, channel, now)
@@ -335,7 +348,10 @@ class SlackWebAPI:
             return _Reply(fault.status, {"ok": False, "error": "internal_error"})
         if fault.kind == "drop":
             return _Reply(0, {}, drop=True)
-        self._told(method, channel, now + fault.retry_after)
+        if self._workspace_wait is not None:
+            self._told(method, None, now + fault.retry_after, now + self._workspace_wait)
+        else:
+            self._told(method, channel, now + fault.retry_after)
         return _ratelimited(fault.retry_after)
 
     def _take_fault(self, method: str, channel: str | None) -> _Fault | None:
@@ -381,9 +397,16 @@ class SlackWebAPI:
         limits.channel_last[channel or ""] = now
         return None
 
-    def _told(self, method: str, channel: str | None, not_before: float) -> None:
+    def _told(
+        self, method: str, channel: str | None, not_before: float, start: float = 0.0
+    ) -> None:
+        """Record a 429's wait until `not_before`; arrivals before `start` are not counted.
+        A wait told while another runs extends it and counts from where that one did."""
         key = (method, channel)
-        self._not_before[key] = max(self._not_before.get(key, 0.0), not_before)
+        old_start, old_until = self._not_before.get(key, (0.0, 0.0))
+        if not_before <= old_until:
+            return
+        self._not_before[key] = (min(start, old_start) if start < old_until else start, not_before)
 
     def _next_ts(self) -> str:
         n = next(self._ts)
