@@ -33,7 +33,9 @@ from store import CELEBRATION, Store, Subscription
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_CONCURRENCY = 8
+# Enough threads for a whole window of posts (20 a second) to leave together, with a few to spare
+# for posts sleeping before a retry. A thread claims its delivery only as its post leaves.
+DEFAULT_CONCURRENCY = 24
 # Slack's answers that mean the channel is gone for us: stop nudging it and tell its manager.
 GONE = {
     "channel_not_found": (
@@ -233,24 +235,33 @@ class _Delivery:
             message = nudge_message(self.progression, plan.move)
         if self.dry_run:
             return ChannelResult(channel, "would_post", ref, message["text"])
-        claimed = self.store.claim_delivery(
-            team,
-            channel,
-            self.week,
-            role=subscription.role,
-            ref=ref,
-            round=round_,
-            owner=self.owner,
-            now=self.now,
-        )
-        if not claimed:
-            return ChannelResult(channel, "skipped", ref, "delivered by another run")
+        claimed = False
+
+        def claim() -> bool:
+            # Taken only once the post has its place in Slack's limits (see SlackPoster.post).
+            nonlocal claimed
+            claimed = self.store.claim_delivery(
+                team,
+                channel,
+                self.week,
+                role=subscription.role,
+                ref=ref,
+                round=round_,
+                owner=self.owner,
+                now=self.now,
+            )
+            return claimed
+
         try:
-            result = self.poster.post(channel, message)
+            result = self.poster.post(channel, message, claim=claim)
         except Exception:
+            if not claimed:
+                raise
             # Whatever broke, the post may have left: keep the claim, never post it again.
             logger.exception("Post to %s failed unexpectedly", channel)
             result = PostResult("unknown", error="unexpected error, see the log")
+        if result.kind == "not_claimed":
+            return ChannelResult(channel, "skipped", ref, "delivered by another run")
         return self._settle(subscription, ref, result)
 
     def _settle(self, subscription: Subscription, ref: str, result: PostResult) -> ChannelResult:

@@ -2,8 +2,13 @@
 
 `chat.postMessage` allows about one message per second per channel and a workspace-wide burst
 (we pace at 20 per second by default). A 429 pauses every post of the workspace until its
-Retry-After has passed: Slack's answer applies to the token, not to the one channel. 5xx answers
-and failures to reach Slack are retried with backoff, a bounded number of times.
+Retry-After has passed: Slack's answer applies to the token, not to the one channel. Posts that
+already had their place in the window when the 429 came back still go: they were on their way,
+as far as the workspace's pacing is concerned, and holding them would waste the window they hold.
+5xx answers and failures to reach Slack are retried with backoff, a bounded number of times.
+
+A window's posts leave together (see WorkspacePacer), so a pause mostly covers time the window
+had no room in anyway: that is how random 429s cost little even when each pauses everyone.
 
 Slack's `chat.postMessage` has no idempotency key, so a post is retried only when Slack surely
 did not take it: a 429, a 5xx, or a connection that failed before the request was sent. A
@@ -41,9 +46,6 @@ class SlackLimits:
     backoff_cap: float = 16.0
     # Windows already count from answers (see WorkspacePacer); this covers clock granularity.
     margin: float = 0.01
-    # What a 429 pauses. Slack's Retry-After applies to the token, so the workspace by default;
-    # "channel" holds only the channel that got it (measured in benchmarks/fanout.py).
-    pause_scope: Literal["workspace", "channel"] = "workspace"
 
     def backoff(self, attempt: int, rng: random.Random | None = None) -> float:
         """Seconds before retry number `attempt` (1-based): exponential, capped, jittered."""
@@ -54,10 +56,16 @@ class SlackLimits:
 class WorkspacePacer:
     """At most `per_second` posts in any one-second window, and none while paused by a 429.
 
-    A sliding window rather than a token bucket: a bucket that refilled during a pause would
-    burst past the workspace limit afterwards. A post counts in the window from the moment it
-    leaves until a window after its answer came back: Slack saw it somewhere in between, so
-    the window holds on Slack's side whatever the network did to the timing.
+    A post counts in the window from the moment it leaves until a window after its answer came
+    back: Slack saw it somewhere in between, so the window holds on Slack's side whatever the
+    network did to the timing. (Not a token bucket: one that refilled during a pause would burst
+    past the workspace limit afterwards.)
+
+    Windows are whole: once one is full, the next opens a window after the last of its answers,
+    and all of its places at once. Its posts then leave together, before any of them is answered,
+    so a 429 among them pauses what comes after the window rather than cutting it short, and the
+    pause falls in the time the full window had to wait anyway. A sliding window would free one
+    place per answer, spread out, and each 429 would stop the rest of that spread for a second.
     """
 
     def __init__(
@@ -71,6 +79,8 @@ class WorkspacePacer:
         self._window = self._per_window / limits.per_second + limits.margin
         self._answered: deque[float] = deque()  # when recent posts got their answer
         self._in_flight = 0
+        self._full = False  # filled up: closed until a window after its last answer
+        self._last_answer = 0.0
         self._paused_until = 0.0
         self._monotonic = monotonic
         self._changed = threading.Condition()
@@ -82,12 +92,18 @@ class WorkspacePacer:
                 now = self._monotonic()
                 while self._answered and self._answered[0] <= now - self._window:
                     self._answered.popleft()
-                ready: float | None = self._paused_until
                 if len(self._answered) + self._in_flight >= self._per_window:
-                    # Full: wait for the oldest answer to leave the window, or for an answer.
-                    ready = self._answered[0] + self._window if self._answered else None
-                    ready = None if ready is None else max(ready, self._paused_until)
+                    self._full = True
+                ready: float | None = self._paused_until
+                if self._full:
+                    # Wait for every answer, then a window after the last one.
+                    ready = (
+                        None
+                        if self._in_flight
+                        else max(self._last_answer + self._window, self._paused_until)
+                    )
                 if ready is not None and ready <= now:
+                    self._full = False
                     self._in_flight += 1
                     return
                 self._changed.wait(None if ready is None else ready - now)
@@ -95,7 +111,14 @@ class WorkspacePacer:
     def done(self) -> None:
         with self._changed:
             self._in_flight -= 1
-            self._answered.append(self._monotonic())
+            self._last_answer = self._monotonic()
+            self._answered.append(self._last_answer)
+            self._changed.notify_all()
+
+    def cancel(self) -> None:
+        """Give back a place that was never used: nothing left, so nothing to count."""
+        with self._changed:
+            self._in_flight -= 1
             self._changed.notify_all()
 
     def pause(self, seconds: float) -> None:
@@ -129,12 +152,6 @@ class ChannelSpacing:
         self._monotonic = monotonic
         self._sleep = sleep
 
-    def hold(self, channel: str, seconds: float) -> None:
-        """Nothing to this channel for `seconds` (a 429 scoped to the channel)."""
-        with self._lock:
-            until = self._monotonic() + seconds
-            self._next[channel] = max(self._next.get(channel, 0.0), until)
-
     def wait(self, channel: str) -> None:
         """Sleep until the channel may take a post again (it may be taken meanwhile)."""
         while True:
@@ -145,31 +162,52 @@ class ChannelSpacing:
             # A post in flight to the channel holds it indefinitely: poll briefly.
             self._sleep(min(delay, 0.05))
 
-    def take(self, channel: str) -> bool:
-        """Count a post leaving now; False when the channel is not free yet."""
+    def take(self, channel: str) -> float | None:
+        """Count a post leaving now and return what `cancel` needs; None when the channel
+        is not free yet."""
         with self._lock:
-            if self._next.get(channel, 0.0) > self._monotonic():
-                return False
+            free_from = self._next.get(channel, 0.0)
+            if free_from > self._monotonic():
+                return None
             self._next[channel] = math.inf  # until `done()`
-            return True
+            return free_from
 
     def done(self, channel: str) -> None:
         with self._lock:
             self._next[channel] = self._monotonic() + self._interval
 
+    def cancel(self, channel: str, free_from: float) -> None:
+        """Nothing was sent after all: the channel is as free as it was."""
+        with self._lock:
+            self._next[channel] = free_from
+
 
 class PostSlot:
-    """Both limits held for one post: `with acquire_post(...)`, released when answered."""
+    """Both limits held for one post: `with acquire_post(...)`, released when answered.
 
-    def __init__(self, pacer: WorkspacePacer, spacing: ChannelSpacing, channel: str) -> None:
+    Call `sending()` just before the request goes out; a slot left unsent is given back
+    without counting, so the window it held is not lost."""
+
+    def __init__(
+        self, pacer: WorkspacePacer, spacing: ChannelSpacing, channel: str, free_from: float
+    ) -> None:
         self.pacer, self.spacing, self.channel = pacer, spacing, channel
+        self._free_from = free_from
+        self.sent = False
+
+    def sending(self) -> None:
+        self.sent = True
 
     def __enter__(self) -> PostSlot:
         return self
 
     def __exit__(self, *_: object) -> None:
-        self.spacing.done(self.channel)
-        self.pacer.done()
+        if self.sent:
+            self.spacing.done(self.channel)
+            self.pacer.done()
+        else:
+            self.spacing.cancel(self.channel, self._free_from)
+            self.pacer.cancel()
 
 
 def acquire_post(pacer: WorkspacePacer, spacing: ChannelSpacing, channel: str) -> PostSlot:
@@ -178,12 +216,13 @@ def acquire_post(pacer: WorkspacePacer, spacing: ChannelSpacing, channel: str) -
     while True:
         spacing.wait(channel)
         pacer.acquire()
-        if spacing.take(channel):
-            return PostSlot(pacer, spacing, channel)
-        pacer.done()  # someone else took the channel meanwhile (two DMs to one manager)
+        free_from = spacing.take(channel)
+        if free_from is not None:
+            return PostSlot(pacer, spacing, channel, free_from)
+        pacer.cancel()  # someone else took the channel meanwhile (two DMs to one manager)
 
 
-PostKind = Literal["sent", "refused", "gave_up", "unknown"]
+PostKind = Literal["sent", "refused", "gave_up", "unknown", "not_claimed"]
 
 
 @dataclass(frozen=True)
@@ -210,11 +249,27 @@ class SlackPoster:
         self._sleep = sleep
         self._rng = random.Random()
 
-    def post(self, channel: str, message: dict[str, Any]) -> PostResult:
+    def post(
+        self,
+        channel: str,
+        message: dict[str, Any],
+        *,
+        claim: Callable[[], bool] | None = None,
+    ) -> PostResult:
+        """Post within the limits, retrying what Slack surely did not take.
+
+        `claim` runs once, when the first attempt has its place in both limits and just before
+        it leaves: the delivery is claimed only when it is about to be sent, so posts waiting
+        for the window hold no claim. False (someone else has it) means nothing is sent."""
         attempts = rate_limited = 0
         while True:
             try:
-                with acquire_post(self.pacer, self.spacing, channel):
+                with acquire_post(self.pacer, self.spacing, channel) as slot:
+                    if claim is not None:
+                        if not claim():
+                            return PostResult("not_claimed")
+                        claim = None
+                    slot.sending()
                     response = self.client.chat_postMessage(
                         channel=channel,
                         text=message["text"],
@@ -230,16 +285,12 @@ class SlackPoster:
                     rate_limited += 1
                     wait = retry_after(error.response.headers)
                     logger.warning(
-                        "Slack rate-limited a post to %s: pausing the %s %.1f s",
+                        "Slack rate-limited a post to %s: pausing the workspace %.1f s",
                         channel,
-                        self.limits.pause_scope,
                         wait,
                     )
-                    # The slot was released above: hold or pause from the answer on.
-                    if self.limits.pause_scope == "workspace":
-                        self.pacer.pause(wait)
-                    else:
-                        self.spacing.hold(channel, wait)
+                    # The slot was released above: the pause counts from the answer on.
+                    self.pacer.pause(wait)
                     if rate_limited >= self.limits.max_rate_limited:
                         return PostResult("gave_up", error="rate_limited")
                     continue

@@ -86,6 +86,23 @@ def test_a_429_or_a_500_then_ok_posts_exactly_once(
     assert fanout(store, progression, client).posted == []
 
 
+def test_a_429_pauses_every_channel_of_the_workspace_for_its_retry_after(
+    api: SlackWebAPI, store: Store, progression: Progression, client: WebClient
+) -> None:
+    channels = [f"C{n}" for n in range(1, 7)]
+    subscribe(store, *channels)
+    api.workspace_waits(in_flight=0.1)
+    api.rate_limit("chat.postMessage", retry_after=1, times=1, channel="C1")
+
+    report = fanout(store, progression, client, concurrency=1)
+
+    assert sorted(r.channel_id for r in report.posted) == channels
+    calls = api.calls("chat.postMessage")
+    [told] = [c.at for c in calls if c.outcome == "ratelimited"]
+    assert all(c.at >= told + 1.0 for c in calls if c.at > told)
+    assert api.limit_violations == 0
+
+
 @pytest.mark.parametrize(
     "error", ["channel_not_found", "not_in_channel", "is_archived", "channel_is_archived"]
 )
