@@ -10,15 +10,12 @@ unless it is a school break.
 from __future__ import annotations
 
 import argparse
-import logging
-import sys
-from collections.abc import Sequence
 from typing import Any
 
 from bot.cli_errors import CliError
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import Settings
 from progression.calendar import due_week, next_slot, slot_in_week, week_start
-from progression.load import ProgressionFileError, load_progression
+from progression.load import load_progression
 from scheduler.fanout import (
     DEFAULT_CONCURRENCY,
     FanoutReport,
@@ -126,22 +123,3 @@ def _week(value: str) -> str:
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
     return value
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m scheduler.nudge_cli`: the same command outside `progression-bot`."""
-    parser = argparse.ArgumentParser(prog="progression-bot")
-    add_nudge_parser(parser.add_subparsers(required=True, metavar="COMMAND"))
-    args = parser.parse_args(["nudge", *(sys.argv[1:] if argv is None else argv)])
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    try:
-        return int(args.run(args, load_settings()))
-    except (SettingsError, ProgressionFileError, CliError) as error:
-        print(f"progression-bot: {error}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())

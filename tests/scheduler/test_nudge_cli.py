@@ -19,10 +19,8 @@ from tests.slack.web_api import SlackWebAPI
 
 
 def nudge_command() -> list[str]:
-    """`python -m bot.cli nudge` once the CLI has it, else the same command run on its own."""
-    if "add_nudge_parser" in (ROOT / "bot" / "cli.py").read_text():
-        return [sys.executable, "-m", "bot.cli", "nudge"]
-    return [sys.executable, "-m", "scheduler.nudge_cli"]
+    """`progression-bot nudge`, as an operator or cron runs it."""
+    return [sys.executable, "-m", "bot.cli", "nudge"]
 
 
 def nudge(
