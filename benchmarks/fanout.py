@@ -1,6 +1,6 @@
 """The weekly fan-out to 1,000 channels against a stand-in that enforces Slack's limits.
 
-    .venv/bin/python -m benchmarks.fanout [--channels 1000] [--repeat 1]
+    .venv/bin/python -m benchmarks.fanout [--channels 1000] [--repeat 1] [--latency 0]
 
 `progression-bot nudge --week` runs in its own process, as cron would run it, against the
 stand-in in this one. The stand-in answers 429 to any post past one per second per channel or
@@ -9,6 +9,7 @@ Each 429 asks the whole workspace to wait: a post to any channel that arrives du
 counts as a limit violation, except in its first 0.1 s (posts already on their way). The limit
 allows 1,000 / 20 = 50 s; the target is at most 1.2x that. Measured in the same run: the same
 fan-out with no faults injected (the baseline), then with faults; medians over `--repeat` runs.
+`--latency` makes the stand-in answer each post that many seconds late, as a distant Slack would.
 
 "Exactly once" is checked on both sides: every channel has one confirmed delivery in the store,
 and the stand-in accepted exactly one post per channel (counted from the outcome it records for
@@ -68,7 +69,13 @@ class Run:
 
 
 def fan_out(
-    api: SlackWebAPI, workdir: Path, name: str, channels: int, faults: bool, seed: int
+    api: SlackWebAPI,
+    workdir: Path,
+    name: str,
+    channels: int,
+    faults: bool,
+    seed: int,
+    latency: float = 0.0,
 ) -> Run:
     """`progression-bot nudge --week` in its own process, as an operator or cron runs it."""
     api.reset()
@@ -79,6 +86,7 @@ def fan_out(
         store.subscribe(TEAM, f"C{n:05d}", "teacher", (), "U0MANAGER", WEEK, now)
     store.close()
     api.enforce_limits(per_channel_per_second=1, per_workspace_per_second=WORKSPACE_PER_SECOND)
+    api.delay("chat.postMessage", latency)
     if faults:
         api.inject_random("chat.postMessage", rate_429=0.05, rate_500=0.02, seed=seed)
         api.workspace_waits(in_flight=IN_FLIGHT)
@@ -124,15 +132,19 @@ def main() -> None:
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds Slack takes to answer")
     args = parser.parse_args()
     runs: list[Run] = []
     with SlackWebAPI() as api, tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         for n in range(args.repeat):
             if not args.no_baseline:
-                runs.append(fan_out(api, workdir, f"no faults {n}", args.channels, False, 0))
+                baseline = f"no faults {n}"
+                runs.append(fan_out(api, workdir, baseline, args.channels, False, 0, args.latency))
             name = f"5% 429 + 2% 500 {n}"
-            runs.append(fan_out(api, workdir, name, args.channels, True, args.seed + n))
+            runs.append(
+                fan_out(api, workdir, name, args.channels, True, args.seed + n, args.latency)
+            )
     _report(runs)
 
 
