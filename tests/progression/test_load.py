@@ -156,13 +156,7 @@ def _no_roles(data: Data) -> None:
 def test_a_broken_field_is_refused_naming_file_field_and_problem(
     break_it: Callable[[Data], None], message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    data = _bundled_data()
-    break_it(data)
-    monkeypatch.chdir(tmp_path)
-    Path("custom.yml").write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    with pytest.raises(ProgressionFileError) as refused:
-        load_progression(Path("custom.yml"))
-    assert str(refused.value) == message
+    assert _refusal(break_it, tmp_path, monkeypatch) == message
 
 
 def _two_problems(data: Data) -> None:
@@ -191,13 +185,7 @@ def _action_number_as_word(data: Data) -> None:
 def test_the_first_problem_is_named_and_the_rest_counted(
     break_it: Callable[[Data], None], message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    data = _bundled_data()
-    break_it(data)
-    monkeypatch.chdir(tmp_path)
-    Path("custom.yml").write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    with pytest.raises(ProgressionFileError) as refused:
-        load_progression(Path("custom.yml"))
-    assert str(refused.value) == message
+    assert _refusal(break_it, tmp_path, monkeypatch) == message
 
 
 @pytest.mark.parametrize(
@@ -346,3 +334,16 @@ def test_a_progression_of_another_shape_imports_dumps_and_loads(tmp_path: Path) 
     assert second is not None
     assert second.intro == "During the second month coaches and families will:"
     assert second.actions[0].next_move == "Post the *office hours* calendar."
+
+
+def _refusal(
+    break_it: Callable[[Data], None], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> str:
+    """The one-line refusal of the bundled file broken by `break_it`, saved as custom.yml."""
+    data = _bundled_data()
+    break_it(data)
+    monkeypatch.chdir(tmp_path)
+    Path("custom.yml").write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    with pytest.raises(ProgressionFileError) as refused:
+        load_progression(Path("custom.yml"))
+    return str(refused.value)
