@@ -19,6 +19,7 @@ from bot.slack_client import slack_client
 from progression.load import load_progression
 from progression.model import Progression
 from store import Store
+from store.busy import is_busy
 
 logger = logging.getLogger("progression_bot")
 
@@ -56,11 +57,25 @@ def create_app(
 def on_listener_error(
     error: Exception, body: dict[str, Any], logger: logging.Logger
 ) -> BoltResponse | None:
-    """Log with the traceback; a slash command still gets a reply rather than Slack's banner."""
+    """Log with the traceback; a slash command still gets a reply rather than Slack's banner.
+
+    A write that found the database locked by another process (a backup, a second tool) is
+    not a bug: the command is told to try again, and an event gets a 503 so that Slack sends
+    it again (its retry carries the same event id, and the failed write left nothing)."""
+    if is_busy(error):
+        logger.warning("Database busy, request refused for a retry: %s", error)
+        if "command" in body:
+            return _json_reply({"response_type": "ephemeral", **views.busy_message()})
+        if body.get("type") == "event_callback":
+            return BoltResponse(status=503, body="busy, retry")
+        return _json_reply({"response_type": "ephemeral", **views.busy_message()})
     logger.error("Listener failed: %s", type(error).__name__, exc_info=error)
     if "command" not in body:
         return None
-    reply = {"response_type": "ephemeral", **views.internal_error_message()}
+    return _json_reply({"response_type": "ephemeral", **views.internal_error_message()})
+
+
+def _json_reply(reply: dict[str, Any]) -> BoltResponse:
     return BoltResponse(
         status=200, body=json.dumps(reply), headers={"content-type": "application/json"}
     )

@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
+from store.busy import is_busy
+
 T = TypeVar("T")
 Work = Callable[[sqlite3.Connection], Any]
 
@@ -33,7 +35,9 @@ class GroupCommit:
     queued in one transaction on its own connection, then hands the lead to the next queued
     caller. No thread of its own, nothing to start or stop.
 
-    If the batch fails, each job runs again alone, so one bad job fails only itself."""
+    If the batch fails, each job runs again alone, so one bad job fails only itself; when the
+    batch could not even start (no connection, the write lock held elsewhere past the wait),
+    every job in it gets that error: no caller hears of success for work that never ran."""
 
     def __init__(self, connection: Callable[[], sqlite3.Connection]) -> None:
         self._connection = connection  # the calling thread's connection
@@ -71,13 +75,26 @@ class GroupCommit:
                 job.wake.set()
 
     def _apply(self, batch: list[_Job]) -> None:
+        try:
+            self._apply_together(batch)
+        except BaseException as error:
+            for job in batch:
+                if not job.finished:
+                    job.error = error if isinstance(error, Exception) else RuntimeError(error)
+                    job.finished = True
+            if not isinstance(error, Exception):
+                raise
+
+    def _apply_together(self, batch: list[_Job]) -> None:
         connection = self._connection()
         try:
             with immediate(connection):
                 results = [job.work(connection) for job in batch]
         except Exception as error:
-            if len(batch) == 1:
-                batch[0].error, batch[0].finished = error, True
+            if len(batch) == 1 or is_busy(error):
+                # Alone, each job would wait out the lock again, one after the other.
+                for job in batch:
+                    job.error, job.finished = error, True
                 return
             for job in batch:
                 try:

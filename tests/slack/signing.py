@@ -222,16 +222,22 @@ _SLACK_HEADERS = {"User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)", 
 
 class SlackSender:
     """Sends requests to a running app as Slack does: signed, over keep-alive HTTP, one
-    connection per thread. `clock` gives the signature's timestamp (Unix seconds)."""
+    connection per thread. `clock` gives the signature's timestamp (Unix seconds); `timeout`
+    is how long it waits for an answer (Slack itself gives up after 3 seconds)."""
 
     def __init__(
-        self, url: str, signing_secret: str, clock: Callable[[], float] = time.time
+        self,
+        url: str,
+        signing_secret: str,
+        clock: Callable[[], float] = time.time,
+        timeout: float = 30,
     ) -> None:
         parsed = urllib.parse.urlsplit(url)
         self.host, self.port = parsed.hostname or "127.0.0.1", parsed.port or 80
         self.path = parsed.path or "/"
         self.secret = signing_secret
         self.clock = clock
+        self.timeout = timeout
         self._local = threading.local()
         self._lock = threading.Lock()
         self._opened: list[http.client.HTTPConnection] = []
@@ -316,7 +322,7 @@ class SlackSender:
         connection: http.client.HTTPConnection | None = getattr(self._local, "connection", None)
         if connection is not None:
             return connection, True
-        connection = http.client.HTTPConnection(self.host, self.port, timeout=30)
+        connection = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
         self._local.connection = connection
         with self._lock:
             self._opened.append(connection)

@@ -1,0 +1,18 @@
+"""A write that found another process holding the database's write lock for too long."""
+
+from __future__ import annotations
+
+import sqlite3
+
+
+class StoreBusy(Exception):
+    """The database is locked by another writer (a backup, a second tool): try again soon."""
+
+
+def is_busy(error: BaseException) -> bool:
+    """True for a write that gave up waiting for the lock (`StoreBusy` or SQLite's own)."""
+    if isinstance(error, StoreBusy):
+        return True
+    return isinstance(error, sqlite3.OperationalError) and (
+        "locked" in str(error) or "busy" in str(error)
+    )
