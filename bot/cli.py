@@ -10,6 +10,7 @@ from pathlib import Path
 
 from slack_bolt.error import BoltError
 
+from bot.backup import add_backup_parser
 from bot.cli_errors import CliError
 from bot.export import add_export_parser
 from bot.settings import Settings, SettingsError, load_settings
@@ -54,6 +55,7 @@ def _parser() -> argparse.ArgumentParser:
 
     add_nudge_parser(commands)
     add_export_parser(commands)
+    add_backup_parser(commands)
 
     importer = commands.add_parser("import", help="turn progression documents into a data file")
     importer.add_argument("files", nargs="+", type=Path, help="later files replace phases")
