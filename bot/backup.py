@@ -15,9 +15,7 @@ from store import Store
 
 def add_backup_parser(commands: Any) -> argparse.ArgumentParser:
     """Add `backup` to `progression-bot`'s sub-commands (`parser.add_subparsers()`)."""
-    backup = commands.add_parser(
-        "backup", help="copy the database to FILE (safe while serve runs)"
-    )
+    backup = commands.add_parser("backup", help="copy the database to FILE (safe while serve runs)")
     backup.add_argument("file", type=Path, help="the copy to write (replaced if it exists)")
     backup.set_defaults(run=run_backup)
     parser: argparse.ArgumentParser = backup

@@ -8,7 +8,9 @@ cron trigger because the slot moves with school breaks, and a schedule or a brea
 changes is picked up by `rebuild(team)` or at the next arming, which reads the store afresh.
 
 The job store is in memory (never shared between processes): the database is the truth, and
-start-up arms every workspace again with an immediate catch-up run.
+start-up arms every workspace again with an immediate catch-up run. A workspace is never left
+without a job: when arming fails (a failed read, a date the calendar cannot compute), the
+failure is logged and the job is armed again a little later.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from apscheduler.triggers.date import DateTrigger
 from slack_sdk import WebClient
 
 from bot.settings import Settings
-from progression.calendar import due_week, next_slot, week_of
+from progression.calendar import CalendarError, due_week, next_slot, week_of
 from progression.model import Progression
 from scheduler.fanout import DEFAULT_CONCURRENCY, FanoutReport, run_fanout, this_owner, utc_now
 from scheduler.limits import SlackLimits, without_retries
@@ -35,6 +37,11 @@ from store import Store
 logger = logging.getLogger(__name__)
 
 RETRY_DELAY = timedelta(minutes=5)
+# After a failure to arm (a failed read, say), the next try; cheap, and logged each time.
+ARM_RETRY_DELAY = timedelta(minutes=1)
+# Every week ahead is a break: look again daily (a manager may remove the break meanwhile,
+# which re-arms at once; this is for a calendar that simply runs out).
+NO_SLOT_RECHECK = timedelta(days=1)
 
 
 def job_id(team_id: str) -> str:
@@ -55,6 +62,7 @@ class NudgeJobs:
     limits: SlackLimits | None = None
     concurrency: int = DEFAULT_CONCURRENCY
     retry_delay: timedelta = RETRY_DELAY
+    arm_retry_delay: timedelta = ARM_RETRY_DELAY
 
 
 class NudgeScheduler(BackgroundScheduler):
@@ -62,9 +70,13 @@ class NudgeScheduler(BackgroundScheduler):
 
     nudges: NudgeJobs
 
-    def rebuild(self, team_id: str, now: datetime | None = None) -> datetime | None:
-        """Re-arm a workspace after its schedule, breaks or subscriptions changed."""
-        return arm(self.nudges, team_id, now or self.nudges.clock())
+    def rebuild(self, team_id: str, now: datetime | None = None) -> datetime:
+        """Re-arm a workspace after its schedule, breaks or subscriptions changed.
+
+        When this week's slot is now behind (a slot moved to an earlier day, a break removed),
+        the job runs at once, as `preview` says: it posts to every channel that has not had
+        this week's nudge, and its claims keep the others from a second one."""
+        return arm(self.nudges, team_id, now or self.nudges.clock(), catch_up=True)
 
 
 def build_scheduler(
@@ -113,6 +125,7 @@ def run_nudge_job(
     """The job: deliver the week due at `now`, if any, then arm the next run."""
     now = now or jobs.clock()
     report: FanoutReport | None = None
+    failed = True
     try:
         slot = workspace_slot(jobs.store, team_id, jobs.settings.progression_tz)
         week = due_week(now, slot, jobs.store.breaks(team_id))
@@ -131,29 +144,55 @@ def run_nudge_job(
                 limits=jobs.limits,
                 clock=jobs.clock,
             )
+        failed = False
     finally:
-        # Armed even when the run failed, so one bad run does not stop a workspace's nudges.
-        arm(jobs, team_id, now, retry=report is not None and report.needs_retry)
+        # Armed even when the run failed (a failed run is tried again later this week), so
+        # one bad run does not stop a workspace's nudges.
+        retry = failed or (report is not None and report.needs_retry)
+        arm(jobs, team_id, now, retry=retry)
         jobs.store.close()
     return report
 
 
-def arm(jobs: NudgeJobs, team_id: str, now: datetime, *, retry: bool = False) -> datetime | None:
-    """Arm the workspace's job at its next slot after `now` (or a retry later this week)."""
-    slot = workspace_slot(jobs.store, team_id, jobs.settings.progression_tz)
+def arm(
+    jobs: NudgeJobs,
+    team_id: str,
+    now: datetime,
+    *,
+    retry: bool = False,
+    catch_up: bool = False,
+) -> datetime:
+    """Arm the workspace's job at its next slot after `now` (or a retry later this week; or
+    now, with `catch_up`, when this week's slot has passed). Always arms something."""
     try:
-        _week, at = next_slot(now, slot, jobs.store.breaks(team_id))
-    except ValueError as error:
-        logger.warning("No nudge ahead for %s: %s", team_id, error)
-        if jobs.scheduler.get_job(job_id(team_id)) is not None:
-            jobs.scheduler.remove_job(job_id(team_id))
-        return None
+        at = _next_run(jobs, team_id, now, retry=retry, catch_up=catch_up)
+    except CalendarError as error:
+        at = now + NO_SLOT_RECHECK
+        logger.warning(
+            "No nudge ahead for %s (%s); looking again at %s", team_id, error, at.isoformat()
+        )
+    except Exception:
+        at = now + jobs.arm_retry_delay
+        logger.exception(
+            "Arming the nudges of %s failed; trying again at %s", team_id, at.isoformat()
+        )
+    _add(jobs, team_id, at)
+    logger.info("Next nudge run for %s at %s", team_id, at.isoformat())
+    return at
+
+
+def _next_run(
+    jobs: NudgeJobs, team_id: str, now: datetime, *, retry: bool, catch_up: bool
+) -> datetime:
+    slot = workspace_slot(jobs.store, team_id, jobs.settings.progression_tz)
+    breaks = jobs.store.breaks(team_id)
+    if catch_up and due_week(now, slot, breaks) is not None:
+        return now
+    _week, at = next_slot(now, slot, breaks)
     if retry:
         sooner = now + jobs.retry_delay
         if sooner < at and week_of(sooner, slot.timezone) == week_of(now, slot.timezone):
             at = sooner
-    _add(jobs, team_id, at)
-    logger.info("Next nudge run for %s at %s", team_id, at.isoformat())
     return at
 
 
