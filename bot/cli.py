@@ -43,6 +43,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--http", action="store_true", help="serve Slack's HTTP requests")
     serve.add_argument("--port", type=int, default=3000)
     serve.add_argument("--host", default="0.0.0.0")
+    serve.add_argument(
+        "--no-scheduler",
+        dest="nudges",
+        action="store_false",
+        help="do not run the weekly nudges here (cron runs `progression-bot nudge` instead)",
+    )
     serve.set_defaults(run=_serve)
 
     show = commands.add_parser("show", help="print a phase (3), an action (3.8) or a role")
@@ -76,9 +82,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     _progression(settings)  # a broken data file stops start-up here, with its message
     try:
         if socket_mode:
-            serving.run_socket_mode(settings)
+            serving.run_socket_mode(settings, nudges=args.nudges)
         else:
-            serving.run_http(settings, args.host, args.port)
+            serving.run_http(settings, args.host, args.port, nudges=args.nudges)
     except BoltError as error:
         raise CliError(f"Slack refused to start the app: {error}") from None
     return 0

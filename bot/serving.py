@@ -41,10 +41,17 @@ def check_token(settings: Settings) -> None:
     logger.info("Slack workspace %s, bot user %s", identity.get("team"), identity.get("user_id"))
 
 
-def start_app(settings: Settings, *, socket_mode: bool) -> tuple[App, NudgeScheduler]:
-    """The Bolt app and its running nudge scheduler, sharing one store and progression."""
+def start_app(
+    settings: Settings, *, socket_mode: bool, nudges: bool = True
+) -> tuple[App, NudgeScheduler | None]:
+    """The Bolt app and its running nudge scheduler, sharing one store and progression;
+    without `nudges`, the app alone (cron runs `progression-bot nudge` instead)."""
     store = Store(settings.progression_db)
     progression = load_progression(settings.progression_file)
+    if not nudges:
+        app = create_app(settings, store, progression=progression, socket_mode=socket_mode)
+        logger.info("Weekly nudges are not scheduled here: run `progression-bot nudge` (cron)")
+        return app, None
     scheduler = build_scheduler(settings, store, progression, fanout_client(settings))
     app = create_app(
         settings,
@@ -60,21 +67,22 @@ def start_app(settings: Settings, *, socket_mode: bool) -> tuple[App, NudgeSched
     return app, scheduler
 
 
-def run_http(settings: Settings, host: str, port: int) -> None:
+def run_http(settings: Settings, host: str, port: int, *, nudges: bool = True) -> None:
     check_token(settings)
 
     def load() -> WSGIApplication:
         # Built in gunicorn's worker process, after the fork: no connection or thread crosses it.
-        app, _ = start_app(settings, socket_mode=False)
+        app, _ = start_app(settings, socket_mode=False, nudges=nudges)
         return wsgi_app(app)
 
     logger.info("Serving Slack requests at http://%s:%d/slack/events", host, port)
     serve_http(load, host, port)
 
 
-def run_socket_mode(settings: Settings) -> None:
+def run_socket_mode(settings: Settings, *, nudges: bool = True) -> None:
     check_token(settings)
-    app, scheduler = start_app(settings, socket_mode=True)
+    app, scheduler = start_app(settings, socket_mode=True, nudges=nudges)
     assert settings.slack_app_token is not None
     serve_socket_mode(app, settings.slack_app_token.get_secret_value())
-    scheduler.shutdown(wait=True)
+    if scheduler is not None:
+        scheduler.shutdown(wait=True)

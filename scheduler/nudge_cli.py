@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.cli_errors import CliError
 from bot.settings import Settings
-from progression.calendar import due_week, next_slot, slot_in_week, week_start
+from progression.calendar import CalendarError, due_week, next_slot, slot_in_week, week_start
 from progression.load import load_progression
 from scheduler.fanout import (
     DEFAULT_CONCURRENCY,
@@ -30,6 +30,8 @@ from store import Store
 
 # Exit status when channels were left to retry or refused: cron wrappers notice.
 INCOMPLETE = 1
+# A batch run, not a Slack request: it may wait out another writer (a backup) much longer.
+WRITE_WAIT_SECONDS = 30.0
 
 
 def add_nudge_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -64,7 +66,7 @@ def run_nudge(args: argparse.Namespace, settings: Settings) -> int:
         settings.slack_bot_token is None or not settings.slack_bot_token.get_secret_value()
     ):
         raise CliError("SLACK_BOT_TOKEN is not set: the nudges cannot be posted (try --dry-run)")
-    store = Store(settings.progression_db)
+    store = Store(settings.progression_db, write_wait=WRITE_WAIT_SECONDS)
     progression = load_progression(settings.progression_file)
     client = fanout_client(settings)
     teams = [args.team] if args.team else store.teams()
@@ -78,7 +80,11 @@ def run_nudge(args: argparse.Namespace, settings: Settings) -> int:
         breaks = store.breaks(team_id)
         week = args.week or due_week(now, slot, breaks)
         if week is None:
-            _, at = next_slot(now, slot, breaks)
+            try:
+                _, at = next_slot(now, slot, breaks)
+            except CalendarError as error:
+                print(f"{team_id}: nothing due, and {error}")
+                continue
             print(f"{team_id}: nothing due yet; the next nudge goes out {at:%a %Y-%m-%d %H:%M %Z}")
             continue
         if slot_in_week(week, slot, breaks) is None:
