@@ -17,7 +17,7 @@ from bot.slack_client import slack_client
 from progression.load import load_progression
 from scheduler.fanout import fanout_client
 from scheduler.jobs import NudgeScheduler, build_scheduler
-from store import Store
+from store import BACKGROUND_WRITE_WAIT_SECONDS, Store
 
 if TYPE_CHECKING:
     from wsgiref.types import WSGIApplication
@@ -52,7 +52,9 @@ def start_app(
         app = create_app(settings, store, progression=progression, socket_mode=socket_mode)
         logger.info("Weekly nudges are not scheduled here: run `progression-bot nudge` (cron)")
         return app, None
-    scheduler = build_scheduler(settings, store, progression, fanout_client(settings))
+    # The scheduler's own store: its writes may wait for a lock far longer than a request's.
+    background = Store(settings.progression_db, write_wait=BACKGROUND_WRITE_WAIT_SECONDS)
+    scheduler = build_scheduler(settings, background, progression, fanout_client(settings))
     app = create_app(
         settings,
         store,

@@ -26,12 +26,10 @@ from scheduler.fanout import (
 )
 from scheduler.limits import SlackLimits
 from scheduler.plan import workspace_slot
-from store import Store
+from store import BACKGROUND_WRITE_WAIT_SECONDS, Store
 
 # Exit status when channels were left to retry or refused: cron wrappers notice.
 INCOMPLETE = 1
-# A batch run, not a Slack request: it may wait out another writer (a backup) much longer.
-WRITE_WAIT_SECONDS = 30.0
 
 
 def add_nudge_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -66,7 +64,7 @@ def run_nudge(args: argparse.Namespace, settings: Settings) -> int:
         settings.slack_bot_token is None or not settings.slack_bot_token.get_secret_value()
     ):
         raise CliError("SLACK_BOT_TOKEN is not set: the nudges cannot be posted (try --dry-run)")
-    store = Store(settings.progression_db, write_wait=WRITE_WAIT_SECONDS)
+    store = Store(settings.progression_db, write_wait=BACKGROUND_WRITE_WAIT_SECONDS)
     progression = load_progression(settings.progression_file)
     client = fanout_client(settings)
     teams = [args.team] if args.team else store.teams()

@@ -1,6 +1,12 @@
 """Everything progression-bot keeps, behind a few named operations over SQLite."""
 
-from store.db import Store
+from store.db import BACKGROUND_WRITE_WAIT_SECONDS, Store
 from store.records import CELEBRATION, Delivery, Subscription
 
-__all__ = ["CELEBRATION", "Delivery", "Store", "Subscription"]
+__all__ = [
+    "BACKGROUND_WRITE_WAIT_SECONDS",
+    "CELEBRATION",
+    "Delivery",
+    "Store",
+    "Subscription",
+]

@@ -19,6 +19,9 @@ from store.nudges import NudgeStore
 # well inside Slack's 3 seconds, so the request still gets its answer ("busy, try again", or
 # a status that makes Slack retry the event). Reads never wait: WAL readers see the last commit.
 WRITE_WAIT_SECONDS = 1.0
+# Background work (the fan-out's claims and confirmations, `nudge` from cron) answers no
+# request: it waits out another writer rather than lose a confirmation it cannot redo.
+BACKGROUND_WRITE_WAIT_SECONDS = 30.0
 # Opening the database waits longer for another process's migration (or a long writer):
 # it happens once, at start-up, before any request.
 MIGRATION_WAIT_SECONDS = 30.0
