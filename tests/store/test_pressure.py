@@ -14,6 +14,7 @@ import pytest
 from sqlite_utils import Database
 
 from store import Store
+from store.busy import is_busy
 from store.group import GroupCommit
 from store.migrations import migrations
 
@@ -137,3 +138,39 @@ def _until(condition: Any, timeout: float = 10) -> None:
         if time.monotonic() > deadline:
             pytest.fail("condition not reached")
         time.sleep(0.001)
+
+
+def test_callers_queued_behind_a_locked_batch_get_busy_without_a_second_wait(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "locked.db"
+    sqlite3.connect(path).execute("create table t (who text)").connection.commit()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("begin immediate")  # another process's lock, for the whole test
+    attempts: list[str] = []
+
+    def connection() -> sqlite3.Connection:
+        attempts.append(threading.current_thread().name)
+        return sqlite3.connect(path, timeout=2, isolation_level=None, check_same_thread=False)
+
+    group = GroupCommit(connection)
+    outcomes: dict[str, object] = {}
+
+    def write(who: str) -> None:
+        try:
+            outcomes[who] = group.run(lambda db: db.execute("insert into t values (?)", [who]))
+        except Exception as error:
+            outcomes[who] = error
+
+    first = threading.Thread(target=write, args=("first",), name="first")
+    first.start()
+    _until(lambda: attempts == ["first"])
+    second = threading.Thread(target=write, args=("second",), name="second")
+    second.start()
+    _until(lambda: len(group._queue) == 1 or not second.is_alive())
+    for thread in (first, second):
+        thread.join(timeout=10)
+    holder.execute("rollback")
+
+    assert all(is_busy(outcomes[who]) for who in ("first", "second")), outcomes  # type: ignore[arg-type]
+    assert attempts == ["first"]  # the second caller heard the first wait's answer
