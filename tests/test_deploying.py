@@ -134,6 +134,8 @@ def nginx(app: RunningApp, place: Path) -> Iterator[tuple[int, int, Path]]:
     """The guide's server block, on loopback ports, in front of the running app."""
     if NGINX is None:
         pytest.skip("nginx is not installed: apt-get install -y nginx")
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed: apt-get install -y openssl")
     cert, key = make_certificate(place)
     https_port, http_port = free_port(), free_port()
     app_port = app.url.rsplit(":", 1)[1]
@@ -446,4 +448,4 @@ def test_the_monitoring_queries_find_unconfirmed_and_inactive_channels(tmp_path:
 
 def test_ci_installs_nginx_when_missing() -> None:
     ci = (ROOT / ".ci" / "run").read_text()
-    assert "apt-get install -y nginx" in ci
+    assert "apt-get install -y nginx" in ci and "sqlite3" in ci
