@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import re
+import shlex
+import shutil
 from pathlib import Path
 
 import pytest
 
-from progression.load import BUNDLED, load_progression
-from tests.conftest import run_cli
+from progression.load import BUNDLED, SOURCES
+from tests.conftest import ROOT, run_cli
 
-ROOT = Path(__file__).resolve().parents[2]
-SEEDS = ROOT.parent / "shared" / "seeds"
+README = (ROOT / "README.md").read_text()
 
 
 @pytest.mark.parametrize(
@@ -50,15 +52,17 @@ def test_show_refuses_what_does_not_exist_in_one_line(args: list[str], says: str
     assert says in line and "&lt;" not in line
 
 
-def test_import_writes_the_bundled_file_from_the_seeds(tmp_path: Path) -> None:
-    seeds = sorted(SEEDS.glob("*.txt"))
-    if len(seeds) != 2:
-        pytest.skip("the seed documents are not beside the project")
-    out = tmp_path / "progression.yml"
-    result = run_cli("import", *map(str, seeds), "--out", str(out))
+def test_the_readmes_import_command_writes_the_bundled_file_byte_for_byte(
+    tmp_path: Path,
+) -> None:
+    [command] = re.findall(r"^progression-bot import .*$", README, flags=re.M)
+    # A fresh clone's files, so that the command writes its copy where the README says.
+    shutil.copytree(SOURCES, tmp_path / "progression" / "sources")
+    args = shlex.split(command)[1:]
+    result = run_cli(*args, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "4 phases, 48 actions" in result.stdout
-    assert load_progression(out) == load_progression(BUNDLED)
+    assert (tmp_path / "progression" / "progression.yml").read_bytes() == BUNDLED.read_bytes()
 
 
 def test_progression_file_loads_another_progression(tmp_path: Path) -> None:
