@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -65,12 +66,25 @@ def dump_progression(progression: Progression, path: Path) -> None:
     # Write beside the target then rename, so a crash never leaves half a data file.
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or Path("."))
     try:
+        # mkstemp makes the file private (0600): give it the permissions a new file gets.
+        os.chmod(temporary, _new_file_mode(path))
         with os.fdopen(fd, "w", encoding="utf-8") as file:
             file.write(_HEADER + "\n" + body)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _new_file_mode(path: Path) -> int:
+    """The mode of the file being replaced, or what the umask gives a new file."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        pass
+    umask = os.umask(0o022)  # reading the umask means setting it; put it straight back
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 class _Dumper(yaml.SafeDumper):
