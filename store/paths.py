@@ -8,6 +8,7 @@ setting, the path and what to do, before any connection is made.
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 from pathlib import Path
 from typing import NoReturn
@@ -16,6 +17,8 @@ from urllib.parse import quote
 from store.migrations import migrations
 
 SETTING = "PROGRESSION_DB"
+# `postgresql://...` (a pathlib.Path keeps one slash of two: `postgresql:/...`).
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:/")
 # The first 16 bytes of every SQLite 3 database file (an empty file is a new database).
 SQLITE_HEADER = b"SQLite format 3\x00"
 
@@ -30,7 +33,7 @@ def check_database_path(path: str, *, create: bool) -> None:
     `create=False` is for commands that only read: a database that does not exist is an error
     (most often the command runs in another folder than `serve`), not a new empty file.
     """
-    if path == ":memory:" or "://" in path:  # in memory, or another backend's URL
+    if path == ":memory:" or _URL.match(path):  # in memory, or another backend's URL
         return
     file = Path(path)
     if file.exists() or file.is_symlink():
