@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.cli_errors import CliError
+from bot.outputs import check_out_file, write_failed
 from bot.settings import Settings
 from store import Store
 
@@ -24,18 +25,20 @@ def add_backup_parser(commands: Any) -> argparse.ArgumentParser:
 
 def run_backup(args: argparse.Namespace, settings: Settings) -> int:
     source = settings.progression_db
-    if not source.is_file():
-        raise CliError(f"PROGRESSION_DB: no database at {source}: nothing to back up")
     target: Path = args.file
-    if target.resolve() == source.resolve():
-        raise CliError(f"backup: {target} is PROGRESSION_DB itself; name another file")
-    if not target.parent.is_dir():
-        raise CliError(f"backup: the folder {target.parent} does not exist; create it first")
-    store = Store(source)
+    if target.absolute() == source.absolute() or (
+        target.exists() and source.exists() and target.samefile(source)
+    ):
+        raise CliError(f"backup {target}: is PROGRESSION_DB itself; name another file")
+    check_out_file(target, "backup", replaces=True)
+    # Only reads: no database there is a mistake to report, not an empty one to copy.
+    store = Store(source, create=False)
     try:
         store.backup(target)
-    except (OSError, sqlite3.Error) as error:
-        raise CliError(f"backup: could not write {target} ({error})") from None
+    except OSError as error:
+        raise write_failed(target, error, "backup") from None
+    except sqlite3.Error as error:
+        raise CliError(f"backup {target}: could not copy the database ({error})") from None
     finally:
         store.close()
     print(f"Backed up {source} to {target}.", file=sys.stderr)

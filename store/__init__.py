@@ -1,12 +1,15 @@
 """Everything progression-bot keeps, behind a few named operations over SQLite."""
 
 from store.db import BACKGROUND_WRITE_WAIT_SECONDS, Store
+from store.paths import DatabasePathError, check_database_path
 from store.records import CELEBRATION, Delivery, Subscription
 
 __all__ = [
     "BACKGROUND_WRITE_WAIT_SECONDS",
     "CELEBRATION",
+    "DatabasePathError",
     "Delivery",
     "Store",
     "Subscription",
+    "check_database_path",
 ]

@@ -109,3 +109,13 @@ def test_a_backup_that_cannot_be_written_is_one_line(
     assert result.returncode == 2
     assert says in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.stderr
+
+
+def test_a_backup_of_a_database_that_is_not_there_creates_nothing(
+    api: SlackWebAPI, tmp_path: Path
+) -> None:
+    missing = tmp_path / "not-here.db"
+    result = run_cli("backup", str(tmp_path / "copy.db"), env=app_env(api, missing), cwd=tmp_path)
+    assert result.returncode == 2 and "PROGRESSION_DB" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not missing.exists() and not (tmp_path / "copy.db").exists()
