@@ -58,7 +58,7 @@ def test_every_setting_the_app_reads_is_documented() -> None:
 def test_every_cli_command_in_the_readme_exists(command: str) -> None:
     assert f"progression-bot {command}" in README
     _parser().parse_args(
-        [command, *{"show": ["3"], "search": ["x"]}.get(command, [])]
+        [command, *{"show": ["3"], "search": ["x"], "backup": ["copy.db"]}.get(command, [])]
         if command != "import"
         else ["import", "a.txt", "--out", "b.yml"]
     )
