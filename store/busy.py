@@ -6,7 +6,10 @@ import sqlite3
 
 
 class StoreBusy(Exception):
-    """The database is locked by another writer (a backup, a second tool): try again soon."""
+    """The database is locked by another writer (a backup, a second tool): try again soon.
+
+    For a backend whose own error says nothing of a lock; SQLite's `OperationalError`
+    ("database is locked") counts as busy as it is."""
 
 
 def is_busy(error: BaseException) -> bool:

@@ -16,7 +16,7 @@ from store.migrations import migrations
 from store.nudges import NudgeStore
 from store.paths import check_database_path
 
-# A write waits this long for another process's write lock, then fails with `StoreBusy`:
+# A write waits this long for another process's write lock, then fails as busy (`is_busy`):
 # well inside Slack's 3 seconds, so the request still gets its answer ("busy, try again", or
 # a status that makes Slack retry the event). Reads never wait: WAL readers see the last commit.
 WRITE_WAIT_SECONDS = 1.0
