@@ -227,10 +227,16 @@ def _inline(line: str, names: Names, verbatim: bool) -> Markup:
     # Escaped first, so that emphasis only ever wraps text that is already safe.
     marked = _substitute(line, special, lambda plain: str(escape(unescape_slack(plain))))
     for pattern, tag in _EMPHASIS:
-        marked = pattern.sub(
-            lambda m, tag=tag: f"<{tag}>{m[1]}</{tag}>" if _balanced(m[1]) else m[0], marked
-        )
+        marked = pattern.sub(_wrap_in(tag), marked)
     return Markup(_SLOT.sub(lambda m: str(slots[int(m[1])]), marked))
+
+
+def _wrap_in(tag: str) -> Callable[[re.Match[str]], str]:
+    def wrap(match: re.Match[str]) -> str:
+        # Left as written when it would cross another emphasis: `*a _b* c_`.
+        return f"<{tag}>{match[1]}</{tag}>" if _balanced(match[1]) else match[0]
+
+    return wrap
 
 
 def _balanced(html: str) -> bool:

@@ -191,7 +191,9 @@ def test_emoji_shortcodes(name: str, emoji: str) -> None:
     assert f'title=":{name}:"' in out
 
 
-@pytest.mark.parametrize("text", [":not_an_emoji_name:", "at 08:00 (UTC):", "ratio 1:2:3", "`:tada:`"])
+@pytest.mark.parametrize(
+    "text", [":not_an_emoji_name:", "at 08:00 (UTC):", "ratio 1:2:3", "`:tada:`"]
+)
 def test_what_is_not_an_emoji_stays_as_written(text: str) -> None:
     assert visible(shown(text)) == text.strip("`")
 
