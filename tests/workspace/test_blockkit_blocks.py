@@ -308,7 +308,7 @@ def test_an_app_home_view() -> None:
 
 
 def test_ids_are_filled_in_as_slack_does_and_the_page_shows_them() -> None:
-    message = {
+    message: dict[str, Any] = {
         "text": "x",
         "blocks": [
             {"type": "section", "text": mrkdwn("a"), "accessory": button("A", action_id="")},
