@@ -53,7 +53,7 @@ def render_message(message: Mapping[str, Any], names: Names, *, heading_level: i
     """A message as Slack shows it: its blocks, or else its `text` as mrkdwn; then attachments."""
     context = _Context(names, heading_level)
     parts: list[Markup] = []
-    blocks = message.get("blocks")
+    blocks = _decoded(message.get("blocks"))
     if blocks:
         parts.append(_blocks(blocks, context))
     elif isinstance(message.get("text"), str) and message["text"]:
@@ -62,7 +62,7 @@ def render_message(message: Mapping[str, Any], names: Names, *, heading_level: i
             parts.append(_div("bk-text", _plain(text)))
         else:
             parts.append(_div("bk-text", render_mrkdwn(text, names)))
-    attachments = message.get("attachments")
+    attachments = _decoded(message.get("attachments"))
     if isinstance(attachments, Sequence) and not isinstance(attachments, str):
         parts.extend(_attachment(attachment, context) for attachment in attachments)
     return Markup('<div class="bk bk-message">{}</div>').format(Markup("").join(parts))
@@ -79,14 +79,15 @@ def with_slack_ids(payload: Mapping[str, Any]) -> dict[str, Any]:
     """The payload with a `block_id` on every block and an `action_id` on every element, as
     Slack stores a message: the ids the page shows are the ids a `block_actions` carries."""
     copy = dict(payload)
-    if isinstance(payload.get("blocks"), list):
-        copy["blocks"] = _with_ids(payload["blocks"])
-    if isinstance(payload.get("attachments"), list):
+    blocks, attachments = _decoded(payload.get("blocks")), _decoded(payload.get("attachments"))
+    if isinstance(blocks, list):
+        copy["blocks"] = _with_ids(blocks)
+    if isinstance(attachments, list):
         copy["attachments"] = [
             {**a, "blocks": _with_ids(a["blocks"])}
             if isinstance(a, Mapping) and isinstance(a.get("blocks"), list)
             else a
-            for a in payload["attachments"]
+            for a in attachments
         ]
     return copy
 
@@ -104,6 +105,16 @@ def action_id_of(element: Mapping[str, Any], block_id: str, index: int) -> str:
     if isinstance(given, str) and given:
         return given
     return _digest(block_id, index, element)
+
+
+def _decoded(value: Any) -> Any:
+    """`blocks` and `attachments` as a form-encoded Web API call carries them: a JSON string."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
 
 
 def _digest(*parts: Any) -> str:
@@ -135,6 +146,7 @@ def _with_ids(blocks: list[Any]) -> list[Any]:
 
 
 def _blocks(blocks: Any, context: _Context) -> Markup:
+    blocks = _decoded(blocks)
     if not isinstance(blocks, Sequence) or isinstance(blocks, str):
         return _unsupported("block", "blocks that are not a list")
     return Markup("").join(_block(block, index, context) for index, block in enumerate(blocks))
@@ -156,7 +168,7 @@ def _block(block: Any, index: int, context: _Context) -> Markup:
 def _header(block: Mapping[str, Any], block_id: str, context: _Context) -> Markup:
     level = min(max(context.heading, 1), 6)
     return Markup('<h{0} class="bk-block bk-header" data-block-id="{1}">{2}</h{0}>').format(
-        level, block_id, _text(block["text"], context)
+        level, block_id, _phrase(block["text"])
     )
 
 
@@ -209,9 +221,7 @@ def _actions(block: Mapping[str, Any], block_id: str, context: _Context) -> Mark
 
 def _image_block(block: Mapping[str, Any], block_id: str, context: _Context) -> Markup:
     title = block.get("title")
-    caption = (
-        Markup("<figcaption>{}</figcaption>").format(_text(title, context)) if title else Markup()
-    )
+    caption = Markup("<figcaption>{}</figcaption>").format(_phrase(title)) if title else Markup()
     return Markup('<figure class="bk-block bk-image" data-block-id="{}">{}{}</figure>').format(
         block_id, caption, _image(block, "bk-image-full")
     )
@@ -230,7 +240,7 @@ def _element(element: Any, block_id: str, index: int, context: _Context) -> Mark
 
 
 def _button(element: Mapping[str, Any], block_id: str, index: int, context: _Context) -> Markup:
-    label = _text(element["text"], context)
+    label = _phrase(element["text"])
     if not label.striptags().strip():
         return _unsupported("element", "button with no text")
     style = element.get("style")
@@ -273,6 +283,16 @@ def _text(text: Any, context: _Context) -> Markup:
         # Slack turns `:shortcodes:` in plain_text into emoji unless `emoji` is false.
         return _plain(text["text"], emoji=text.get("emoji", True) is not False)
     return _unsupported("text", str(kind))
+
+
+def _phrase(text: Any) -> Markup:
+    """A text object where HTML allows no paragraphs (headings, buttons, captions): plain, as
+    Slack requires there; a `mrkdwn` one is shown as its text rather than dropped."""
+    if not isinstance(text, Mapping) or not isinstance(text.get("text"), str):
+        return _unsupported("text", type(text).__name__)
+    if text.get("type") not in ("plain_text", "mrkdwn"):
+        return _unsupported("text", str(text.get("type")))
+    return _plain(text["text"], emoji=text.get("emoji", True) is not False)
 
 
 def _plain(text: str, emoji: bool = True) -> Markup:

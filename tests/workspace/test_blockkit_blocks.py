@@ -46,6 +46,8 @@ def rendered(*blocks: Any, **message: Any) -> Element:
         ({"type": "section", "text": plain("*not bold*")}, "div", "*not bold*"),
         ({"type": "section", "text": plain("a <b> & c")}, "div", "a <b> & c"),
         ({"type": "context", "elements": [mrkdwn("_small_")]}, "em", "small"),
+        # Slack refuses mrkdwn in a header; shown as its text rather than lost.
+        ({"type": "header", "text": mrkdwn("*Big*")}, "h3", "*Big*"),
     ],
 )
 def test_text_blocks(block: dict[str, Any], tag: str, text: str) -> None:
@@ -223,6 +225,14 @@ def test_what_is_not_supported_is_shown_labelled_never_dropped(
         ({"text": "hello *there*", "blocks": []}, "hello there"),
         ({"text": "hello *there*", "mrkdwn": False}, "hello *there*"),
         ({"text": "blocks win", "blocks": [{"type": "divider"}]}, ""),
+        (
+            {
+                "text": "x",
+                "blocks": '[{"type": "header", "text": {"type": "plain_text", "text": "J"}}]',
+            },
+            "J",
+        ),
+        ({"text": "hello *there*", "blocks": "[]"}, "hello there"),
         ({}, ""),
     ],
 )
