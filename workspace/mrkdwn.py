@@ -36,6 +36,7 @@ _EMPHASIS = (
     (re.compile(r"(?<![\w~])~(?=\S)(.+?)(?<=\S)~(?![\w~])"), "del"),
 )
 _EMPHASIS_TAG = re.compile(r"<(/?)(strong|em|del)>")
+_LONG_QUOTE = re.compile(r"^(?:>>>|&gt;&gt;&gt;) ?", re.MULTILINE)
 _QUOTE = re.compile(r"^(?:>|&gt;) ?(.*)$")
 _BULLET = re.compile(r"^(\s*)([•◦▪▫‣\-])\s+(.*)$")
 _NUMBERED = re.compile(r"^(\s*)(\d{1,4})([.)])\s+(.*)$")
@@ -45,6 +46,23 @@ _SLOT = re.compile("\x00(\\d+)\x00")
 # Slack writes skin tones as a second shortcode after the emoji: `:wave::skin-tone-3:`.
 _SKIN_TONES = {f"skin-tone-{n}": chr(0x1F3FB + n - 2) for n in range(2, 7)}
 _VARIATION_SELECTOR = "\ufe0f"
+# Names Slack has that the Unicode aliases do not.
+_SLACK_NAMES = {
+    "simple_smile": "🙂",
+    "medal": "🏅",
+    "first_place_medal": "🥇",
+    "second_place_medal": "🥈",
+    "third_place_medal": "🥉",
+    "octagonal_sign": "🛑",
+    "large_green_circle": "🟢",
+    "large_yellow_circle": "🟡",
+    "large_orange_circle": "🟠",
+    "large_purple_circle": "🟣",
+    "large_brown_circle": "🟤",
+}
+_SLACK_PREFIXES = (("male_", "man_"), ("female_", "woman_"))
+_FLAG = re.compile(r"^flag-([a-z]{2})$")
+_REGIONAL_A = 0x1F1E6
 _BROADCASTS = {"here", "channel", "everyone"}
 
 
@@ -68,12 +86,25 @@ def unescape_slack(text: str) -> str:
 
 
 def emoji_for(name: str) -> str | None:
-    """The emoji that Slack shows for a shortcode name (`tada`, `+1`), or None."""
+    """The emoji that Slack shows for a shortcode name (`tada`, `+1`, `flag-us`), or None."""
     name = name.strip(":").lower()
     if name in _SKIN_TONES:
         return _SKIN_TONES[name]
-    shown = emoji.emojize(f":{name}:", language="alias")
-    return None if shown == f":{name}:" else shown
+    if name in _SLACK_NAMES:
+        return _SLACK_NAMES[name]
+    if flag := _FLAG.match(name):
+        return "".join(chr(_REGIONAL_A + ord(letter) - ord("a")) for letter in flag[1])
+    # Slack spells sequences with hyphens (`man-facepalming`, `male-teacher`); the Unicode
+    # aliases use underscores (`man_facepalming`, `man_teacher`).
+    spelled = name.replace("-", "_")
+    for old, new in _SLACK_PREFIXES:
+        if spelled.startswith(old):
+            spelled = new + spelled.removeprefix(old)
+    for candidate in dict.fromkeys((name, spelled)):
+        shown = emoji.emojize(f":{candidate}:", language="alias")
+        if shown != f":{candidate}:":
+            return shown
+    return None
 
 
 def render_shortcode(shortcode: str) -> Markup | None:
@@ -102,11 +133,18 @@ def render_mrkdwn(text: str, names: Names, verbatim: bool = False) -> Markup:
     text = text.replace(_PLACEHOLDER, "")
     parts: list[Markup] = []
     position = 0
-    for match in _PRE.finditer(text):
-        parts.extend(_render_lines(text[position : match.start()], names, verbatim))
-        parts.append(_render_pre(match[1], names))
-        position = match.end()
-    parts.extend(_render_lines(text[position:], names, verbatim))
+    for match in [*_PRE.finditer(text), None]:
+        end = match.start() if match else len(text)
+        # `>>>` quotes everything after it, code blocks included.
+        if quote := _LONG_QUOTE.search(text, position, end):
+            parts.extend(_render_lines(text[position : quote.start()], names, verbatim))
+            rest = render_mrkdwn(text[quote.end() :], names, verbatim)
+            parts.append(Markup('<blockquote class="bk-quote">{}</blockquote>').format(rest))
+            break
+        parts.extend(_render_lines(text[position:end], names, verbatim))
+        if match:
+            parts.append(_render_pre(match[1], names))
+            position = match.end()
     return Markup("").join(parts)
 
 

@@ -99,6 +99,21 @@ def test_quotes(marker: str) -> None:
     assert visible(out.split("<blockquote")[0]) == "intro"
 
 
+@pytest.mark.parametrize("marker", [">>>", "&gt;&gt;&gt;", ">>> "])
+def test_a_long_quote_takes_the_rest(marker: str) -> None:
+    out = shown(f"intro\n{marker}one *a*\ntwo\n```code```\nthree")
+    quote = parse(out).find_all("blockquote")
+    assert len(quote) == 1
+    assert quote[0].text == "one atwocodethree"
+    assert [e.tag for e in quote[0].children if not isinstance(e, str)] == ["p", "pre", "p"]
+    assert visible(out).startswith("intro")
+
+
+def test_a_long_quote_inside_code_is_code() -> None:
+    out = shown("```\n>>> not a quote\n```")
+    assert "<blockquote" not in out and "&gt;&gt;&gt; not a quote" in out
+
+
 @pytest.mark.parametrize("marker", ["•", "-", "◦"])
 def test_bullet_lists_keep_their_marker_in_a_list(marker: str) -> None:
     out = shown(f"Breaks:\n{marker} one\n{marker} *two*")
@@ -183,6 +198,14 @@ def test_mentions_read_as_names(text: str, expected: str) -> None:
         ("thumbsup", "👍"),
         ("wave::skin-tone-3", "👋🏼"),
         ("+1::skin-tone-6", "👍🏿"),
+        ("man-facepalming", "🤦‍♂️"),
+        ("male-teacher", "👨‍🏫"),
+        ("female-teacher", "👩‍🏫"),
+        ("flag-us", "🇺🇸"),
+        ("simple_smile", "🙂"),
+        ("large_green_circle", "🟢"),
+        ("school", "🏫"),
+        ("books", "📚"),
     ],
 )
 def test_emoji_shortcodes(name: str, emoji: str) -> None:
