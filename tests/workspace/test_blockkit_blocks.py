@@ -3,6 +3,9 @@ labelled placeholder for what is not supported."""
 
 from __future__ import annotations
 
+import ast
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -424,3 +427,17 @@ def test_any_payload_renders_without_failing(blocks: list[Any], text: Any) -> No
     """What a person's app sends may be wrong in any way: the page shows it, and shows why."""
     parse(render_message({"blocks": blocks, "text": text, "attachments": blocks}, NAMES))
     parse(render_view({"type": "home", "blocks": blocks}, NAMES))
+
+
+@pytest.mark.parametrize("module", ["blockkit", "mrkdwn"])
+def test_rendering_knows_nothing_of_the_app(module: str) -> None:
+    """Slack does not import the app: the renderer sees only what the app sends."""
+    source = (Path(__file__).parents[2] / "workspace" / f"{module}.py").read_text()
+    imported = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            imported.add(node.module.split(".")[0])
+        elif isinstance(node, ast.Import):
+            imported.update(alias.name.split(".")[0] for alias in node.names)
+    assert not imported & {"bot", "progression", "scheduler", "store", "tests"}
+    assert imported - sys.stdlib_module_names <= {"markupsafe", "emoji", "workspace"}
