@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 import emoji
 from markupsafe import Markup, escape
 
-# The page may render a message before it knows every name: an id is still something to show.
 _SLACK_ENTITIES = {"&amp;": "&", "&lt;": "<", "&gt;": ">"}
 _ENTITY = re.compile(r"&(?:amp|lt|gt);")
 _PRE = re.compile(r"```(.*?)```", re.DOTALL)
@@ -27,6 +26,7 @@ _INLINE = re.compile(
     r"|(?P<emoji>:[a-z0-9_+'-]+:(?::skin-tone-[2-6]:)?)",
     re.IGNORECASE,
 )
+_SHORTCODE = re.compile(r"(?P<emoji>:[a-z0-9_+'-]+:(?::skin-tone-[2-6]:)?)", re.IGNORECASE)
 _TRAILING_PUNCTUATION = ".,;:!?)]}'\""
 # Slack's rule: a marker opens after a space or punctuation and closes before one; the text
 # between them neither starts nor ends with a space. `snake_case_name` stays as it is.
@@ -68,7 +68,8 @@ _BROADCASTS = {"here", "channel", "everyone"}
 
 @dataclass(frozen=True)
 class Names:
-    """Ids to display names, as the workspace knows them; unknown ids are shown as the id."""
+    """Ids to display names, as the workspace knows them. An id it does not know is shown as
+    the label that came with it (`<#C1|general>`), else as the id: still something to read."""
 
     users: Mapping[str, str] = field(default_factory=dict)
     channels: Mapping[str, str] = field(default_factory=dict)
@@ -114,7 +115,9 @@ def render_shortcode(shortcode: str) -> Markup | None:
     if char is None:
         return None
     if tone in _SKIN_TONES:
-        char = char.replace(_VARIATION_SELECTOR, "") + _SKIN_TONES[tone]
+        # The modifier follows the person, before any joiner: 🤦 🏼 ‍♂.
+        base = char.replace(_VARIATION_SELECTOR, "")
+        char = base[0] + _SKIN_TONES[tone] + base[1:]
     return Markup('<span class="bk-emoji" title="{}">{}</span>').format(shortcode, char)
 
 
@@ -122,10 +125,10 @@ def emojize_plain(text: str) -> Markup:
     """Plain text (no mrkdwn) with `:shortcodes:` as emoji, as `plain_text` with `emoji: true`."""
 
     def special(match: re.Match[str]) -> str | None:
-        shown = render_shortcode(match[0]) if match.lastgroup == "emoji" else None
+        shown = render_shortcode(match[0])
         return None if shown is None else str(shown)
 
-    return Markup(_substitute(text, special, lambda plain: str(escape(plain))))
+    return Markup(_substitute(text, special, lambda plain: str(escape(plain)), _SHORTCODE))
 
 
 def render_mrkdwn(text: str, names: Names, verbatim: bool = False) -> Markup:
@@ -358,12 +361,13 @@ def _substitute(
     text: str,
     special: Callable[[re.Match[str]], str | None],
     plain: Callable[[str], str],
+    tokens: re.Pattern[str] = _INLINE,
 ) -> str:
     """`text` with each special token rendered by `special` (None: not special after all), and
     the text around them by `plain`; both must return safe HTML."""
     parts: list[str] = []
     position = 0
-    for match in _INLINE.finditer(text):
+    for match in tokens.finditer(text):
         shown = special(match)
         if shown is None:
             continue

@@ -45,6 +45,7 @@ def rendered(*blocks: Any, **message: Any) -> Element:
         ({"type": "header", "text": plain("Done :tada:", emoji=True)}, "h3", "Done 🎉"),
         ({"type": "header", "text": plain("Done :tada:")}, "h3", "Done 🎉"),
         ({"type": "header", "text": plain("Done :tada:", emoji=False)}, "h3", "Done :tada:"),
+        ({"type": "header", "text": plain("`:tada:` <b>")}, "h3", "`🎉` <b>"),
         ({"type": "section", "text": mrkdwn("*3.8* next")}, "strong", "3.8"),
         ({"type": "section", "text": plain("*not bold*")}, "div", "*not bold*"),
         ({"type": "section", "text": plain("a <b> & c")}, "div", "a <b> & c"),

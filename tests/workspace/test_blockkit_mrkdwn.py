@@ -199,6 +199,7 @@ def test_mentions_read_as_names(text: str, expected: str) -> None:
         ("wave::skin-tone-3", "👋🏼"),
         ("+1::skin-tone-6", "👍🏿"),
         ("man-facepalming", "🤦‍♂️"),
+        ("man-facepalming::skin-tone-3", "🤦🏼‍♂"),
         ("male-teacher", "👨‍🏫"),
         ("female-teacher", "👩‍🏫"),
         ("flag-us", "🇺🇸"),
