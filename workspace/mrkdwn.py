@@ -328,27 +328,13 @@ def render_control(body: str, names: Names) -> Markup:
 
 def _control_words(body: str, names: Names) -> str:
     """What a control sequence reads as, for code where nothing is a link."""
-    target, _, label = body.partition("|")
-    label = unescape_slack(label)
-    if target.startswith("@"):
-        return "@" + names.user(target[1:], label.lstrip("@"))
-    if target.startswith("#"):
-        return "#" + names.channel(target[1:], label.lstrip("#"))
-    if target.startswith("!"):
-        return _special_words(target[1:], label)
-    if _SAFE_SCHEME.match(target):
-        return label or unescape_slack(target)
-    return unescape_slack(f"<{body}>")
+    return render_control(body, names).striptags()
 
 
 def _special_words(command: str, label: str) -> str:
     """`<!here>`, `<!subteam^S1|@team>`, `<!date^…|fallback>`."""
     name = command.split("^", 1)[0]
-    if name in _BROADCASTS:
-        return f"@{name}"
-    if label:
-        return label
-    return f"@{name}"
+    return label if label and name not in _BROADCASTS else f"@{name}"
 
 
 def _link(url: str, label: str) -> Markup:
