@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.workspace.blockkit_html import Element, parse
@@ -423,6 +423,7 @@ BLOCKS = st.lists(
 )
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(BLOCKS, JSON)
 def test_any_payload_renders_without_failing(blocks: list[Any], text: Any) -> None:
     """What a person's app sends may be wrong in any way: the page shows it, and shows why."""

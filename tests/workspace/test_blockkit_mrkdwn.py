@@ -6,7 +6,7 @@ import html
 import re
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.workspace.blockkit_html import parse, visible
@@ -252,6 +252,7 @@ def test_text_from_people_never_becomes_markup(text: str) -> None:
     assert "<script" not in out.lower() and "<img" not in out.lower()
 
 
+@settings(deadline=None)
 @given(st.text(max_size=200))
 def test_any_text_renders_to_only_our_markup(text: str) -> None:
     assert_only_our_markup(shown(text))
@@ -292,6 +293,7 @@ SLACKISH = st.lists(
 ).map("".join)
 
 
+@settings(deadline=None)
 @given(SLACKISH)
 def test_any_mix_of_slack_constructs_renders_to_only_our_markup(text: str) -> None:
     assert_only_our_markup(shown(text))
