@@ -207,8 +207,8 @@ def _quote(lines: list[re.Match[str] | str], names: Names, verbatim: bool) -> Ma
 def _bullets(lines: list[re.Match[str] | str], names: Names, verbatim: bool) -> Markup:
     # The marker stays as Slack shows it; the list gives screen readers the structure.
     items = Markup("").join(
-        Markup('<li><span class="bk-marker" aria-hidden="true">{}</span>{}</li>').format(
-            m[2], _inline(m[3], names, verbatim)
+        Markup('<li{}><span class="bk-marker" aria-hidden="true">{}</span>{}</li>').format(
+            _indent(m[1]), m[2], _inline(m[3], names, verbatim)
         )
         for m in lines
         if isinstance(m, re.Match)
@@ -218,13 +218,19 @@ def _bullets(lines: list[re.Match[str] | str], names: Names, verbatim: bool) -> 
 
 def _numbered(lines: list[re.Match[str] | str], names: Names, verbatim: bool) -> Markup:
     items = Markup("").join(
-        Markup('<li value="{}"><span class="bk-marker" aria-hidden="true">{}</span>{}</li>').format(
-            int(m[2]), m[2] + m[3], _inline(m[4], names, verbatim)
-        )
+        Markup(
+            '<li value="{}"{}><span class="bk-marker" aria-hidden="true">{}</span>{}</li>'
+        ).format(int(m[2]), _indent(m[1]), m[2] + m[3], _inline(m[4], names, verbatim))
         for m in lines
         if isinstance(m, re.Match)
     )
     return Markup('<ol class="bk-list">{}</ol>').format(items)
+
+
+def _indent(spaces: str) -> Markup:
+    """A nested item (`    • sub`) keeps its depth: two spaces, or a tab, a level; at most 4."""
+    depth = min(len(spaces.expandtabs(4)) // 2, 4)
+    return Markup(' class="bk-indent-{}"').format(depth) if depth else Markup()
 
 
 def _blank(lines: list[re.Match[str] | str], names: Names, verbatim: bool) -> Markup:

@@ -24,7 +24,7 @@ ALLOWED = {
     "blockquote": {"class"},
     "ul": {"class"},
     "ol": {"class"},
-    "li": {"value"},
+    "li": {"value", "class"},
     "span": {"class", "title", "data-user-id", "data-channel-id", "aria-hidden"},
     "a": {"class", "href", "target", "rel"},
 }
@@ -121,6 +121,15 @@ def test_bullet_lists_keep_their_marker_in_a_list(marker: str) -> None:
     assert len(items) == 2 and "<ul" in out
     assert [visible(item) for item in items] == [f"{marker}one", f"{marker}two"]
     assert "<strong>two</strong>" in items[1]
+
+
+def test_nested_items_keep_their_depth() -> None:
+    out = shown("• top\n    • nested\n  1. half")
+    assert [li.attrs.get("class") for li in parse(out).find_all("li")] == [
+        None,
+        "bk-indent-2",
+        "bk-indent-1",
+    ]
 
 
 def test_numbered_lists() -> None:
