@@ -134,8 +134,9 @@ def nginx(app: RunningApp, place: Path) -> Iterator[tuple[int, int, Path]]:
     """The guide's server block, on loopback ports, in front of the running app."""
     if NGINX is None:
         pytest.skip("nginx is not installed: apt-get install -y nginx")
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is not installed: apt-get install -y openssl")
+    for tool in ("openssl", "curl"):
+        if shutil.which(tool) is None:
+            pytest.skip(f"{tool} is not installed: apt-get install -y {tool}")
     cert, key = make_certificate(place)
     https_port, http_port = free_port(), free_port()
     app_port = app.url.rsplit(":", 1)[1]
