@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from dataclasses import replace
 from typing import Any
 
@@ -12,7 +13,7 @@ from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 
 from bot import views
-from bot.context import Services
+from bot.context import Services, utc_now
 from bot.listeners import register_all
 from bot.settings import Settings
 from bot.slack_client import slack_client
@@ -31,6 +32,7 @@ def create_app(
     progression: Progression | None = None,
     socket_mode: bool = False,
     on_schedule_change: Callable[[str], object] | None = None,
+    clock: Callable[[], datetime] = utc_now,
 ) -> App:
     """The Bolt app. Lookups answer inside the ack, so requests need no listener thread."""
     progression = progression or load_progression(settings.progression_file)
@@ -45,7 +47,7 @@ def create_app(
         request_verification_enabled=not socket_mode,
         logger=logging.getLogger("progression_bot.slack"),
     )
-    services = Services(settings=settings, store=store, progression=progression)
+    services = Services(settings=settings, store=store, progression=progression, clock=clock)
     if on_schedule_change is not None:
         services = replace(services, on_schedule_change=on_schedule_change)
     register_all(app, services)
