@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from datetime import datetime
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import App, BoltResponse

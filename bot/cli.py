@@ -66,7 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_plugin_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def _add_plugin_commands(commands: argparse._SubParsersAction) -> None:
     """Commands installed beside the app (`progression-bot try`, the local workspace), which
     bot/ must not import: each entry point adds its parser, whose `run` takes (args, settings)."""
     for entry in entry_points(group=PLUGIN_GROUP):

@@ -50,9 +50,7 @@ def start_app(
     """The Bolt app and its running nudge scheduler, sharing one store, progression and clock."""
     store = Store(settings.progression_db)
     progression = load_progression(settings.progression_file)
-    scheduler = build_scheduler(
-        settings, store, progression, fanout_client(settings), clock=clock
-    )
+    scheduler = build_scheduler(settings, store, progression, fanout_client(settings), clock=clock)
     app = create_app(
         settings,
         store,
