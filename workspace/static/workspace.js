@@ -49,8 +49,17 @@
     if (key) {
       const again = target.querySelector(key);
       if (again) again.focus();
+    } else if (what === "messages") {
+      toLatest();
     }
   }
+
+  // The newest message is at the bottom, above the message box, as in Slack.
+  function toLatest() {
+    const list = document.querySelectorAll(".messages article");
+    if (list.length) list[list.length - 1].scrollIntoView({ block: "end" });
+  }
+  if (pane === "channel") toLatest();
 
   function focusKey(element) {
     const article = element.closest("[data-ts]");
