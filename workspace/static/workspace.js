@@ -92,8 +92,17 @@
       if (change.kind === "log" && pane === "developer") schedule("log");
       if (change.kind === "clock" || change.kind === "app") schedule("status");
     };
-    socket.onclose = function () { setTimeout(connect, 1000); };
+    socket.onopen = function () {
+      // Whatever changed between the page's render and now is fetched once the socket listens.
+      body.dataset.live = "on";
+      if (pane === "channel") schedule("messages");
+      if (pane === "home") { schedule("home"); if (!homeOpened) { homeOpened = true; act("open-home"); } }
+      if (pane === "developer") schedule("log");
+      schedule("status");
+    };
+    socket.onclose = function () { body.dataset.live = "off"; setTimeout(connect, 1000); };
   }
+  let homeOpened = false;
   connect();
 
   // --- who you are --------------------------------------------------------------------------
@@ -167,6 +176,6 @@
     });
   }
 
-  // Opening the App Home is an app_home_opened event, as in Slack.
-  if (pane === "home") act("open-home");
+  // Opening the App Home is an app_home_opened event, as in Slack: sent once the live socket
+  // listens (above), so the view the app publishes in answer is not missed.
 })();
