@@ -1,2 +1,2 @@
-"""A local Slack workspace: a Slack-compatible Web API, Socket Mode and a web page, for trying
-the app without Slack (`progression-bot try`). The app does not import it: it is Slack."""
+"""The local workspace: a Slack stand-in beside the app, to try it in a browser
+(`progression-bot try`): Slack's Web API, Socket Mode and a page. The app does not import it."""
