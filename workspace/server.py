@@ -22,7 +22,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from workspace import render
+from workspace.blockkit import Names, render_message, render_view
 from workspace.people_act import ActError, Acts
 from workspace.socket_mode import NotConnected, SocketMode
 from workspace.state import BOT_NAME, BOT_USER_ID, TEAM_NAME, Change, Message, Workspace
@@ -65,10 +65,10 @@ def create_site(site: Site) -> Starlette:
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     ws = site.workspace
 
-    def names() -> Any:
-        return render.names(
-            {p.id: p.name for p in ws.people.values()},
-            {c.id: c.name for c in ws.channels.values()},
+    def names() -> Names:
+        return Names(
+            users={p.id: p.name for p in ws.people.values()},
+            channels={c.id: c.name for c in ws.channels.values()},
         )
 
     def person_of(request: Request) -> str:
@@ -109,7 +109,7 @@ def create_site(site: Site) -> Starlette:
                     "message": message,
                     "author": _author(ws, message),
                     "time": _time_of(message.ts),
-                    "body": render.render_message(_as_payload(message), the_names),
+                    "body": render_message(_as_payload(message), the_names),
                     "reactions": _reactions(message, user),
                 }
             )
@@ -119,7 +119,7 @@ def create_site(site: Site) -> Starlette:
         view = ws.home_views.get(user)
         direct = ws.direct_channel(user)
         return {
-            "home": render.render_view(view, names()) if view else None,
+            "home": render_view(view, names()) if view else None,
             "direct": messages_context(direct.id, user),
         }
 
@@ -290,7 +290,7 @@ def _time_of(ts: str) -> str:
         moment = datetime.fromtimestamp(float(ts), ZoneInfo(DISPLAY_TZ))
     except ValueError:
         return ""
-    return f"{moment:%a %b} {moment.day}, {moment.hour}:{moment:%M}"
+    return f"{moment:%a %b} {moment.day}, {moment.hour % 12 or 12}:{moment:%M %p}"
 
 
 def _as_payload(message: Message) -> dict[str, Any]:

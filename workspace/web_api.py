@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from workspace.blockkit import with_slack_ids
 from workspace.state import (
     APP_ID,
     BOT_ID,
@@ -255,7 +256,7 @@ class WebAPI:
             "id": f"V{user}",
             "team_id": TEAM_ID,
             "type": "home",
-            "blocks": view.get("blocks", []),
+            "blocks": with_slack_ids(view).get("blocks", []),
             "private_metadata": view.get("private_metadata", ""),
             "callback_id": view.get("callback_id", ""),
             "state": {"values": {}},
@@ -319,8 +320,10 @@ def _has_content(params: dict[str, Any]) -> bool:
 
 
 def _content(params: dict[str, Any]) -> dict[str, Any]:
-    blocks = params.get("blocks")
-    attachments = params.get("attachments")
+    """A message's text, blocks and attachments, with the block and action ids Slack gives."""
+    stored = with_slack_ids(params)
+    blocks = stored.get("blocks")
+    attachments = stored.get("attachments")
     return {
         "text": str(params.get("text") or ""),
         "blocks": blocks if isinstance(blocks, list) else [],
