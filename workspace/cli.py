@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 import webbrowser
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from bot.cli_errors import CliError
@@ -32,17 +34,28 @@ def add_parser(commands: Any) -> None:
     parser.set_defaults(run=run)
 
 
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def host_warning(host: str) -> str | None:
+    """The warning for a --host other than this machine's, or None."""
+    if host in LOCAL_HOSTS:
+        return None
+    return (
+        f"progression-bot: warning: --host {host}: the local workspace has no sign-in and is a "
+        "demo; anyone who can reach this address can act as anyone in it"
+    )
+
+
 def run(args: argparse.Namespace, settings: Settings) -> int:
     # The environment's Slack settings are for `serve`; the workspace brings its own.
     from workspace.running import LocalWorkspace, WorkspaceStartError
     from workspace.seed import SeedError
 
-    if args.host not in LOCAL_HOSTS:
-        print(
-            f"progression-bot: warning: --host {args.host}: the local workspace has no sign-in "
-            "and is a demo; anyone who can reach this address can act as anyone in it",
-            file=sys.stderr,
-        )
+    warning = host_warning(args.host)
+    if warning:
+        print(warning, file=sys.stderr)
     logging.getLogger("progression_bot").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     logging.getLogger("scheduler").setLevel(logging.WARNING)
@@ -54,6 +67,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     except (WorkspaceStartError, SeedError) as error:
         local.stop()
         raise CliError(str(error)) from None
+    # SIGTERM ends the process as Ctrl-C does, so the workspace is kept for the next run.
+    signal.signal(signal.SIGTERM, _interrupt)
     print(f"Local workspace: {local.url}", flush=True)
     if not args.no_open:
         try:

@@ -26,6 +26,14 @@ class WorkspaceClock:
         with self._lock:
             self._offset = moment - datetime.now(UTC)
 
+    def offset(self) -> timedelta:
+        with self._lock:
+            return self._offset
+
+    def set_offset(self, offset: timedelta) -> None:
+        with self._lock:
+            self._offset = offset
+
     def reset(self) -> None:
         with self._lock:
             self._offset = timedelta(0)

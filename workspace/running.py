@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import json
 import logging
 import threading
 import time
@@ -136,18 +137,45 @@ class LocalWorkspace:
 
     # --- lifecycle ------------------------------------------------------------------
 
+    @property
+    def kept(self) -> Path:
+        """The workspace's messages and clock, kept beside the app's database between runs."""
+        return self.db.with_name(self.db.name + ".workspace.json")
+
     def start(self) -> None:
         self._serve()
         with self._lock:
-            seeded = self.db.exists() and not self._fresh
-            if not seeded:
-                self._remove_database()
             self.workspace.reset(district.PEOPLE, district.CHANNELS)
+            snapshot = None if self._fresh else self._read_kept()
+            if snapshot is None:
+                self._remove_database()
+            else:
+                self.workspace.restore(snapshot["workspace"])
+                self.clock.set_offset(timedelta(seconds=float(snapshot["clock_offset"])))
             self._start_app()
-            if not seeded:
+            if snapshot is None:
                 seed.seed(self.workspace, self.acts, self.run, self.app.rearm)
+            self.save()
+
+    def save(self) -> None:
+        snapshot = {
+            "clock_offset": self.clock.offset().total_seconds(),
+            "workspace": self.workspace.snapshot(),
+        }
+        self.kept.write_text(json.dumps(snapshot))
+
+    def _read_kept(self) -> dict[str, Any] | None:
+        if not self.db.exists():
+            return None
+        try:
+            snapshot = json.loads(self.kept.read_text())
+            return snapshot if isinstance(snapshot, dict) and "workspace" in snapshot else None
+        except (OSError, ValueError):
+            return None  # a database without its workspace: start over
 
     def stop(self) -> None:
+        if self._thread is not None and self.app.scheduler is not None:
+            self.save()
         self.app.stop()
         if self._server is not None:
             self._server.should_exit = True
@@ -196,6 +224,7 @@ class LocalWorkspace:
     def _remove_database(self) -> None:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{self.db}{suffix}").unlink(missing_ok=True)
+        self.kept.unlink(missing_ok=True)
 
     # --- the page's controls --------------------------------------------------------
 
@@ -219,3 +248,4 @@ class LocalWorkspace:
             self.app = RunningApp(self._settings(), self.clock)
             self._start_app()
             seed.seed(self.workspace, self.acts, self.run, self.app.rearm)
+            self.save()

@@ -7,8 +7,8 @@ from __future__ import annotations
 import itertools
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from workspace.clock import WorkspaceClock
@@ -243,6 +243,30 @@ class Workspace:
             self.log.append(entry)
             self._changed(kind="log")
             return entry
+
+    # --- kept between runs ----------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """What `try` keeps beside its database, so a restart shows the same workspace."""
+        with self._lock:
+            return {
+                "messages": [asdict(m) for ms in self.messages.values() for m in ms],
+                "direct": [c.user for c in self.channels.values() if c.is_im],
+                "home_views": dict(self.home_views),
+                "last_ts": self._last_ts,
+            }
+
+    def restore(self, snapshot: Mapping[str, Any]) -> None:
+        with self._lock:
+            for user_id in snapshot.get("direct", []):
+                self.direct_channel(user_id)
+            for fields in snapshot.get("messages", []):
+                message = Message(**fields)
+                if message.channel in self.messages:
+                    self.messages[message.channel].append(message)
+            self.home_views.update(snapshot.get("home_views", {}))
+            self._last_ts = int(snapshot.get("last_ts", 0))
+            self._changed(kind="reset")
 
     def announce(self, **change: str) -> None:
         with self._lock:
