@@ -30,7 +30,7 @@ from workspace.clock import WorkspaceClock
 from workspace.people_act import Acts
 from workspace.server import Site, create_site, usage_hint
 from workspace.socket_mode import SocketMode
-from workspace.state import Workspace
+from workspace.state import TEAM_ID, Workspace
 from workspace.web_api import APP_TOKEN, BOT_TOKEN, WebAPI
 
 logger = logging.getLogger("workspace")
@@ -77,6 +77,13 @@ class RunningApp:
             return
         for team_id in self.scheduler.nudges.store.teams():
             self.scheduler.rebuild(team_id)
+
+    def is_nudge(self, channel_id: str, ts: str) -> bool:
+        """Whether the app has confirmed this message as a nudge it posted."""
+        if self.scheduler is None:
+            return False
+        store = self.scheduler.nudges.store
+        return store.delivery_by_ts(TEAM_ID, channel_id, ts) is not None
 
     def next_nudge(self) -> datetime | None:
         if self.scheduler is None:
@@ -154,7 +161,7 @@ class LocalWorkspace:
                 self.clock.set_offset(timedelta(seconds=float(snapshot["clock_offset"])))
             self._start_app()
             if snapshot is None:
-                seed.seed(self.workspace, self.acts, self.run, self.app.rearm)
+                seed.seed(self.workspace, self.acts, self.run, self.app.rearm, self.app.is_nudge)
             self.save()
 
     def save(self) -> None:
@@ -247,5 +254,5 @@ class LocalWorkspace:
             self.workspace.reset(district.PEOPLE, district.CHANNELS)
             self.app = RunningApp(self._settings(), self.clock)
             self._start_app()
-            seed.seed(self.workspace, self.acts, self.run, self.app.rearm)
+            seed.seed(self.workspace, self.acts, self.run, self.app.rearm, self.app.is_nudge)
             self.save()

@@ -5,6 +5,7 @@ each week's nudges, and the seeded people check some of them off with ✅."""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -40,6 +41,7 @@ def seed(
     acts: Acts,
     run: Run,
     rearm: Callable[[], None],
+    is_nudge: Callable[[str, str], bool],
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> None:
     """Fill a reset workspace, whose app is connected, with the district's recent weeks."""
@@ -60,6 +62,7 @@ def seed(
             _wait_for_posts(workspace, channel_id, before + 1)
         for channel_id, people in district.CHECK_OFFS.get(week, {}).items():
             nudge = _latest_post(workspace, channel_id)
+            _wait_for_confirmation(is_nudge, channel_id, nudge)
             for person in people:
                 run(acts.react(person.id, channel_id, nudge, "white_check_mark"))
     clock.reset()
@@ -70,6 +73,16 @@ def seed(
 def _wait_for_posts(workspace: Workspace, channel_id: str, count: int) -> None:
     if not workspace.wait_until(lambda: workspace.count(channel_id) >= count, POST_TIMEOUT):
         raise SeedError(f"the app did not post in {channel_id} within {POST_TIMEOUT:.0f} s")
+
+
+def _wait_for_confirmation(is_nudge: Callable[[str, str], bool], channel_id: str, ts: str) -> None:
+    """Until the app has confirmed the post as its nudge: a reaction before that is, to the
+    app, a reaction on some other message."""
+    deadline = time.monotonic() + POST_TIMEOUT
+    while not is_nudge(channel_id, ts):
+        if time.monotonic() > deadline:
+            raise SeedError(f"the app did not confirm its nudge in {channel_id}")
+        time.sleep(0.02)  # the fan-out thread writing its confirmation
 
 
 def _latest_post(workspace: Workspace, channel_id: str) -> str:

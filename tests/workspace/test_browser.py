@@ -161,7 +161,9 @@ def test_progress_all_for_the_manager(page: Page, local_workspace: TryProcess) -
     send(page, "general", "/progression progress all")
     reply = private_replies(page).filter(has_text="Progress by role channel")
     expect(reply).to_have_count(1)
-    expect(reply).to_contain_text("check-offs")
+    # The seeded check-offs, as the app recorded them: 1.7 by both teachers, 1.8 by one.
+    expect(reply).to_contain_text("#lincoln-teachers · Teacher · P1 2/3")
+    expect(reply).to_contain_text("3 check-offs")
 
 
 def test_start_over_restores_the_seeded_district(page: Page, local_workspace: TryProcess) -> None:
@@ -176,3 +178,4 @@ def test_start_over_restores_the_seeded_district(page: Page, local_workspace: Tr
     expect(nudges(page)).to_have_count(district.PAST_WEEKS)
     checks = nudges(page).first.get_by_role("button", name=re.compile(r":white_check_mark:"))
     expect(checks).to_have_accessible_name("React with :white_check_mark: (2)")
+    expect(nudges(page).first).to_contain_text("2 done")  # recorded by the app, counted live
