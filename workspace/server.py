@@ -25,7 +25,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from workspace.blockkit import Names, render_message, render_view
 from workspace.people_act import ActError, Acts
 from workspace.socket_mode import NotConnected, SocketMode
-from workspace.state import BOT_NAME, BOT_USER_ID, TEAM_NAME, Change, Message, Workspace
+from workspace.state import BOT_NAME, TEAM_NAME, Change, Message, Workspace
 from workspace.web_api import WebAPI, decode_arguments
 
 HERE = Path(__file__).resolve().parent
@@ -58,7 +58,7 @@ def usage_hint(manifest: Path) -> str:
         data = yaml.safe_load(manifest.read_text())
         return str(data["features"]["slash_commands"][0].get("usage_hint", ""))
     except (OSError, KeyError, IndexError, TypeError, yaml.YAMLError):
-        return ""
+        return "help"  # installed without the manifest beside it
 
 
 def create_site(site: Site) -> Starlette:
@@ -326,6 +326,3 @@ def _log(ws: Workspace) -> list[dict[str, Any]]:
         }
         for entry in reversed(ws.log)
     ]
-
-
-__all__ = ["BOT_USER_ID", "Controls", "Site", "create_site", "describe_slot", "usage_hint"]

@@ -85,7 +85,12 @@ def test_share_posts_the_answer_in_the_channel_for_everyone(
     expect(reply).to_have_count(0)
     expect(shared).to_have_count(before + 1)
 
-    visit(page, local_workspace.url, district.TEACHERS.id, district.TEACHER.id)
+    page.get_by_label("You are:").select_option(
+        label=f"{district.TEACHER.name} ({district.TEACHER.title})"
+    )
+    page.get_by_role("button", name="Switch").click()
+    expect(page).to_have_url(re.compile(f"as={district.TEACHER.id}"))
+    expect(page.get_by_role("heading", name="#lincoln-teachers")).to_be_visible()
     expect(shared).to_have_count(before + 1)
 
 

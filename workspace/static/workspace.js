@@ -105,16 +105,6 @@
   let homeOpened = false;
   connect();
 
-  // --- who you are --------------------------------------------------------------------------
-  const switcher = document.getElementById("as");
-  if (switcher) {
-    switcher.addEventListener("change", function () {
-      const url = new URL(location.href);
-      url.searchParams.set("as", switcher.value);
-      location.href = url.toString();
-    });
-  }
-
   // --- buttons: reactions, Block Kit actions, the clock, start over ---------------------------
   document.addEventListener("click", async function (event) {
     const button = event.target.closest("button");
