@@ -19,8 +19,9 @@ from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 from bot.server import connect_socket_mode
-from bot.serving import check_token, start_app
+from bot.serving import start_app
 from bot.settings import Settings, load_settings
+from bot.slack_checks import check_app_token, check_token
 from progression.calendar import next_slot
 from scheduler.jobs import NudgeScheduler
 from scheduler.plan import workspace_slot
@@ -57,6 +58,7 @@ class RunningApp:
 
     def start(self) -> None:
         check_token(self.settings)
+        check_app_token(self.settings)
         self.app, self.scheduler = start_app(self.settings, socket_mode=True, clock=self.clock)
         self.handler = connect_socket_mode(self.app, APP_TOKEN)
 
