@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 import emoji
 from markupsafe import Markup, escape
 
-# The page may render a message before it knows every name: an id is still something to show.
 _SLACK_ENTITIES = {"&amp;": "&", "&lt;": "<", "&gt;": ">"}
 _ENTITY = re.compile(r"&(?:amp|lt|gt);")
 _PRE = re.compile(r"```(.*?)```", re.DOTALL)
@@ -27,6 +26,7 @@ _INLINE = re.compile(
     r"|(?P<emoji>:[a-z0-9_+'-]+:(?::skin-tone-[2-6]:)?)",
     re.IGNORECASE,
 )
+_SHORTCODE = re.compile(r"(?P<emoji>:[a-z0-9_+'-]+:(?::skin-tone-[2-6]:)?)", re.IGNORECASE)
 _TRAILING_PUNCTUATION = ".,;:!?)]}'\""
 # Slack's rule: a marker opens after a space or punctuation and closes before one; the text
 # between them neither starts nor ends with a space. `snake_case_name` stays as it is.
@@ -68,7 +68,8 @@ _BROADCASTS = {"here", "channel", "everyone"}
 
 @dataclass(frozen=True)
 class Names:
-    """Ids to display names, as the workspace knows them; unknown ids are shown as the id."""
+    """Ids to display names, as the workspace knows them. An id it does not know is shown as
+    the label that came with it (`<#C1|general>`), else as the id: still something to read."""
 
     users: Mapping[str, str] = field(default_factory=dict)
     channels: Mapping[str, str] = field(default_factory=dict)
@@ -114,7 +115,9 @@ def render_shortcode(shortcode: str) -> Markup | None:
     if char is None:
         return None
     if tone in _SKIN_TONES:
-        char = char.replace(_VARIATION_SELECTOR, "") + _SKIN_TONES[tone]
+        # The modifier follows the person, before any joiner: 🤦 🏼 ‍♂.
+        base = char.replace(_VARIATION_SELECTOR, "")
+        char = base[0] + _SKIN_TONES[tone] + base[1:]
     return Markup('<span class="bk-emoji" title="{}">{}</span>').format(shortcode, char)
 
 
@@ -122,10 +125,10 @@ def emojize_plain(text: str) -> Markup:
     """Plain text (no mrkdwn) with `:shortcodes:` as emoji, as `plain_text` with `emoji: true`."""
 
     def special(match: re.Match[str]) -> str | None:
-        shown = render_shortcode(match[0]) if match.lastgroup == "emoji" else None
+        shown = render_shortcode(match[0])
         return None if shown is None else str(shown)
 
-    return Markup(_substitute(text, special, lambda plain: str(escape(plain))))
+    return Markup(_substitute(text, special, lambda plain: str(escape(plain)), _SHORTCODE))
 
 
 def render_mrkdwn(text: str, names: Names, verbatim: bool = False) -> Markup:
@@ -204,8 +207,8 @@ def _quote(lines: list[re.Match[str] | str], names: Names, verbatim: bool) -> Ma
 def _bullets(lines: list[re.Match[str] | str], names: Names, verbatim: bool) -> Markup:
     # The marker stays as Slack shows it; the list gives screen readers the structure.
     items = Markup("").join(
-        Markup('<li><span class="bk-marker" aria-hidden="true">{}</span>{}</li>').format(
-            m[2], _inline(m[3], names, verbatim)
+        Markup('<li{}><span class="bk-marker" aria-hidden="true">{}</span>{}</li>').format(
+            _indent(m[1]), m[2], _inline(m[3], names, verbatim)
         )
         for m in lines
         if isinstance(m, re.Match)
@@ -215,13 +218,19 @@ def _bullets(lines: list[re.Match[str] | str], names: Names, verbatim: bool) -> 
 
 def _numbered(lines: list[re.Match[str] | str], names: Names, verbatim: bool) -> Markup:
     items = Markup("").join(
-        Markup('<li value="{}"><span class="bk-marker" aria-hidden="true">{}</span>{}</li>').format(
-            int(m[2]), m[2] + m[3], _inline(m[4], names, verbatim)
-        )
+        Markup(
+            '<li value="{}"{}><span class="bk-marker" aria-hidden="true">{}</span>{}</li>'
+        ).format(int(m[2]), _indent(m[1]), m[2] + m[3], _inline(m[4], names, verbatim))
         for m in lines
         if isinstance(m, re.Match)
     )
     return Markup('<ol class="bk-list">{}</ol>').format(items)
+
+
+def _indent(spaces: str) -> Markup:
+    """A nested item (`    • sub`) keeps its depth: two spaces, or a tab, a level; at most 4."""
+    depth = min(len(spaces.expandtabs(4)) // 2, 4)
+    return Markup(' class="bk-indent-{}"').format(depth) if depth else Markup()
 
 
 def _blank(lines: list[re.Match[str] | str], names: Names, verbatim: bool) -> Markup:
@@ -325,27 +334,13 @@ def render_control(body: str, names: Names) -> Markup:
 
 def _control_words(body: str, names: Names) -> str:
     """What a control sequence reads as, for code where nothing is a link."""
-    target, _, label = body.partition("|")
-    label = unescape_slack(label)
-    if target.startswith("@"):
-        return "@" + names.user(target[1:], label.lstrip("@"))
-    if target.startswith("#"):
-        return "#" + names.channel(target[1:], label.lstrip("#"))
-    if target.startswith("!"):
-        return _special_words(target[1:], label)
-    if _SAFE_SCHEME.match(target):
-        return label or unescape_slack(target)
-    return unescape_slack(f"<{body}>")
+    return render_control(body, names).striptags()
 
 
 def _special_words(command: str, label: str) -> str:
     """`<!here>`, `<!subteam^S1|@team>`, `<!date^…|fallback>`."""
     name = command.split("^", 1)[0]
-    if name in _BROADCASTS:
-        return f"@{name}"
-    if label:
-        return label
-    return f"@{name}"
+    return label if label and name not in _BROADCASTS else f"@{name}"
 
 
 def _link(url: str, label: str) -> Markup:
@@ -358,12 +353,13 @@ def _substitute(
     text: str,
     special: Callable[[re.Match[str]], str | None],
     plain: Callable[[str], str],
+    tokens: re.Pattern[str] = _INLINE,
 ) -> str:
     """`text` with each special token rendered by `special` (None: not special after all), and
     the text around them by `plain`; both must return safe HTML."""
     parts: list[str] = []
     position = 0
-    for match in _INLINE.finditer(text):
+    for match in tokens.finditer(text):
         shown = special(match)
         if shown is None:
             continue

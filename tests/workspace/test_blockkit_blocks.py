@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.workspace.blockkit_html import Element, parse
@@ -45,6 +45,7 @@ def rendered(*blocks: Any, **message: Any) -> Element:
         ({"type": "header", "text": plain("Done :tada:", emoji=True)}, "h3", "Done 🎉"),
         ({"type": "header", "text": plain("Done :tada:")}, "h3", "Done 🎉"),
         ({"type": "header", "text": plain("Done :tada:", emoji=False)}, "h3", "Done :tada:"),
+        ({"type": "header", "text": plain("`:tada:` <b>")}, "h3", "`🎉` <b>"),
         ({"type": "section", "text": mrkdwn("*3.8* next")}, "strong", "3.8"),
         ({"type": "section", "text": plain("*not bold*")}, "div", "*not bold*"),
         ({"type": "section", "text": plain("a <b> & c")}, "div", "a <b> & c"),
@@ -422,6 +423,7 @@ BLOCKS = st.lists(
 )
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(BLOCKS, JSON)
 def test_any_payload_renders_without_failing(blocks: list[Any], text: Any) -> None:
     """What a person's app sends may be wrong in any way: the page shows it, and shows why."""

@@ -6,7 +6,7 @@ import html
 import re
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.workspace.blockkit_html import parse, visible
@@ -24,7 +24,7 @@ ALLOWED = {
     "blockquote": {"class"},
     "ul": {"class"},
     "ol": {"class"},
-    "li": {"value"},
+    "li": {"value", "class"},
     "span": {"class", "title", "data-user-id", "data-channel-id", "aria-hidden"},
     "a": {"class", "href", "target", "rel"},
 }
@@ -123,6 +123,15 @@ def test_bullet_lists_keep_their_marker_in_a_list(marker: str) -> None:
     assert "<strong>two</strong>" in items[1]
 
 
+def test_nested_items_keep_their_depth() -> None:
+    out = shown("• top\n    • nested\n  1. half")
+    assert [li.attrs.get("class") for li in parse(out).find_all("li")] == [
+        None,
+        "bk-indent-2",
+        "bk-indent-1",
+    ]
+
+
 def test_numbered_lists() -> None:
     out = shown("1. first\n2. second\n10) tenth")
     assert "<ol" in out
@@ -199,6 +208,7 @@ def test_mentions_read_as_names(text: str, expected: str) -> None:
         ("wave::skin-tone-3", "👋🏼"),
         ("+1::skin-tone-6", "👍🏿"),
         ("man-facepalming", "🤦‍♂️"),
+        ("man-facepalming::skin-tone-3", "🤦🏼‍♂"),
         ("male-teacher", "👨‍🏫"),
         ("female-teacher", "👩‍🏫"),
         ("flag-us", "🇺🇸"),
@@ -251,6 +261,7 @@ def test_text_from_people_never_becomes_markup(text: str) -> None:
     assert "<script" not in out.lower() and "<img" not in out.lower()
 
 
+@settings(deadline=None)
 @given(st.text(max_size=200))
 def test_any_text_renders_to_only_our_markup(text: str) -> None:
     assert_only_our_markup(shown(text))
@@ -291,6 +302,7 @@ SLACKISH = st.lists(
 ).map("".join)
 
 
+@settings(deadline=None)
 @given(SLACKISH)
 def test_any_mix_of_slack_constructs_renders_to_only_our_markup(text: str) -> None:
     assert_only_our_markup(shown(text))
