@@ -7,6 +7,8 @@ import asyncio
 import atexit
 import json
 import logging
+import os
+import socket
 import threading
 import time
 from collections.abc import Coroutine
@@ -206,20 +208,28 @@ class LocalWorkspace:
             lifespan="off",
         )
         self._server = uvicorn.Server(config)
+        try:
+            # Bound here, so a port in use is one line of ours rather than uvicorn's log.
+            family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+            listening = socket.create_server((self.host, self.port), family=family)
+        except OSError as error:
+            raise WorkspaceStartError(
+                f"--port {self.port}: could not listen on {self.host}:{self.port} "
+                f"({os.strerror(error.errno) if error.errno else error}): pick another --port"
+            ) from None
         self._loop = asyncio.new_event_loop()
         server, loop = self._server, self._loop
         self._thread = threading.Thread(
-            target=lambda: loop.run_until_complete(server.serve()), name="workspace", daemon=True
+            target=lambda: loop.run_until_complete(server.serve(sockets=[listening])),
+            name="workspace",
+            daemon=True,
         )
         self._thread.start()
         deadline = time.monotonic() + 15
         while not self._server.started:
             if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise WorkspaceStartError(
-                    f"--port {self.port}: could not listen on {self.host}:{self.port} "
-                    "(is another program using it? pick another --port)"
-                )
-            time.sleep(0.02)  # the server thread binding its socket
+                raise WorkspaceStartError(f"the local workspace did not start on port {self.port}")
+            time.sleep(0.02)  # the server thread starting to serve
 
     def run(self, work: Coroutine[Any, Any, Any], timeout: float = 30) -> Any:
         """Run a coroutine on the server's event loop from another thread."""
