@@ -252,9 +252,14 @@ class LocalWorkspace:
 
     def jump_to_next_nudge(self) -> datetime | None:
         at = self.app.next_nudge()
-        if at is not None:
-            self.clock.set(at - JUMP_LEAD)
-            self.app.rearm()
+        if at is None:
+            return None
+        self.clock.set(at - JUMP_LEAD)
+        self.app.rearm()
+        # Back to the page once the slot has passed, so its next-nudge line shows the one after.
+        deadline = time.monotonic() + 10 * JUMP_LEAD.total_seconds()
+        while self.clock() <= at and time.monotonic() < deadline:
+            time.sleep(0.05)  # the workspace's clock reaching the slot it was set just before
         return at
 
     def start_over(self) -> None:

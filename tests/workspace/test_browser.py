@@ -114,8 +114,12 @@ def test_jump_to_next_nudge_posts_a_nudge_in_every_role_channel(
     visit(page, local_workspace.url, district.TEACHERS.id, district.ADMIN.id)
     expect(page.get_by_text("Next nudge: Monday 8:00, America/Chicago")).to_be_visible()
     expect(nudges(page)).to_have_count(district.PAST_WEEKS)
+    status = page.locator("#status")
+    before = status.inner_text()
     page.get_by_role("button", name="Jump to next nudge").click()
     expect(nudges(page)).to_have_count(district.PAST_WEEKS + 1)  # live, no reload
+    expect(status).not_to_have_text(before)  # the clock moved, the next nudge is a week later
+    expect(status).to_contain_text("Next nudge: Monday 8:00, America/Chicago")
     for channel in (district.LEADERS, district.PLANNING, district.STUDENTS):
         open_channel(page, channel.name)
         expect(nudges(page)).to_have_count(district.PAST_WEEKS + 1)

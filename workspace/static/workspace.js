@@ -104,6 +104,8 @@
   }
   let homeOpened = false;
   connect();
+  // The workspace's clock runs on between changes: its line in the top bar too.
+  setInterval(function () { schedule("status"); }, 30000);
 
   // --- buttons: reactions, Block Kit actions, the clock, start over ---------------------------
   document.addEventListener("click", async function (event) {
