@@ -68,12 +68,13 @@ class RunningApp:
         if self.handler is not None:
             self.handler.close()
             self.handler = None
-        if self.scheduler is not None:
-            atexit.unregister(self.scheduler.shutdown)
-            if self.scheduler.running:
-                self.scheduler.shutdown(wait=True)
-            self.scheduler.nudges.store.close()
-            self.scheduler = None
+        # Gone for the page at once: its status line no longer reads the store being closed.
+        scheduler, self.scheduler = self.scheduler, None
+        if scheduler is not None:
+            atexit.unregister(scheduler.shutdown)
+            if scheduler.running:
+                scheduler.shutdown(wait=True)
+            scheduler.nudges.store.close()
 
     def rearm(self) -> None:
         """After the clock moved: every workspace's job armed again from the new time."""
