@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import webbrowser
@@ -38,6 +39,14 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
+def _has_a_screen() -> bool:
+    """Where a graphical browser can open: without a display, webbrowser may start a text
+    browser in this very terminal."""
+    if sys.platform in ("darwin", "win32"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 def host_warning(host: str) -> str | None:
     """The warning for a --host other than this machine's, or None."""
     if host in LOCAL_HOSTS:
@@ -70,7 +79,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     # SIGTERM ends the process as Ctrl-C does, so the workspace is kept for the next run.
     signal.signal(signal.SIGTERM, _interrupt)
     print(f"Local workspace: {local.url}", flush=True)
-    if not args.no_open:
+    if not args.no_open and _has_a_screen():
         try:
             webbrowser.open(local.url)
         except webbrowser.Error:
