@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import atexit
 import logging
+from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from slack_bolt import App
 
 from bot.app import create_app
+from bot.context import utc_now
 from bot.server import serve_http, serve_socket_mode, wsgi_app
 from bot.settings import Settings
 from bot.slack_checks import check_app_token, check_token
@@ -25,25 +28,23 @@ logger = logging.getLogger("progression_bot")
 
 
 def start_app(
-    settings: Settings, *, socket_mode: bool, nudges: bool = True
-) -> tuple[App, NudgeScheduler | None]:
-    """The Bolt app and its running nudge scheduler, sharing one store and progression;
-    without `nudges`, the app alone (cron runs `progression-bot nudge` instead)."""
+    settings: Settings, *, socket_mode: bool, clock: Callable[[], datetime] = utc_now
+) -> tuple[App, NudgeScheduler]:
+    """The Bolt app and its running nudge scheduler, sharing one store, progression and clock."""
     store = Store(settings.progression_db)
     progression = load_progression(settings.progression_file)
-    if not nudges:
-        app = create_app(settings, store, progression=progression, socket_mode=socket_mode)
-        logger.info("Weekly nudges are not scheduled here: run `progression-bot nudge` (cron)")
-        return app, None
     # The scheduler's own store: its writes may wait for a lock far longer than a request's.
     background = Store(settings.progression_db, write_wait=BACKGROUND_WRITE_WAIT_SECONDS)
-    scheduler = build_scheduler(settings, background, progression, fanout_client(settings))
+    scheduler = build_scheduler(
+        settings, background, progression, fanout_client(settings), clock=clock
+    )
     app = create_app(
         settings,
         store,
         progression=progression,
         socket_mode=socket_mode,
         on_schedule_change=scheduler.rebuild,
+        clock=clock,
     )
     scheduler.start()
     # Let a fan-out in progress finish its posts (and confirm them) before the process ends.
@@ -52,12 +53,23 @@ def start_app(
     return app, scheduler
 
 
+def start_app_alone(settings: Settings, *, socket_mode: bool) -> App:
+    """The Bolt app without the weekly nudges (`serve --no-scheduler`: cron runs `nudge`)."""
+    store = Store(settings.progression_db)
+    progression = load_progression(settings.progression_file)
+    app = create_app(settings, store, progression=progression, socket_mode=socket_mode)
+    logger.info("Weekly nudges are not scheduled here: run `progression-bot nudge` (cron)")
+    return app
+
+
 def run_http(settings: Settings, host: str, port: int, *, nudges: bool = True) -> None:
     _log_identity(check_token(settings))
 
     def load() -> WSGIApplication:
         # Built in gunicorn's worker process, after the fork: no connection or thread crosses it.
-        app, _ = start_app(settings, socket_mode=False, nudges=nudges)
+        if not nudges:
+            return wsgi_app(start_app_alone(settings, socket_mode=False))
+        app, _ = start_app(settings, socket_mode=False)
         return wsgi_app(app)
 
     logger.info("Serving Slack requests at http://%s:%d/slack/events", host, port)
@@ -68,11 +80,14 @@ def run_socket_mode(settings: Settings, *, nudges: bool = True) -> None:
     identity = check_token(settings)
     check_app_token(settings)  # before anything starts: a refused token is one line
     _log_identity(identity)
-    app, scheduler = start_app(settings, socket_mode=True, nudges=nudges)
     assert settings.slack_app_token is not None
+    if not nudges:
+        app = start_app_alone(settings, socket_mode=True)
+        serve_socket_mode(app, settings.slack_app_token.get_secret_value())
+        return
+    app, scheduler = start_app(settings, socket_mode=True)
     serve_socket_mode(app, settings.slack_app_token.get_secret_value())
-    if scheduler is not None:
-        scheduler.shutdown(wait=True)
+    scheduler.shutdown(wait=True)
 
 
 def _log_identity(identity: dict[str, object]) -> None:

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from apscheduler.events import EVENT_JOB_EXECUTED, JobExecutionEvent
-from apscheduler.triggers.date import DateTrigger
 from slack_sdk import WebClient
 
 from progression.calendar import SchoolBreak, WeeklySlot
@@ -18,6 +17,7 @@ from scheduler.jobs import (
     ARM_RETRY_DELAY,
     NO_SLOT_RECHECK,
     NudgeScheduler,
+    SlotTrigger,
     build_scheduler,
     job_id,
     run_nudge_job,
@@ -56,9 +56,9 @@ def scheduler(
 
 def armed_at(scheduler: NudgeScheduler) -> datetime:
     job = scheduler.get_job(job_id(TEAM))
-    assert job is not None and isinstance(job.trigger, DateTrigger)
-    run_date: datetime = job.trigger.run_date
-    return run_date
+    assert job is not None and isinstance(job.trigger, SlotTrigger)
+    slot: datetime = job.trigger.slot
+    return slot
 
 
 def test_start_up_arms_a_catch_up_run_per_workspace(scheduler: NudgeScheduler) -> None:
@@ -230,3 +230,17 @@ def test_a_break_to_the_end_of_the_calendar_never_drops_the_job(
     assert report is not None and [r.channel_id for r in report.posted] == ["C1"]
     assert armed_at(scheduler) == at(MONDAY, 8) + NO_SLOT_RECHECK
     assert f"No nudge ahead for {TEAM}" in caplog.text
+
+
+def test_a_slot_on_a_clock_ahead_of_real_time_fires_after_the_time_left_on_that_clock(
+    scheduler: NudgeScheduler,
+) -> None:
+    # The scheduler's clock reads Monday 07:00 whatever the real date: the 08:00 slot is an
+    # hour of real time away, not months in the past.
+    job = scheduler.get_job(job_id(TEAM))
+    assert job is not None
+    scheduler.rebuild(TEAM)
+    job = scheduler.get_job(job_id(TEAM))
+    assert job is not None and isinstance(job.trigger, SlotTrigger)
+    left = job.trigger.run_date - datetime.now(UTC)
+    assert timedelta(minutes=59) < left <= timedelta(hours=1)
