@@ -16,6 +16,7 @@ failure is logged and the job is armed again a little later.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -63,6 +64,14 @@ class NudgeJobs:
     concurrency: int = DEFAULT_CONCURRENCY
     retry_delay: timedelta = RETRY_DELAY
     arm_retry_delay: timedelta = ARM_RETRY_DELAY
+    _running: dict[str, threading.Lock] = field(default_factory=dict, repr=False)
+    _guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def one_run_at_a_time(self, team_id: str) -> threading.Lock:
+        """Held by a workspace's run: a second run (re-armed for now while one was going)
+        waits for it, then finds what is left, instead of being skipped."""
+        with self._guard:
+            return self._running.setdefault(team_id, threading.Lock())
 
 
 class NudgeScheduler(BackgroundScheduler):
@@ -100,7 +109,9 @@ def build_scheduler(
             # a reason to skip: a skipped one-off job would never arm the next slot.
             "misfire_grace_time": None,
             "coalesce": True,
-            "max_instances": 1,
+            # A job re-armed for "now" while its run is still going must not be skipped (a
+            # skipped one-off job is gone): it waits for that run (`one_run_at_a_time`).
+            "max_instances": 3,
         },
     )
     scheduler.nudges = NudgeJobs(
@@ -123,7 +134,11 @@ def run_nudge_job(
     jobs: NudgeJobs, team_id: str, now: datetime | None = None
 ) -> FanoutReport | None:
     """The job: deliver the week due at `now`, if any, then arm the next run."""
-    now = now or jobs.clock()
+    with jobs.one_run_at_a_time(team_id):
+        return _run_nudge_job(jobs, team_id, now or jobs.clock())
+
+
+def _run_nudge_job(jobs: NudgeJobs, team_id: str, now: datetime) -> FanoutReport | None:
     report: FanoutReport | None = None
     failed = True
     try:
