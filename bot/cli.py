@@ -12,6 +12,7 @@ from slack_bolt.error import BoltError
 
 from bot.cli_errors import CliError
 from bot.export import add_export_parser
+from bot.log_lines import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
 from progression.importer import DocumentError, import_files
 from progression.load import ProgressionFileError, dump_progression, load_progression
@@ -23,9 +24,7 @@ logger = logging.getLogger("progression_bot")
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging()
     try:
         settings = load_settings()
         return int(args.run(args, settings) or 0)

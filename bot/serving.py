@@ -11,6 +11,7 @@ from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
 from bot.app import create_app
+from bot.request_guard import RequestGuard
 from bot.server import serve_http, serve_socket_mode, wsgi_app
 from bot.settings import Settings, SettingsError
 from bot.slack_client import slack_client
@@ -41,7 +42,7 @@ def check_token(settings: Settings) -> None:
     logger.info("Slack workspace %s, bot user %s", identity.get("team"), identity.get("user_id"))
 
 
-def start_app(settings: Settings, *, socket_mode: bool) -> tuple[App, NudgeScheduler]:
+def start_app(settings: Settings, *, socket_mode: bool) -> tuple[App, NudgeScheduler, Store]:
     """The Bolt app and its running nudge scheduler, sharing one store and progression."""
     store = Store(settings.progression_db)
     progression = load_progression(settings.progression_file)
@@ -55,9 +56,15 @@ def start_app(settings: Settings, *, socket_mode: bool) -> tuple[App, NudgeSched
     )
     scheduler.start()
     # Let a fan-out in progress finish its posts (and confirm them) before the process ends.
-    atexit.register(scheduler.shutdown, wait=True)
+    atexit.register(stop_scheduler, scheduler)
     logger.info("Weekly nudges scheduled for %d workspace(s)", len(store.teams()))
-    return app, scheduler
+    return app, scheduler, store
+
+
+def stop_scheduler(scheduler: NudgeScheduler) -> None:
+    """Once, whoever asks first (Socket Mode's end, or the process's exit)."""
+    if scheduler.running:
+        scheduler.shutdown(wait=True)
 
 
 def run_http(settings: Settings, host: str, port: int) -> None:
@@ -65,8 +72,12 @@ def run_http(settings: Settings, host: str, port: int) -> None:
 
     def load() -> WSGIApplication:
         # Built in gunicorn's worker process, after the fork: no connection or thread crosses it.
-        app, _ = start_app(settings, socket_mode=False)
-        return wsgi_app(app)
+        app, _, store = start_app(settings, socket_mode=False)
+        assert settings.slack_signing_secret is not None  # checked by load_settings for --http
+        guard = RequestGuard(
+            settings.slack_signing_secret.get_secret_value(), store.first_sight_of_request
+        )
+        return wsgi_app(app, guard)
 
     logger.info("Serving Slack requests at http://%s:%d/slack/events", host, port)
     serve_http(load, host, port)
@@ -74,7 +85,7 @@ def run_http(settings: Settings, host: str, port: int) -> None:
 
 def run_socket_mode(settings: Settings) -> None:
     check_token(settings)
-    app, scheduler = start_app(settings, socket_mode=True)
+    app, scheduler, _ = start_app(settings, socket_mode=True)
     assert settings.slack_app_token is not None
     serve_socket_mode(app, settings.slack_app_token.get_secret_value())
-    scheduler.shutdown(wait=True)
+    stop_scheduler(scheduler)

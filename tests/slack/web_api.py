@@ -41,6 +41,7 @@ class Call:
     token: str | None
     at: float
     outcome: str = "ok"
+    name: str = ""  # a response_url call: the name given to `response_url(name)`
 
 
 @dataclass
@@ -185,6 +186,19 @@ class SlackWebAPI:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     raise AssertionError(f"{len(found)} {method} calls, wanted {count}")
+                self._lock.wait(left)
+
+    def wait_for_response_url(self, name: str, count: int = 1, timeout: float = 5) -> list[Call]:
+        """Block until `count` POSTs to `response_url(name)` arrived; AssertionError after."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while True:
+                found = [c for c in self._calls if c.method == "response_url" and c.name == name]
+                if len(found) >= count:
+                    return found
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"{len(found)} POSTs to response_url {name}, not {count}")
                 self._lock.wait(left)
 
     def clear(self) -> None:
@@ -688,7 +702,7 @@ def _handler_for(api: SlackWebAPI) -> type[BaseHTTPRequestHandler]:
                 name = path.removeprefix("/response/")
                 injected = api._response_answer(name)
                 outcome = "ok" if injected is None else f"http_{injected[0]}"
-                api._record(Call("response_url", params, None, api.clock(), outcome))
+                api._record(Call("response_url", params, None, api.clock(), outcome, name))
                 api._wait_released()
                 if injected is None:
                     self._send(_Reply(200, {"ok": True}))
