@@ -45,7 +45,10 @@ def wsgi_app(app: App, guard: RequestGuard | None = None) -> WSGIApplication:
         except Refused as refused:
             logger.info("Refused a request to %s: %d, %s", path, refused.status, refused.reason)
             status = f"{refused.status} {HTTPStatus(refused.status).phrase}"
-            return _plain(start_response, status, HTTPStatus(refused.status).phrase.encode())
+            # Close rather than keep alive: gunicorn would otherwise read the unread body
+            # to find the next request.
+            phrase = HTTPStatus(refused.status).phrase.encode()
+            return _plain(start_response, status, phrase, close=True)
         if admitted.replay:
             logger.warning("A signed request was sent again; answered, not acted on")
             return _plain(start_response, "200 OK", b"")
@@ -57,8 +60,12 @@ def wsgi_app(app: App, guard: RequestGuard | None = None) -> WSGIApplication:
     return serve
 
 
-def _plain(start_response: StartResponse, status: str, body: bytes) -> list[bytes]:
+def _plain(
+    start_response: StartResponse, status: str, body: bytes, close: bool = False
+) -> list[bytes]:
     headers = [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))]
+    if close:
+        headers.append(("Connection", "close"))
     start_response(status, headers)
     return [body]
 
