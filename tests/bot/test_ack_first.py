@@ -135,6 +135,7 @@ def test_mark_done_is_acked_and_recorded_before_slack_answers(
     held.release()
     published = held.wait_for("views.publish")[-1]
     assert published.params["user_id"] == "UH2"
+    held.wait_for("chat.update", timeout=10)  # the live count, so it ends within this test
 
 
 def test_share_is_acked_then_posted_and_the_private_reply_removed_separately(

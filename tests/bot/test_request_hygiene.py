@@ -176,12 +176,12 @@ def test_no_body_reaches_the_log_and_no_line_is_forged(
     assert not any(line.startswith("2026-01-01") for line in logged.splitlines())
 
 
-def test_a_replayed_subscribe_acts_once_across_workers(
-    api: SlackWebAPI, tmp_path: Path, http_app: RunningApp
-) -> None:
-    # A second process on the same database: the memory of seen requests is in the store.
+def test_a_replayed_subscribe_acts_once_across_workers(api: SlackWebAPI, tmp_path: Path) -> None:
+    # Two processes on one database: the memory of seen requests is in the store.
     api.add_user("UREPLAY", is_admin=True)
-    other = start_http_app(app_env(api, http_app.db), tmp_path)
+    env = app_env(api, tmp_path / "shared.db")
+    one = start_http_app(env, tmp_path)
+    other = start_http_app(env, tmp_path)
     try:
         fields = slash_command_body(
             "subscribe teacher",
@@ -192,16 +192,17 @@ def test_a_replayed_subscribe_acts_once_across_workers(
         )
         body = _form(fields)
         headers = _signed_headers(body)
-        with SlackSender(http_app.url + "/slack/events", SIGNING_SECRET) as first:
+        with SlackSender(one.url + "/slack/events", SIGNING_SECRET) as first:
             assert first.raw(body, headers).status == 200
         api.wait_for_response_url("replay", timeout=10)
         with SlackSender(other.url + "/slack/events", SIGNING_SECRET) as second:
             again = second.raw(body, headers)
         assert again.status == 200 and again.body == b""
-        with SlackSender(http_app.url + "/slack/events", SIGNING_SECRET) as first:
+        with SlackSender(one.url + "/slack/events", SIGNING_SECRET) as first:
             assert first.raw(body, headers).body == b""
     finally:
         stop_app(other)
+        stop_app(one)
     assert len(api.calls("chat.postMessage")) == 1
     assert len(api.calls("response_url")) == 1
 
@@ -221,6 +222,7 @@ def test_a_replayed_button_press_acts_once(
         assert "UREP2" not in store.checked_by(TEAM_ID, nudge.channel, nudge.ref)
     finally:
         store.close()
+    api.wait_for("chat.update", timeout=10)  # the live count, so it ends within this test
 
 
 @pytest.mark.parametrize(
