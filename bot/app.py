@@ -9,6 +9,7 @@ from dataclasses import replace
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 
 from bot import views
@@ -49,7 +50,7 @@ def create_app(
     services = Services(settings=settings, store=store, progression=progression, slack=background)
     if on_schedule_change is not None:
         services = replace(services, on_schedule_change=on_schedule_change)
-    app.middleware(require_team_and_user)
+    app.use(RequireTeamAndUser())
     register_all(app, services)
     app.error(on_listener_error)
     return app
@@ -69,18 +70,21 @@ def on_listener_error(
     )
 
 
-def require_team_and_user(
-    body: dict[str, Any], request: BoltRequest, next: Callable[[], BoltResponse]
-) -> BoltResponse:
+class RequireTeamAndUser(Middleware):
     """A payload that names no workspace or no person is refused: an empty team id must never
-    read as "every workspace"."""
-    if body.get("type") == "url_verification" or "ssl_check" in body:
+    read as "every workspace". (A `Middleware` subclass: no argument injection per request.)"""
+
+    def process(
+        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
+        body = req.body
+        if body.get("type") == "url_verification" or "ssl_check" in body:
+            return next()
+        if payload_team_and_user(body) is None:
+            logger.warning("Refused a payload without a team id or a user id")
+            # Still an ack over Socket Mode, or Slack sends it again; over HTTP, a 400.
+            return BoltResponse(status=200 if req.mode == "socket_mode" else 400, body="")
         return next()
-    if payload_team_and_user(body) is None:
-        logger.warning("Refused a payload without a team id or a user id")
-        # Still an ack over Socket Mode, or Slack sends it again; over HTTP, a 400.
-        return BoltResponse(status=200 if request.mode == "socket_mode" else 400, body="")
-    return next()
 
 
 def payload_team_and_user(body: dict[str, Any]) -> tuple[str, str] | None:

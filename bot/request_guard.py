@@ -3,8 +3,8 @@
 In this order, so that an unsigned request costs nothing: a body over the limit is refused
 unread (413); signature headers that are missing or malformed are refused unread (401); the
 signature is checked over the raw bytes (401); only then is the body parsed (400 when it is not
-what Slack sends); a signed command or button press seen before is answered but not acted on.
-No body is ever logged.
+what Slack sends). No body is ever logged. (Replays are the listeners' to refuse, where a
+request would act: bot/replays.py.)
 """
 
 from __future__ import annotations
@@ -39,31 +39,20 @@ class Refused(Exception):
     reason: str  # ours, never a value from the request
 
 
-@dataclass(frozen=True)
-class Admitted:
-    body: bytes
-    replay: bool  # a signed command or button press already acted on
-
-
 class RequestGuard:
-    """`admit(environ)` returns the body to hand to Bolt, or raises `Refused`.
-
-    `first_sight(signature, now)`: True the first time a signature is offered (the store's
-    memory, shared by every worker)."""
+    """`admit(environ)` returns the body to hand to Bolt, or raises `Refused`."""
 
     def __init__(
         self,
         signing_secret: str,
-        first_sight: Callable[[str, float], bool],
         clock: Callable[[], float] = time.time,
         max_body: int = MAX_BODY_BYTES,
     ) -> None:
         self._secret = signing_secret.encode()
-        self._first_sight = first_sight
         self._clock = clock
         self._max_body = max_body
 
-    def admit(self, environ: WSGIEnvironment) -> Admitted:
+    def admit(self, environ: WSGIEnvironment) -> bytes:
         length = _content_length(environ, self._max_body)
         timestamp = str(environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", ""))
         signature = str(environ.get("HTTP_X_SLACK_SIGNATURE", ""))
@@ -77,11 +66,8 @@ class RequestGuard:
         expected = "v0=" + hmac.new(self._secret, base, hashlib.sha256).hexdigest()
         if not hmac.compare_digest(expected, signature):
             raise Refused(401, "invalid signature")
-        form = _check_shape(body, str(environ.get("CONTENT_TYPE", "")))
-        # Events carry an event_id that is settled in the store; a command or an interaction
-        # has only its signature to tell a replay from a new press.
-        replay = form and not self._first_sight(signature, now)
-        return Admitted(body, replay)
+        _check_shape(body, str(environ.get("CONTENT_TYPE", "")))
+        return body
 
 
 def _content_length(environ: WSGIEnvironment, limit: int) -> int | None:
@@ -103,18 +89,21 @@ def _read(environ: WSGIEnvironment, length: int | None, limit: int) -> bytes:
     return body
 
 
-def _check_shape(body: bytes, content_type: str) -> bool:
+def _check_shape(body: bytes, content_type: str) -> None:
     """Parse as Bolt will (`slack_bolt.request.internals.parse_body`): a JSON object, or a
-    form whose `payload`, if any, is one. True for a form (a command or an interaction)."""
+    form whose `payload`, if any, is one."""
     try:
         text = body.decode("utf-8")
         if content_type == "application/json" or text.startswith("{"):
             if not isinstance(json.loads(text), dict):
                 raise ValueError("not an object")
-            return False
-        fields = dict(urllib.parse.parse_qsl(text, keep_blank_values=True, errors="strict"))
-        if "payload" in fields and not isinstance(json.loads(fields["payload"]), dict):
-            raise ValueError("payload is not an object")
+            return
+        # Bolt parses a form without failing, except a `payload` that is not JSON; a slash
+        # command (no "payload" in it) is not parsed here at all, which keeps lookups fast.
+        if "payload" in text:
+            fields = dict(urllib.parse.parse_qsl(text, keep_blank_values=True))
+            payload = fields.get("payload")
+            if payload is not None and not isinstance(json.loads(payload), dict):
+                raise ValueError("payload is not an object")
     except ValueError:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
         raise Refused(400, "signed, but not a body Slack sends") from None
-    return True

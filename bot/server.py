@@ -30,8 +30,8 @@ HEALTH_PATH = "/healthz"
 def wsgi_app(app: App, guard: RequestGuard | None = None) -> WSGIApplication:
     """Slack requests at POST /slack/events, a health check at GET /healthz.
 
-    With `guard`, a request reaches Bolt only once it is within the size limit, signed, shaped
-    as Slack sends it, and not a replay (bot/request_guard.py)."""
+    With `guard`, a request reaches Bolt only once it is within the size limit, signed and
+    shaped as Slack sends it (bot/request_guard.py)."""
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
 
     def serve(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
@@ -41,7 +41,7 @@ def wsgi_app(app: App, guard: RequestGuard | None = None) -> WSGIApplication:
         if guard is None or path != EVENTS_PATH or method != "POST":
             return slack(environ, start_response)
         try:
-            admitted = guard.admit(environ)
+            body = guard.admit(environ)
         except Refused as refused:
             logger.info("Refused a request to %s: %d, %s", path, refused.status, refused.reason)
             status = f"{refused.status} {HTTPStatus(refused.status).phrase}"
@@ -49,12 +49,9 @@ def wsgi_app(app: App, guard: RequestGuard | None = None) -> WSGIApplication:
             # to find the next request.
             phrase = HTTPStatus(refused.status).phrase.encode()
             return _plain(start_response, status, phrase, close=True)
-        if admitted.replay:
-            logger.warning("A signed request was sent again; answered, not acted on")
-            return _plain(start_response, "200 OK", b"")
         # Bolt reads the body again from the stream.
-        environ["wsgi.input"] = io.BytesIO(admitted.body)
-        environ["CONTENT_LENGTH"] = str(len(admitted.body))
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
         return slack(environ, start_response)
 
     return serve

@@ -42,7 +42,7 @@ def check_token(settings: Settings) -> None:
     logger.info("Slack workspace %s, bot user %s", identity.get("team"), identity.get("user_id"))
 
 
-def start_app(settings: Settings, *, socket_mode: bool) -> tuple[App, NudgeScheduler, Store]:
+def start_app(settings: Settings, *, socket_mode: bool) -> tuple[App, NudgeScheduler]:
     """The Bolt app and its running nudge scheduler, sharing one store and progression."""
     store = Store(settings.progression_db)
     progression = load_progression(settings.progression_file)
@@ -58,7 +58,7 @@ def start_app(settings: Settings, *, socket_mode: bool) -> tuple[App, NudgeSched
     # Let a fan-out in progress finish its posts (and confirm them) before the process ends.
     atexit.register(stop_scheduler, scheduler)
     logger.info("Weekly nudges scheduled for %d workspace(s)", len(store.teams()))
-    return app, scheduler, store
+    return app, scheduler
 
 
 def stop_scheduler(scheduler: NudgeScheduler) -> None:
@@ -72,11 +72,9 @@ def run_http(settings: Settings, host: str, port: int) -> None:
 
     def load() -> WSGIApplication:
         # Built in gunicorn's worker process, after the fork: no connection or thread crosses it.
-        app, _, store = start_app(settings, socket_mode=False)
+        app, _ = start_app(settings, socket_mode=False)
         assert settings.slack_signing_secret is not None  # checked by load_settings for --http
-        guard = RequestGuard(
-            settings.slack_signing_secret.get_secret_value(), store.first_sight_of_request
-        )
+        guard = RequestGuard(settings.slack_signing_secret.get_secret_value())
         return wsgi_app(app, guard)
 
     logger.info("Serving Slack requests at http://%s:%d/slack/events", host, port)
@@ -85,7 +83,7 @@ def run_http(settings: Settings, host: str, port: int) -> None:
 
 def run_socket_mode(settings: Settings) -> None:
     check_token(settings)
-    app, scheduler, _ = start_app(settings, socket_mode=True)
+    app, scheduler = start_app(settings, socket_mode=True)
     assert settings.slack_app_token is not None
     serve_socket_mode(app, settings.slack_app_token.get_secret_value())
     stop_scheduler(scheduler)

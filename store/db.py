@@ -50,3 +50,4 @@ class Store(NudgeStore, CheckoffStore, RequestStore):
         if db is not None:
             db.close()
             self._local.db = None
+        self.close_requests_connection()

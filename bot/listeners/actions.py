@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltRequest
 from slack_sdk.errors import SlackApiError
 
 from bot import views
@@ -19,6 +19,7 @@ from bot.handlers.progress import mark_from_home
 from bot.listeners.events import publish_home
 from bot.live_count import live_count_for
 from bot.mrkdwn import without_unsafe
+from bot.replays import is_replay
 from bot.response_url import ResponseUrlRefused, send_to_response_url
 from bot.views import waiting
 
@@ -28,8 +29,12 @@ logger = logging.getLogger("progression_bot.actions")
 
 
 def register(app: App, services: Services) -> None:
-    def on_share(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+    def on_share(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], request: BoltRequest
+    ) -> None:
         ack()
+        if is_replay(request, services):
+            return
         text = without_unsafe(str(action.get("value", "")))
         team_id = str((body.get("team") or {}).get("id") or "")
         channel_id = str((body.get("channel") or {}).get("id") or "")
@@ -40,8 +45,12 @@ def register(app: App, services: Services) -> None:
         share = share_later(services, text, team_id, channel_id, user_id, response_url)
         services.after_ack.submit(share, "Sharing a lookup")
 
-    def on_home_button(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+    def on_home_button(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], request: BoltRequest
+    ) -> None:
         ack()
+        if is_replay(request, services):
+            return
         user_id = str(body["user"]["id"])
         team_id = str((body.get("team") or {}).get("id") or body["user"].get("team_id") or "")
         done = action["action_id"] == views.MARK_DONE_ACTION

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from slack_bolt import Ack, App, BoltResponse
+from slack_bolt import Ack, App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 
 from bot import views
@@ -30,6 +30,7 @@ from bot.handlers import CommandContext, Handler, load_handlers
 from bot.handlers.lookups import LOOKUPS
 from bot.managers import ask_slack, known_manager, who_can_manage
 from bot.mrkdwn import without_unsafe
+from bot.replays import is_replay
 from bot.response_url import send_to_response_url
 from bot.views import waiting
 
@@ -47,13 +48,18 @@ def register(app: App, services: Services) -> None:
     # (`phase 3`), so a repeated lookup costs a dict look-up, not a render and a json.dumps.
     replies: dict[str, str] = {}
 
-    def on_progression(ack: Ack, command: dict[str, Any], client: WebClient) -> BoltResponse | None:
+    def on_progression(
+        ack: Ack, command: dict[str, Any], client: WebClient, request: BoltRequest
+    ) -> BoltResponse | None:
         text = without_unsafe(command.get("text") or "")
         if (cached := replies.get(text)) is not None:
             return BoltResponse(status=200, body=cached, headers=JSON_HEADERS)
         parsed: Command | None = None
         try:
             parsed = parse_command(text, services.progression)
+            if not isinstance(parsed.request, LOOKUPS) and is_replay(request, services):
+                ack()
+                return None
             ctx = CommandContext(
                 services=services,
                 client=client,
