@@ -107,6 +107,20 @@ def test_a_manager_command_waits_for_users_info_after_the_ack(
     assert "Monday at 08:00" in _texts(again) and len(held.calls()) == before
 
 
+def test_a_rate_limited_manager_check_does_not_hold_the_answer(
+    slack: SlackSender, api: SlackWebAPI, no_listener_failed: None
+) -> None:
+    # Seen before: users.info answering 429 Retry-After 4 held a command 4.9 s.
+    admin = _admin(api)
+    api.rate_limit("users.info", retry_after=4)
+    reply = slack.command("skips", user_id=admin, response_url=api.response_url("rl"))
+    assert reply.status == 200 and is_interim(reply.json())
+    assert not api.calls("response_url")  # the wait is after the answer, not in it
+    [result] = api.wait_for_response_url("rl", timeout=15)
+    assert "break" in _texts(result.params).lower()
+    assert [c.outcome for c in api.calls("users.info")] == ["ratelimited", "ok"]
+
+
 def test_a_lookup_is_answered_in_the_response_while_slack_is_held(
     slack: SlackSender, held: SlackWebAPI
 ) -> None:
