@@ -6,6 +6,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
@@ -14,7 +15,7 @@ from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 
 from bot import views
-from bot.context import Services
+from bot.context import Services, utc_now
 from bot.listeners import register_all
 from bot.settings import Settings
 from bot.slack_client import slack_client
@@ -45,6 +46,7 @@ def create_app(
     progression: Progression | None = None,
     socket_mode: bool = False,
     on_schedule_change: Callable[[str], object] | None = None,
+    clock: Callable[[], datetime] = utc_now,
 ) -> App:
     """The Bolt app. Lookups answer inside the ack, so requests need no listener thread."""
     progression = progression or load_progression(settings.progression_file)
@@ -62,7 +64,9 @@ def create_app(
         request_verification_enabled=not socket_mode,
         logger=bolt_logger,
     )
-    services = Services(settings=settings, store=store, progression=progression, slack=background)
+    services = Services(
+        settings=settings, store=store, progression=progression, slack=background, clock=clock
+    )
     if on_schedule_change is not None:
         services = replace(services, on_schedule_change=on_schedule_change)
     app.use(RequireTeamAndUser())
