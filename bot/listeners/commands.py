@@ -90,10 +90,12 @@ def register(app: App, services: Services) -> None:
 
 
 def _needs_slack(parsed: Command, ctx: CommandContext) -> bool:
+    known = known_manager(ctx.team_id, ctx.user_id, ctx.services.settings)
     if isinstance(parsed.request, Subscribe):
-        return True  # the announcement is also the check that the app can post there
-    settings = ctx.services.settings
-    return needs_manager(parsed) and known_manager(ctx.team_id, ctx.user_id, settings) is None
+        # The announcement is also the check that the app can post there; someone known not
+        # to manage is refused at once.
+        return known is not False
+    return needs_manager(parsed) and known is None
 
 
 def _answer_later(

@@ -79,6 +79,17 @@ def test_anyone_else_is_told_who_can_and_nothing_changes(
     assert "CSUB2" not in ask(slack, api, "subscriptions", team, admin, "CSUB2")
 
 
+def test_someone_slack_said_is_no_manager_is_refused_at_once(
+    slack: SlackSender, api: SlackWebAPI, team: str
+) -> None:
+    api.add_user("UPLAIN2")
+    assert "Only managers" in ask(slack, api, "subscriptions", team, "UPLAIN2", "CSUB3")
+    # Slack has answered for this person: no "Subscribing…" while it is asked again.
+    reply = slack.command("subscribe teacher", team_id=team, user_id="UPLAIN2", channel_id="CSUB3")
+    assert "Only managers can do that." in _texts(reply.json()["blocks"])
+    assert not api.calls("chat.postMessage")
+
+
 def test_a_user_named_in_progression_managers_may_manage(
     api: SlackWebAPI, tmp_path: Path, team: str
 ) -> None:
