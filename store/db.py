@@ -15,6 +15,7 @@ from store.group import GroupCommit, immediate
 from store.migrations import migrations
 from store.nudges import NudgeStore
 from store.paths import check_database_path
+from store.requests import RequestStore
 
 # A write waits this long for another process's write lock, then fails as busy (`is_busy`):
 # well inside Slack's 3 seconds, so the request still gets its answer ("busy, try again", or
@@ -28,7 +29,7 @@ BACKGROUND_WRITE_WAIT_SECONDS = 30.0
 MIGRATION_WAIT_SECONDS = 30.0
 
 
-class Store(NudgeStore, CheckoffStore):
+class Store(NudgeStore, CheckoffStore, RequestStore):
     """Named operations over the progression database; safe to share between threads.
 
     Each thread gets its own connection to the file (so `:memory:` would give each thread a
@@ -102,6 +103,7 @@ class Store(NudgeStore, CheckoffStore):
         if db is not None:
             db.close()
             self._local.db = None
+        self.close_requests_connection()
 
 
 def _enable_wal(connection: sqlite3.Connection) -> None:

@@ -39,19 +39,19 @@ def team(api: SlackWebAPI) -> str:
     ],
 )
 def test_a_break_with_a_mistyped_year_is_refused_and_not_stored(
-    slack: SlackSender, team: str, end: str, says: str
+    slack: SlackSender, api: SlackWebAPI, team: str, end: str, says: str
 ) -> None:
-    said = ask(slack, f"skip {_next_monday().isoformat()} {end}", team, ADMIN, "CBAD1")
+    said = ask(slack, api, f"skip {_next_monday().isoformat()} {end}", team, ADMIN, "CBAD1")
     assert says in said and "is a year mistyped?" in said
-    assert "No school breaks recorded" in ask(slack, "skips", team, ADMIN, "CBAD1")
-    assert "The next one: *Monday" in ask(slack, "schedule", team, ADMIN, "CBAD1")
+    assert "No school breaks recorded" in ask(slack, api, "skips", team, ADMIN, "CBAD1")
+    assert "The next one: *Monday" in ask(slack, api, "schedule", team, ADMIN, "CBAD1")
 
 
 def test_a_stored_break_hiding_every_nudge_is_reported_never_fatal(
-    slack: SlackSender, http_app: RunningApp, team: str
+    slack: SlackSender, api: SlackWebAPI, http_app: RunningApp, team: str
 ) -> None:
     assert "now gets one *Teacher* move a week" in ask(
-        slack, "subscribe teacher", team, ADMIN, "CW1"
+        slack, api, "subscribe teacher", team, ADMIN, "CW1"
     )
     # As an older version stored it, before breaks were checked.
     store = Store(http_app.db)
@@ -60,7 +60,7 @@ def test_a_stored_break_hiding_every_nudge_is_reported_never_fatal(
     store.close()
 
     replies = {
-        text: ask(slack, text, team, ADMIN, "CW1")
+        text: ask(slack, api, text, team, ADMIN, "CW1")
         for text in ("schedule", "subscriptions", "preview", "next", "progress", "skips")
     }
     for text, said in replies.items():
@@ -69,10 +69,12 @@ def test_a_stored_break_hiding_every_nudge_is_reported_never_fatal(
     assert "No nudge ahead" in replies["preview"]
     assert "no nudge ahead" in replies["subscriptions"].lower()
     assert "9999-12-31" in replies["skips"]
-    subscribe = ask(slack, "subscribe leader", team, ADMIN, "CW2")
+    subscribe = ask(slack, api, "subscribe leader", team, ADMIN, "CW2")
     assert "cannot start" in subscribe and "school break" in subscribe
 
-    removed = ask(slack, f"unskip {start.isoformat()}", team, ADMIN, "CW1")
+    removed = ask(slack, api, f"unskip {start.isoformat()}", team, ADMIN, "CW1")
     assert "Removed the break" in removed and "The next nudge: *" in removed
-    assert "Preview: this is what this channel gets on" in ask(slack, "preview", team, ADMIN, "CW1")
+    assert "Preview: this is what this channel gets on" in ask(
+        slack, api, "preview", team, ADMIN, "CW1"
+    )
     assert "Traceback" not in http_app.output()

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from store import Store
+from tests.bot.answers import final_answer
 from tests.conftest import SIGNING_SECRET, RunningApp, app_env, start_http_app, stop_app
 from tests.slack.signing import TEAM_ID, SlackSender, reaction_event
 from tests.slack.web_api import SlackWebAPI
@@ -69,6 +70,7 @@ def test_a_held_write_lock_stalls_nothing_and_loses_nothing(
     reaction = reaction_event(
         "reaction_added", user="UREACT", reaction="white_check_mark", channel=CHANNEL, ts=TS
     )
+    manager = {"user_id": ADMIN, "channel_id": CHANNEL}
     lock = WriteLock(app.db)
     try:
         with SlackSender(
@@ -82,9 +84,8 @@ def test_a_held_write_lock_stalls_nothing_and_loses_nothing(
             progress = slack.command("progress", channel_id=CHANNEL)
             assert progress.status == 200 and "1.7" in progress.text
 
-            skip = slack.command("skip 2027-03-15 2027-03-19", user_id=ADMIN, channel_id=CHANNEL)
-            assert skip.status == 200
-            assert "busy" in skip.text and "try again" in skip.text
+            skip = str(final_answer(slack, api, "skip 2027-03-15 2027-03-19", **manager))
+            assert "busy" in skip and "try again" in skip
 
             refused = slack.event(reaction, event_id="EvBUSY0001")
             assert refused.status >= 500  # Slack retries a delivery that was not acknowledged
@@ -93,8 +94,8 @@ def test_a_held_write_lock_stalls_nothing_and_loses_nothing(
         with SlackSender(app.url + "/slack/events", SIGNING_SECRET) as slack:
             retried = slack.event(reaction, event_id="EvBUSY0001", retry_num=1)
             assert retried.status == 200
-            again = slack.command("skip 2027-03-15 2027-03-19", user_id=ADMIN, channel_id=CHANNEL)
-            assert "busy" not in again.text and "2027-03-15" in again.text
+            again = str(final_answer(slack, api, "skip 2027-03-15 2027-03-19", **manager))
+            assert "busy" not in again and "2027-03-15" in again
     finally:
         lock.release()
 
