@@ -70,7 +70,6 @@ def test_a_held_write_lock_stalls_nothing_and_loses_nothing(
     reaction = reaction_event(
         "reaction_added", user="UREACT", reaction="white_check_mark", channel=CHANNEL, ts=TS
     )
-    manager = {"user_id": ADMIN, "channel_id": CHANNEL}
     lock = WriteLock(app.db)
     try:
         with SlackSender(
@@ -84,7 +83,11 @@ def test_a_held_write_lock_stalls_nothing_and_loses_nothing(
             progress = slack.command("progress", channel_id=CHANNEL)
             assert progress.status == 200 and "1.7" in progress.text
 
-            skip = str(final_answer(slack, api, "skip 2027-03-15 2027-03-19", **manager))
+            skip = str(
+                final_answer(
+                    slack, api, "skip 2027-03-15 2027-03-19", user_id=ADMIN, channel_id=CHANNEL
+                )
+            )
             assert "busy" in skip and "try again" in skip
 
             refused = slack.event(reaction, event_id="EvBUSY0001")
@@ -94,7 +97,11 @@ def test_a_held_write_lock_stalls_nothing_and_loses_nothing(
         with SlackSender(app.url + "/slack/events", SIGNING_SECRET) as slack:
             retried = slack.event(reaction, event_id="EvBUSY0001", retry_num=1)
             assert retried.status == 200
-            again = str(final_answer(slack, api, "skip 2027-03-15 2027-03-19", **manager))
+            again = str(
+                final_answer(
+                    slack, api, "skip 2027-03-15 2027-03-19", user_id=ADMIN, channel_id=CHANNEL
+                )
+            )
             assert "busy" not in again and "2027-03-15" in again
     finally:
         lock.release()
