@@ -96,3 +96,21 @@ def m002_checkoff_reactions(db: Database) -> None:
         {"team_id": str, "user_id": str, "is_bot": int, "checked_at": str},
         pk=("team_id", "user_id"),
     )
+
+
+@migrations()
+def m011_slack_order_reaction_order(db: Database) -> None:
+    # A reaction's state is decided by the latest of its events by Slack's time, whatever order
+    # they arrive in: a removed reaction stays as a row (present = 0) with the time of the event
+    # that removed it, so an earlier add that Slack retries later cannot bring it back.
+    db.execute("alter table checkoff_reactions add column present integer not null default 1")
+    db.execute("alter table checkoff_reactions add column event_time integer")
+    db.execute("alter table checkoff_reactions add column event_ts real")
+    # A completion made on App Home stays until undone there; a reaction takes back only what a
+    # reaction made. Existing completions with no reaction behind them came from App Home.
+    db.execute("alter table checkoffs add column by_home integer not null default 0")
+    db.execute(
+        "update checkoffs set by_home = 1 where not exists (select 1 from checkoff_reactions r "
+        "where r.team_id = checkoffs.team_id and r.channel_id = checkoffs.channel_id "
+        "and r.ref = checkoffs.ref and r.user_id = checkoffs.user_id)"
+    )

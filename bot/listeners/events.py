@@ -45,14 +45,21 @@ class Reaction:
     channel_id: str
     ts: str
     at: datetime | None
+    event_time: int = 0  # Slack's time for the event (the envelope's), 0 when missing
+    event_ts: float = 0.0
 
 
-def parse_reaction(event: dict[str, Any]) -> Reaction:
+def parse_reaction(event: dict[str, Any], body: dict[str, Any] | None = None) -> Reaction:
     item: dict[str, Any] = event.get("item") or {}
     try:
-        at: datetime | None = datetime.fromtimestamp(float(event["event_ts"]), UTC)
+        event_ts = float(event["event_ts"])
+        at: datetime | None = datetime.fromtimestamp(event_ts, UTC)
+    except (KeyError, TypeError, ValueError, OverflowError, OSError):
+        event_ts, at = 0.0, None
+    try:
+        event_time = int((body or {})["event_time"])
     except (KeyError, TypeError, ValueError):
-        at = None
+        event_time = int(event_ts)
     return Reaction(
         added=event.get("type") == "reaction_added",
         user_id=str(event.get("user") or ""),
@@ -61,6 +68,8 @@ def parse_reaction(event: dict[str, Any]) -> Reaction:
         channel_id=str(item.get("channel") or ""),
         ts=str(item.get("ts") or ""),
         at=at,
+        event_time=event_time,
+        event_ts=event_ts,
     )
 
 
@@ -197,7 +206,7 @@ def register(app: App, services: Services) -> None:
         client.views_publish(user_id=event["user"], view=view)
 
     def on_reaction(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
-        reaction = parse_reaction(event)
+        reaction = parse_reaction(event, body)
         if reaction.emoji not in check_emoji or reaction.item_type != "message":
             return
         team_id = str(context.team_id or body.get("team_id") or "")
@@ -207,6 +216,7 @@ def register(app: App, services: Services) -> None:
             return
         if reaction.user_id in ("", context.bot_user_id) or bots.is_bot(team_id, reaction.user_id):
             return
+        received = services.clock().timestamp()
         change = ReactionChange(
             team_id=team_id,
             channel_id=reaction.channel_id,
@@ -216,8 +226,10 @@ def register(app: App, services: Services) -> None:
             emoji=reaction.emoji,
             added=reaction.added,
             at=reaction.at or services.clock(),
+            # An event without Slack's time is ordered by when it arrived.
+            event_time=reaction.event_time or int(received),
+            event_ts=reaction.event_ts or float(reaction.event_time) or received,
         )
-        received = services.clock().timestamp()
         outcome = store.record_reaction(change, body.get("event_id"), received)
         if outcome in ("checked", "unchecked"):
             live_count_for(app, services).touch(team_id, reaction.channel_id, reaction.ts)

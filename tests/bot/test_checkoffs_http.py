@@ -35,6 +35,7 @@ from tests.slack.web_api import BOT_USER_ID, SlackWebAPI
 
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 WEEK = "2026-W48"
+T_EVENT = 1_764_000_000.0  # Slack's event times in the cases that set them
 _channels = itertools.count(1)
 _events = itertools.count(1)
 
@@ -174,6 +175,16 @@ CASES = {
         [],
     ),
     "removed": ([add(), remove()], []),
+    # Slack's time decides, not arrival: the add's first delivery failed, and its retry comes
+    # after the removal that followed it.
+    "removal before a retried, earlier add": (
+        [remove(event_id="E2", at=T_EVENT + 2.5), add(event_id="E1", at=T_EVENT + 1.5, retry=1)],
+        [],
+    ),
+    "add, remove and add again, arriving backwards": (
+        [add(at=T_EVENT + 3), remove(at=T_EVENT + 2), add(at=T_EVENT + 1)],
+        ["U1"],
+    ),
     "removed, another check emoji still on": (
         [add(), add(emoji="ballot_box_with_check"), remove()],
         ["U1"],
@@ -197,10 +208,14 @@ def send(sender: SlackSender, nudge: Nudge, step: Step, celebration_ts: str) -> 
         channel=nudge.channel,
         ts=ts,
         item_type=step.get("item_type", "message"),
+        event_ts=f"{step['at']:.6f}" if "at" in step else None,
     )
     # Steps without an event id are distinct events, as Slack sends them.
     event_id = f"{nudge.channel}-{step.get('event_id') or next(_events)}"
-    answer = sender.event(event, event_id=event_id, retry_num=step.get("retry"))
+    event_time = int(step["at"]) if "at" in step else None
+    answer = sender.event(
+        event, event_id=event_id, retry_num=step.get("retry"), event_time=event_time
+    )
     assert answer.status == 200
 
 
