@@ -114,3 +114,14 @@ def m011_slack_order_reaction_order(db: Database) -> None:
         "where r.team_id = checkoffs.team_id and r.channel_id = checkoffs.channel_id "
         "and r.ref = checkoffs.ref and r.user_id = checkoffs.user_id)"
     )
+
+
+@migrations()
+def m012_slack_order_fanout_leases(db: Database) -> None:
+    # One fan-out per workspace at a time across processes and hosts (see store/leases.py).
+    # Times are seconds since the epoch: hosts compare them, so they need synchronized clocks.
+    db.table("fanout_leases").create(
+        {"team_id": str, "owner": str, "expires_at": float, "taken_at": float},
+        pk="team_id",
+        not_null={"owner", "expires_at"},
+    )

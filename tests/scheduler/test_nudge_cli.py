@@ -23,13 +23,17 @@ def nudge_command() -> list[str]:
     return [sys.executable, "-m", "bot.cli", "nudge"]
 
 
+# A pace far above Slack's, for tests that are not about the pace.
+QUICK = {"PROGRESSION_POSTS_PER_MINUTE": "12000"}
+
+
 def nudge(
-    api: SlackWebAPI, db: Path, *args: str, timeout: float = 60
+    api: SlackWebAPI, db: Path, *args: str, timeout: float = 60, **env: str
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [*nudge_command(), *args],
         cwd=ROOT,
-        env=app_env(api, db),
+        env=app_env(api, db, **env),
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -120,12 +124,12 @@ def test_two_processes_running_the_same_week_post_each_channel_once(
     channels = [f"C{n:03d}" for n in range(60)]
     prepare(db, channels)
     api.delay("chat.postMessage", 0.02)
-    command = [*nudge_command(), "--week", "2026-W10", "--per-second", "500"]
+    command = [*nudge_command(), "--week", "2026-W10"]
     runs = [
         subprocess.Popen(
             command,
             cwd=ROOT,
-            env=app_env(api, db),
+            env=app_env(api, db, PROGRESSION_POSTS_PER_MINUTE="30000"),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -133,7 +137,11 @@ def test_two_processes_running_the_same_week_post_each_channel_once(
         for _ in range(2)
     ]
     results = [run.communicate(timeout=60) for run in runs]
-    assert [run.returncode for run in runs] == [0, 0], results
+    # One delivers the week; the other, if it started while the first ran, says so and stops.
+    for run, (stdout, stderr) in zip(runs, results, strict=True):
+        assert run.returncode == 0 or (
+            run.returncode == 1 and "already running" in stdout and not stderr
+        ), (stdout, stderr)
     assert post_calls(api) == {channel: 1 for channel in channels}
 
 
@@ -151,13 +159,10 @@ def test_killed_midway_and_rerun_no_channel_twice_and_the_rest_posted_or_unconfi
         "2026-W10",
         "--concurrency",
         str(concurrency),
-        "--per-second",
-        "200",
     ]
     log = (tmp_path / "killed.log").open("w")
-    victim = subprocess.Popen(
-        command, cwd=ROOT, env=app_env(api, db), stdout=log, stderr=subprocess.STDOUT
-    )
+    env = app_env(api, db, PROGRESSION_POSTS_PER_MINUTE="12000")
+    victim = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         api.wait_for("chat.postMessage", 100, timeout=30)
     finally:
@@ -167,7 +172,8 @@ def test_killed_midway_and_rerun_no_channel_twice_and_the_rest_posted_or_unconfi
     assert victim.returncode == -signal.SIGKILL
     api.delay("chat.postMessage", 0)
 
-    rerun = nudge(api, db, "--week", "2026-W10", "--per-second", "200")
+    # The killed run's lease has not expired: the rerun sees it died and takes over.
+    rerun = nudge(api, db, "--week", "2026-W10", **QUICK)
     assert rerun.returncode == 0, rerun.stderr
 
     # The dead process's in-flight requests have landed by now: the rerun took over a second.
