@@ -86,7 +86,10 @@ def run_nudge(args: argparse.Namespace, settings: Settings) -> int:
                 limits=workspace_limits(settings.progression_posts_per_minute),
             )
         except FanoutRunning as running:
-            print(f"{team_id} {week}: {running}, nothing posted by this run; it delivers the week")
+            print(
+                f"{team_id} {week}: {running}, nothing posted by this one; "
+                "that run delivers the week"
+            )
             status = INCOMPLETE
             continue
         print(format_report(report))
