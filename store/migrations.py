@@ -125,3 +125,19 @@ def m012_slack_order_fanout_leases(db: Database) -> None:
         pk="team_id",
         not_null={"owner", "expires_at"},
     )
+
+
+@migrations()
+def m013_slack_order_channel_members(db: Database) -> None:
+    # The channels each person is in (users.conversations), remembered for a few minutes so
+    # App Home does not ask Slack at every open; member_checks says when it was asked.
+    db.table("channel_members").create(
+        {"team_id": str, "user_id": str, "channel_id": str},
+        pk=("team_id", "user_id", "channel_id"),
+    )
+    db.table("member_checks").create(
+        # covers: a digest of the workspace's role channels when asked; a new one asks again
+        {"team_id": str, "user_id": str, "checked_at": float, "covers": str},
+        pk=("team_id", "user_id"),
+        not_null={"checked_at"},
+    )

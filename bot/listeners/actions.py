@@ -13,6 +13,7 @@ from bot.grammar import CommandError, parse_command
 from bot.handlers.lookups import LOOKUPS, answer_lookup, checked_here
 from bot.handlers.progress import home_view, mark_from_home
 from bot.live_count import live_count_for
+from bot.membership import member_role_channels
 
 ACTIONS = (views.SHARE_ACTION, views.MARK_DONE_ACTION, views.UNDO_ACTION)
 
@@ -43,9 +44,9 @@ def register(app: App, services: Services) -> None:
         team_id = str((body.get("team") or {}).get("id") or body["user"].get("team_id") or "")
         done = action["action_id"] == views.MARK_DONE_ACTION
         now = services.clock()
-        changed = mark_from_home(
-            services.store, team_id, user_id, str(action.get("value", "")), done, now
-        )
+        member_of = member_role_channels(services.store, client, team_id, user_id, now)
+        value = str(action.get("value", ""))
+        changed = mark_from_home(services.store, team_id, user_id, value, done, now, member_of)
         if changed is not None and changed.ts:
             live_count_for(app, services).touch(team_id, changed.channel_id, changed.ts)
         view = home_view(
@@ -55,6 +56,7 @@ def register(app: App, services: Services) -> None:
             user_id,
             now,
             services.settings.progression_tz,
+            member_of,
         )
         client.views_publish(user_id=user_id, view=view)
 

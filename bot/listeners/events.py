@@ -23,6 +23,7 @@ from slack_sdk.errors import SlackApiError
 from bot.context import Services
 from bot.handlers.progress import home_view
 from bot.live_count import TokenBucket, live_count_for
+from bot.membership import member_role_channels
 from store import Delivery, Store
 from store.checkoffs import ReactionChange
 
@@ -195,13 +196,16 @@ def register(app: App, services: Services) -> None:
         if event.get("tab", "home") != "home":
             return
         team_id = str(context.team_id or body.get("team_id") or "")
+        now = services.clock()
+        member_of = member_role_channels(services.store, client, team_id, event["user"], now)
         view = home_view(
             services.store,
             services.progression,
             team_id,
             event["user"],
-            services.clock(),
+            now,
             services.settings.progression_tz,
+            member_of,
         )
         client.views_publish(user_id=event["user"], view=view)
 
