@@ -26,10 +26,6 @@ def nudge_command() -> list[str]:
     return [sys.executable, "-m", "bot.cli", "nudge"]
 
 
-# A pace far above Slack's, for tests that are not about the pace.
-QUICK = {"PROGRESSION_POSTS_PER_MINUTE": "12000"}
-
-
 def nudge(
     api: SlackWebAPI, db: Path, *args: str, timeout: float = 60, **env: str
 ) -> subprocess.CompletedProcess[str]:
@@ -220,7 +216,7 @@ def test_killed_midway_and_rerun_no_channel_twice_and_the_rest_posted_or_unconfi
     api.delay("chat.postMessage", 0)
 
     # The killed run's lease has not expired: the rerun sees it died and takes over.
-    rerun = nudge(api, db, "--week", "2026-W10", **QUICK)
+    rerun = nudge(api, db, "--week", "2026-W10", PROGRESSION_POSTS_PER_MINUTE="12000")
     assert rerun.returncode == 0, rerun.stderr
 
     # The dead process's in-flight requests have landed by now: the rerun took over a second.
