@@ -8,9 +8,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlite_utils import Database
 
 from store import Store
 from store.checkoffs import EVENT_MEMORY_SECONDS, ReactionChange
+from store.migrations import migrations
 
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 T, C, TS = "T1", "C1", "1700000000.000100"
@@ -184,3 +186,27 @@ def test_user_channels_and_counts(store: Store) -> None:
     assert store.user_channels(T, "U1") == ["C1", "C2"]
     assert store.checkoff_counts(T) == {("C1", "1.7"): 2, ("C2", "1.8"): 1}
     assert store.checkoff_counts(T, "C2") == {("C2", "1.8"): 1}
+
+
+def test_completions_recorded_before_the_upgrade_keep_their_source(tmp_path: Path) -> None:
+    db = Database(tmp_path / "old.db")
+    migrations.apply(db, stop_before="m011_slack_order_reaction_order")
+    rows = [("U1", "1.7"), ("U2", "1.7")]
+    for user, ref in rows:
+        db.table("checkoffs").insert(
+            {"team_id": T, "channel_id": C, "ref": ref, "user_id": user, "message_ts": TS}
+        )
+    # U1 reacted; U2 pressed Mark done on App Home.
+    db.table("checkoff_reactions").insert(
+        {"team_id": T, "channel_id": C, "ts": TS, "user_id": "U1", "emoji": "white_check_mark"}
+        | {"ref": "1.7", "reacted_at": NOW.isoformat()}
+    )
+    db.close()
+    store = Store(tmp_path / "old.db")
+    try:
+        assert store.record_reaction(change(user="U1", added=False), None, 0) == "unchecked"
+        assert store.record_reaction(change(user="U2"), None, 0) == "unchanged"
+        assert store.record_reaction(change(user="U2", added=False), None, 0) == "unchanged"
+        assert store.checked_by(T, C, "1.7") == ["U2"]
+    finally:
+        store.close()
