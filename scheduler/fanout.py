@@ -17,6 +17,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -167,78 +168,33 @@ def run_fanout(
     """
     started = time.monotonic()
     owner = owner or this_owner()
-    if dry_run:
-        return _fan_out(
-            store,
-            progression,
-            client,
-            team_id,
-            week,
-            now,
-            owner,
-            dry_run=True,
-            concurrency=concurrency,
-            limits=limits,
-            clock=clock,
-            sleep=sleep,
-            started=started,
+    lease = None if dry_run else FanoutLease(store, team_id, owner, clock)
+    with lease if lease is not None else nullcontext():
+        if lease is not None:
+            settled = store.settle_orphans(team_id)
+            if settled:
+                logger.warning("%d delivery(ies) left by an earlier run are unconfirmed", settled)
+        report = FanoutReport(team_id, week, dry_run)
+        delivered = store.delivered_channels(team_id, week)
+        unconfirmed = {d.channel_id for d in store.unconfirmed(team_id) if d.week == week}
+        due: list[Subscription] = []
+        for subscription in store.subscriptions(team_id):
+            if not subscription.active or subscription.first_week > week:
+                continue
+            channel = subscription.channel_id
+            if channel in unconfirmed:
+                report.results.append(
+                    ChannelResult(channel, "unconfirmed", detail="left by a crash")
+                )
+            elif channel in delivered:
+                report.results.append(ChannelResult(channel, "skipped"))
+            else:
+                due.append(subscription)
+        poster = SlackPoster(client, limits, sleep=sleep)
+        delivery = _Delivery(
+            store, progression, poster, week, now, owner, dry_run, clock, sleep, lease
         )
-    with FanoutLease(store, team_id, owner, clock) as lease:
-        settled = store.settle_orphans(team_id)
-        if settled:
-            logger.warning("%d delivery(ies) left by an earlier run are unconfirmed", settled)
-        return _fan_out(
-            store,
-            progression,
-            client,
-            team_id,
-            week,
-            now,
-            owner,
-            dry_run=False,
-            concurrency=concurrency,
-            limits=limits,
-            clock=clock,
-            sleep=sleep,
-            started=started,
-            lease=lease,
-        )
-
-
-def _fan_out(
-    store: Store,
-    progression: Progression,
-    client: WebClient,
-    team_id: str,
-    week: str,
-    now: datetime,
-    owner: str,
-    *,
-    dry_run: bool,
-    concurrency: int,
-    limits: SlackLimits | None,
-    clock: Callable[[], datetime],
-    sleep: Callable[[float], None],
-    started: float,
-    lease: FanoutLease | None = None,
-) -> FanoutReport:
-    report = FanoutReport(team_id, week, dry_run)
-    delivered = store.delivered_channels(team_id, week)
-    unconfirmed = {d.channel_id for d in store.unconfirmed(team_id) if d.week == week}
-    due: list[Subscription] = []
-    for subscription in store.subscriptions(team_id):
-        if not subscription.active or subscription.first_week > week:
-            continue
-        channel = subscription.channel_id
-        if channel in unconfirmed:
-            report.results.append(ChannelResult(channel, "unconfirmed", detail="left by a crash"))
-        elif channel in delivered:
-            report.results.append(ChannelResult(channel, "skipped"))
-        else:
-            due.append(subscription)
-    poster = SlackPoster(client, limits, sleep=sleep)
-    delivery = _Delivery(store, progression, poster, week, now, owner, dry_run, clock, sleep, lease)
-    report.results.extend(_in_threads(delivery.deliver, due, concurrency, store))
+        report.results.extend(_in_threads(delivery.deliver, due, concurrency, store))
     order = {s.channel_id: n for n, s in enumerate(store.subscriptions(team_id))}
     report.results.sort(key=lambda r: order.get(r.channel_id, len(order)))
     report.seconds = time.monotonic() - started
