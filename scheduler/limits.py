@@ -3,10 +3,10 @@
 `chat.postMessage` allows about one message per second per channel and "several hundred per minute"
 per workspace (we pace at `PROGRESSION_POSTS_PER_MINUTE`, 300 a minute by default). A 429 pauses
 every post of the workspace until its Retry-After has passed: Slack's answer applies to the token,
-not to the one channel. Posts that already had their place in the window when the 429 came back
-still go: they were on their way, as far as the workspace's pacing is concerned, and holding them
-would waste the window they hold. 5xx answers and failures to reach Slack are retried with backoff,
-a bounded number of times.
+not to the one channel. Posts already sent when the 429 came back were on their way; a post that
+had its place in the window but had not left yet (its claim being written) keeps that place and
+waits out the pause before it leaves. 5xx answers and failures to reach Slack are retried with
+backoff, a bounded number of times.
 
 A window's posts leave together (see WorkspacePacer), so a pause mostly covers time the window had
 no room in anyway: that is how random 429s cost little even when each pauses everyone.
@@ -275,6 +275,7 @@ class SlackPoster:
                         if not claim():
                             return PostResult("not_claimed")
                         claim = None
+                    self._wait_out_a_pause()
                     slot.sending()
                     response = self.client.chat_postMessage(
                         channel=channel,
@@ -318,6 +319,15 @@ class SlackPoster:
                 "Post to %s failed (%s): retry %d in %.1f s", channel, reason, attempts, delay
             )
             self._sleep(delay)
+
+    def _wait_out_a_pause(self) -> None:
+        """A 429 that came back while this post was getting ready (its claim being written)
+        pauses it too: it has not left yet. It keeps its place in the window meanwhile."""
+        for _ in range(3):  # a pause extended meanwhile by another 429
+            wait = self.pacer.paused_for
+            if wait <= 0:
+                return
+            self._sleep(wait)
 
 
 def retry_after(headers: dict[str, Any]) -> float:
