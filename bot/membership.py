@@ -29,26 +29,53 @@ MAX_PAGES = 20
 def member_role_channels(
     store: Store, client: WebClient, team_id: str, user_id: str, now: datetime
 ) -> frozenset[str]:
-    """The workspace's active role channels that the person is a member of. When Slack cannot
-    say, the last answer (or none): never a channel the person was not found in."""
-    role_channels = frozenset(s.channel_id for s in store.subscriptions(team_id) if s.active)
-    if not role_channels:
-        return frozenset()
-    covers = hashlib.sha256(",".join(sorted(role_channels)).encode()).hexdigest()[:16]
-    remembered = store.remembered_channels(team_id, user_id)
-    if remembered is not None:
-        channels, checked_at, covered = remembered
-        if covered == covers and checked_at > now.timestamp() - MEMBERSHIP_SECONDS:
-            return channels & role_channels
+    """The workspace's active role channels that the person is a member of, asking Slack when
+    the kept answer is stale. When Slack cannot say, the last answer (or none): never a channel
+    the person was not found in."""
+    role_channels = _role_channels(store, team_id)
+    known = remembered_role_channels(store, team_id, user_id, now)
+    if known is not None or not role_channels:
+        return known or frozenset()
     try:
         found = _ask(client, user_id)
     except (SlackApiError, OSError) as error:
         reason = error.response.get("error") if isinstance(error, SlackApiError) else error
         logger.warning("users.conversations for %s failed: %s", user_id, reason)
+        remembered = store.remembered_channels(team_id, user_id)
         return remembered[0] & role_channels if remembered is not None else frozenset()
-    mine = found & role_channels
-    store.remember_channels(team_id, user_id, mine, now.timestamp(), covers)
+    return remember_membership(store, team_id, user_id, found, now)
+
+
+def remembered_role_channels(
+    store: Store, team_id: str, user_id: str, now: datetime
+) -> frozenset[str] | None:
+    """The kept answer, without asking Slack; None when it is stale or was never asked."""
+    role_channels = _role_channels(store, team_id)
+    remembered = store.remembered_channels(team_id, user_id)
+    if remembered is None:
+        return None
+    channels, checked_at, covered = remembered
+    if covered != _digest(role_channels) or checked_at <= now.timestamp() - MEMBERSHIP_SECONDS:
+        return None
+    return channels & role_channels
+
+
+def remember_membership(
+    store: Store, team_id: str, user_id: str, channels: frozenset[str], now: datetime
+) -> frozenset[str]:
+    """Keep Slack's answer (the channels the person is in); the role channels among them."""
+    role_channels = _role_channels(store, team_id)
+    mine = channels & role_channels
+    store.remember_channels(team_id, user_id, mine, now.timestamp(), _digest(role_channels))
     return mine
+
+
+def _role_channels(store: Store, team_id: str) -> frozenset[str]:
+    return frozenset(s.channel_id for s in store.subscriptions(team_id) if s.active)
+
+
+def _digest(role_channels: frozenset[str]) -> str:
+    return hashlib.sha256(",".join(sorted(role_channels)).encode()).hexdigest()[:16]
 
 
 def _ask(client: WebClient, user_id: str) -> frozenset[str]:

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import atexit
 import logging
+from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from slack_bolt import App
-from slack_sdk.errors import SlackApiError
 
 from bot.app import create_app
+from bot.context import utc_now
+from bot.request_guard import RequestGuard
 from bot.server import serve_http, serve_socket_mode, wsgi_app
-from bot.settings import Settings, SettingsError
-from bot.slack_client import slack_client
+from bot.settings import Settings
+from bot.slack_checks import check_app_token, check_token
 from progression.load import load_progression
 from scheduler.fanout import fanout_client
 from scheduler.jobs import NudgeScheduler, build_scheduler
@@ -25,56 +28,57 @@ if TYPE_CHECKING:
 logger = logging.getLogger("progression_bot")
 
 
-def check_token(settings: Settings) -> None:
-    """One `auth.test` before serving, so a wrong token is one clear line, not a traceback."""
-    try:
-        identity = slack_client(settings, retries=1).auth_test()
-    except SlackApiError as error:
-        raise SettingsError(
-            f"SLACK_BOT_TOKEN was refused by Slack ({error.response.get('error')}): "
-            "see README.md, section 'Create the Slack app'"
-        ) from None
-    except OSError as error:
-        raise SettingsError(
-            f"SLACK_API_URL: could not reach Slack at {settings.slack_api_url} ({error})"
-        ) from None
-    logger.info("Slack workspace %s, bot user %s", identity.get("team"), identity.get("user_id"))
-
-
-def start_app(settings: Settings, *, socket_mode: bool) -> tuple[App, NudgeScheduler]:
-    """The Bolt app and its running nudge scheduler, sharing one store and progression."""
+def start_app(
+    settings: Settings, *, socket_mode: bool, clock: Callable[[], datetime] = utc_now
+) -> tuple[App, NudgeScheduler]:
+    """The Bolt app and its running nudge scheduler, sharing one store, progression and clock."""
     store = Store(settings.progression_db)
     progression = load_progression(settings.progression_file)
-    scheduler = build_scheduler(settings, store, progression, fanout_client(settings))
+    scheduler = build_scheduler(settings, store, progression, fanout_client(settings), clock=clock)
     app = create_app(
         settings,
         store,
         progression=progression,
         socket_mode=socket_mode,
         on_schedule_change=scheduler.rebuild,
+        clock=clock,
     )
     scheduler.start()
     # Let a fan-out in progress finish its posts (and confirm them) before the process ends.
-    atexit.register(scheduler.shutdown, wait=True)
+    atexit.register(stop_scheduler, scheduler)
     logger.info("Weekly nudges scheduled for %d workspace(s)", len(store.teams()))
     return app, scheduler
 
 
+def stop_scheduler(scheduler: NudgeScheduler) -> None:
+    """Once, whoever asks first (Socket Mode's end, or the process's exit)."""
+    if scheduler.running:
+        scheduler.shutdown(wait=True)
+
+
 def run_http(settings: Settings, host: str, port: int) -> None:
-    check_token(settings)
+    _log_identity(check_token(settings))
 
     def load() -> WSGIApplication:
         # Built in gunicorn's worker process, after the fork: no connection or thread crosses it.
         app, _ = start_app(settings, socket_mode=False)
-        return wsgi_app(app)
+        assert settings.slack_signing_secret is not None  # checked by load_settings for --http
+        guard = RequestGuard(settings.slack_signing_secret.get_secret_value())
+        return wsgi_app(app, guard)
 
     logger.info("Serving Slack requests at http://%s:%d/slack/events", host, port)
     serve_http(load, host, port)
 
 
 def run_socket_mode(settings: Settings) -> None:
-    check_token(settings)
+    identity = check_token(settings)
+    check_app_token(settings)  # before anything starts: a refused token is one line
+    _log_identity(identity)
     app, scheduler = start_app(settings, socket_mode=True)
     assert settings.slack_app_token is not None
     serve_socket_mode(app, settings.slack_app_token.get_secret_value())
-    scheduler.shutdown(wait=True)
+    stop_scheduler(scheduler)
+
+
+def _log_identity(identity: dict[str, object]) -> None:
+    logger.info("Slack workspace %s, bot user %s", identity.get("team"), identity.get("user_id"))

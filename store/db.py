@@ -14,17 +14,22 @@ from store.leases import LeaseStore
 from store.members import MemberStore
 from store.migrations import migrations
 from store.nudges import NudgeStore
+from store.paths import check_database_path
+from store.requests import RequestStore
 
 
-class Store(NudgeStore, CheckoffStore, LeaseStore, MemberStore):
+class Store(NudgeStore, CheckoffStore, RequestStore, LeaseStore, MemberStore):
     """Named operations over the progression database; safe to share between threads.
 
     Each thread gets its own connection to the file (so `:memory:` would give each thread a
-    different database: tests use a temporary file).
+    different database: tests use a temporary file). `create=False` refuses a database that
+    does not exist yet (commands that only read); a path that cannot be this app's database is
+    refused either way, with `store.paths.DatabasePathError`.
     """
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, create: bool = True) -> None:
         self.path = str(path)
+        check_database_path(self.path, create=create)
         self._local = threading.local()
         self._group = GroupCommit(lambda: self.db.conn)
         self.migrate()
@@ -51,3 +56,4 @@ class Store(NudgeStore, CheckoffStore, LeaseStore, MemberStore):
         if db is not None:
             db.close()
             self._local.db = None
+        self.close_requests_connection()

@@ -99,6 +99,15 @@ def m002_checkoff_reactions(db: Database) -> None:
 
 
 @migrations()
+def m010_slack_ack_seen_requests(db: Database) -> None:
+    # The signature of each signed command and button press, for five minutes: a replay of
+    # one inside Slack's timestamp window is answered but not acted on (store/requests.py).
+    db.table("slack_ack_seen_requests").create(
+        {"signature": str, "seen_at": float}, pk="signature", not_null={"seen_at"}
+    )
+
+
+@migrations()
 def m011_slack_order_reaction_order(db: Database) -> None:
     # A reaction's state is decided by the latest of its events by Slack's time, whatever order
     # they arrive in: a removed reaction stays as a row (present = 0) with the time of the event

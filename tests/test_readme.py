@@ -18,9 +18,9 @@ def _sh_blocks() -> list[str]:
     return [block.strip() for block in re.findall(r"```sh\n(.*?)```", README, flags=re.S)]
 
 
-def test_the_first_command_installs_and_serves() -> None:
+def test_the_first_command_installs_and_opens_the_local_workspace() -> None:
     first = _sh_blocks()[0]
-    assert "pip install" in first and first.endswith("progression-bot serve")
+    assert "pip install" in first and first.endswith("progression-bot try")
 
 
 def test_ci_runs_exactly_the_readme_test_command() -> None:
@@ -30,12 +30,29 @@ def test_ci_runs_exactly_the_readme_test_command() -> None:
     assert "pytest" in test_command
 
 
+def test_ci_runs_it_in_a_fresh_clone_and_leaves_the_developers_venv_alone() -> None:
+    ci = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()]
+    commands = [line for line in ci if line and not line.startswith("#")]
+    runs = commands.index(_sh_blocks()[1])
+    # Before the README's command: into a clone made in a new temporary folder.
+    before = "\n".join(commands[:runs])
+    assert 'work="$(mktemp -d' in before and "git clone" in before
+    assert 'cd "$work/progression-bot"' in commands[:runs]
+    assert not any(
+        line.startswith("cd")
+        for line in commands[commands.index('cd "$work/progression-bot"') + 1 : runs]
+    )
+    assert not any("rm " in line and ".venv" in line for line in commands)
+    # and a skipped test fails CI: a fresh clone has everything its tests need.
+    assert any("skipped" in line for line in commands[runs:])
+
+
 def test_every_setting_the_app_reads_is_documented() -> None:
     for field in Settings.model_fields.values():
         assert field.alias and f"`{field.alias}`" in README, field.alias
 
 
-@pytest.mark.parametrize("command", ["serve", "show", "search", "import", "nudge", "export"])
+@pytest.mark.parametrize("command", ["try", "serve", "show", "search", "import", "nudge", "export"])
 def test_every_cli_command_in_the_readme_exists(command: str) -> None:
     assert f"progression-bot {command}" in README
     _parser().parse_args(

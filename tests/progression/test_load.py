@@ -31,7 +31,7 @@ Data = dict[str, Any]
 def test_the_bundled_file_is_commented_and_readable_yaml() -> None:
     text = BUNDLED.read_text(encoding="utf-8")
     assert text.startswith("#")
-    assert "progression-bot import 000.txt 001.txt --out progression/progression.yml" in text
+    assert "progression-bot import" in text and "progression/sources/" in text
     assert "edited by hand" in text
     assert "{" not in text and "[]" not in text  # block style throughout
 
@@ -347,3 +347,18 @@ def _refusal(
     with pytest.raises(ProgressionFileError) as refused:
         load_progression(Path("custom.yml"))
     return str(refused.value)
+
+
+@pytest.mark.parametrize("key", ["\n", "a\rb", "x\u2028y", "\x00"])
+def test_an_unknown_field_with_a_control_character_is_named_on_one_line(
+    tmp_path: Path, key: str
+) -> None:
+    data = _bundled_data()
+    data["phases"][0][key] = "x"
+    path = tmp_path / "custom.yml"
+    path.write_text(yaml.dump(data, Dumper=_FastDumper), encoding="utf-8")
+    with pytest.raises(ProgressionFileError) as refused:
+        load_progression(path)
+    message = str(refused.value)
+    assert "\n" not in message and "\r" not in message and "\u2028" not in message
+    assert repr(key) in message
