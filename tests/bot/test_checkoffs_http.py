@@ -425,6 +425,7 @@ def test_a_mark_done_on_app_home_outlives_a_reaction_added_and_removed(
 ) -> None:
     nudge = add_nudge(setup.db, ref="4.9")
     api.add_member(nudge.channel, "U8")
+    assert nudge.channel in buttons_of(home_of(sender, api, "U8"))
     value = f"{nudge.channel}|{nudge.ts}"
     assert sender.action("home_mark_done", value, user_id="U8").status == 200
     send(sender, nudge, add(user="U8"), "")
