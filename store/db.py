@@ -12,6 +12,8 @@ from sqlite_utils import Database
 
 from store.checkoffs import CheckoffStore
 from store.group import GroupCommit, immediate
+from store.leases import LeaseStore
+from store.members import MemberStore
 from store.migrations import migrations
 from store.nudges import NudgeStore
 from store.paths import check_database_path
@@ -29,7 +31,7 @@ BACKGROUND_WRITE_WAIT_SECONDS = 30.0
 MIGRATION_WAIT_SECONDS = 30.0
 
 
-class Store(NudgeStore, CheckoffStore, RequestStore):
+class Store(NudgeStore, CheckoffStore, RequestStore, LeaseStore, MemberStore):
     """Named operations over the progression database; safe to share between threads.
 
     Each thread gets its own connection to the file (so `:memory:` would give each thread a
