@@ -20,9 +20,9 @@ from store.paths import check_database_path
 from store.requests import RequestStore
 
 # A write waits this long for another process's write lock, then fails as busy (`is_busy`):
-# well inside Slack's 3 seconds, so the request still gets its answer ("busy, try again", or
+# inside Slack's 3 seconds, so the request still gets its answer ("busy, try again", or
 # a status that makes Slack retry the event). Reads never wait: WAL readers see the last commit.
-WRITE_WAIT_SECONDS = 1.0
+WRITE_WAIT_SECONDS = 2.0
 # Background work (the fan-out's claims and confirmations, `nudge` from cron) answers no
 # request: it waits out another writer rather than lose a confirmation it cannot redo.
 BACKGROUND_WRITE_WAIT_SECONDS = 30.0
