@@ -115,13 +115,14 @@ def check_database(db: Path, expected: set[tuple[str, str]]) -> tuple[int, bool]
     from store import Store
 
     store = Store(db)
-    rows = store.db.execute(
-        "select user_id, channel_id, count(*) from checkoffs "
-        "group by team_id, channel_id, ref, user_id"
-    ).fetchall()
+    with store.backend.session() as session:
+        rows = session.rows(
+            "select user_id, channel_id, count(*) as n from checkoffs "
+            "group by team_id, channel_id, ref, user_id"
+        )
     store.close()
-    recorded = {(r[0], r[1]) for r in rows}
-    return len(rows), recorded == expected and all(r[2] == 1 for r in rows)
+    recorded = {(r["user_id"], r["channel_id"]) for r in rows}
+    return len(rows), recorded == expected and all(r["n"] == 1 for r in rows)
 
 
 def wait_for_final_counts(api: SlackWebAPI, expected: set[tuple[str, str]], timeout: float) -> bool:

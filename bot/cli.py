@@ -17,6 +17,7 @@ from progression.importer import DocumentError, import_files
 from progression.load import ProgressionFileError, dump_progression, load_progression
 from progression.model import Progression
 from scheduler.nudge_cli import add_nudge_parser
+from store.backend import StoreError
 
 logger = logging.getLogger("progression_bot")
 
@@ -29,7 +30,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings()
         return int(args.run(args, settings) or 0)
-    except (SettingsError, ProgressionFileError, DocumentError, CliError) as error:
+    except (SettingsError, ProgressionFileError, DocumentError, CliError, StoreError) as error:
         print(f"progression-bot: {error}", file=sys.stderr)
         return 2
 

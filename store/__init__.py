@@ -1,6 +1,7 @@
-"""Everything progression-bot keeps, behind a few named operations over SQLite."""
+"""Everything progression-bot keeps, behind a few named operations, in SQLite or PostgreSQL."""
 
+from store.backend import StoreError
 from store.db import Store
 from store.records import CELEBRATION, Delivery, Subscription
 
-__all__ = ["CELEBRATION", "Delivery", "Store", "Subscription"]
+__all__ = ["CELEBRATION", "Delivery", "Store", "StoreError", "Subscription"]

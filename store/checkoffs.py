@@ -7,15 +7,13 @@ reaction and a retried event are settled from the database alone.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlite_utils import Database
-
-from store.group import GroupCommit, immediate
+from store.backend import Session
+from store.base import StoreBase
 
 EVENT_MEMORY_SECONDS = 24 * 3600.0
 _PRUNE_EVERY_SECONDS = 600.0
@@ -48,15 +46,8 @@ class Checkoff:
     role: str | None = None
 
 
-class CheckoffStore:
-    """Mixed into `Store`."""
-
-    _group: GroupCommit  # the store's group commit, shared with the deliveries
-
-    @property
-    def db(self) -> Database:
-        """This thread's connection."""
-        raise NotImplementedError
+class CheckoffStore(StoreBase):
+    """Mixed into `Store`; the group commit is shared with the deliveries."""
 
     # --- recording --------------------------------------------------------------------
 
@@ -69,39 +60,43 @@ class CheckoffStore:
         disk sync per batch instead of one per event, and each caller returns once its own
         event is committed.
         """
-        outcome = self._group.run(lambda db: self._apply(db, change, event_id, received_at))
+        outcome = self._grouped(lambda db: self._apply(db, change, event_id, received_at))
         self._maybe_prune(received_at)
         return outcome
 
     def _apply(
         self,
-        db: sqlite3.Connection,
+        db: Session,
         change: ReactionChange,
         event_id: str | None,
         received_at: float,
     ) -> Outcome:
         if event_id is not None:
             claimed = db.execute(
-                "insert or ignore into processed_events (event_id, received_at) values (?, ?)",
+                "insert into processed_events (event_id, received_at) values (?, ?) "
+                "on conflict do nothing",
                 [event_id, received_at],
-            ).rowcount
+            )
             if not claimed:
                 return "duplicate"
+        # One user's reactions to one move are settled one event at a time, on every host.
+        db.lock(f"checkoff {change.team_id} {change.channel_id} {change.ref} {change.user_id}")
         if change.added:
             return self._add_reaction(db, change)
         return self._remove_reaction(db, change)
 
-    def _add_reaction(self, db: sqlite3.Connection, change: ReactionChange) -> Outcome:
+    def _add_reaction(self, db: Session, change: ReactionChange) -> Outcome:
         key = [change.team_id, change.channel_id, change.ts, change.user_id, change.emoji]
         db.execute(
-            "insert or ignore into checkoff_reactions "
+            "insert into checkoff_reactions "
             "(team_id, channel_id, ts, user_id, emoji, ref, reacted_at) "
-            "values (?, ?, ?, ?, ?, ?, ?)",
+            "values (?, ?, ?, ?, ?, ?, ?) on conflict do nothing",
             [*key, change.ref, change.at.isoformat()],
         )
         inserted = db.execute(
-            "insert or ignore into checkoffs "
-            "(team_id, channel_id, ref, user_id, checked_at, message_ts) values (?, ?, ?, ?, ?, ?)",
+            "insert into checkoffs "
+            "(team_id, channel_id, ref, user_id, checked_at, message_ts) values (?, ?, ?, ?, ?, ?) "
+            "on conflict do nothing",
             [
                 change.team_id,
                 change.channel_id,
@@ -110,28 +105,28 @@ class CheckoffStore:
                 change.at.isoformat(),
                 change.ts,
             ],
-        ).rowcount
+        )
         return "checked" if inserted else "unchanged"
 
-    def _remove_reaction(self, db: sqlite3.Connection, change: ReactionChange) -> Outcome:
+    def _remove_reaction(self, db: Session, change: ReactionChange) -> Outcome:
         db.execute(
             "delete from checkoff_reactions "
             "where team_id = ? and channel_id = ? and ts = ? and user_id = ? and emoji = ?",
             [change.team_id, change.channel_id, change.ts, change.user_id, change.emoji],
         )
         # Another check-off emoji on any nudge of the same move keeps the completion.
-        still = db.execute(
-            "select 1 from checkoff_reactions "
+        still = db.one(
+            "select 1 as still from checkoff_reactions "
             "where team_id = ? and channel_id = ? and ref = ? and user_id = ? limit 1",
             [change.team_id, change.channel_id, change.ref, change.user_id],
-        ).fetchone()
+        )
         if still:
             return "unchanged"
         removed = db.execute(
             "delete from checkoffs "
             "where team_id = ? and channel_id = ? and ref = ? and user_id = ?",
             [change.team_id, change.channel_id, change.ref, change.user_id],
-        ).rowcount
+        )
         return "unchecked" if removed else "unchanged"
 
     def record_checkoff(
@@ -144,53 +139,53 @@ class CheckoffStore:
         message_ts: str | None = None,
     ) -> bool:
         """Record a completion (the App Home button); False when it was already there."""
-        cursor = self.db.execute(
-            "insert or ignore into checkoffs "
-            "(team_id, channel_id, ref, user_id, checked_at, message_ts) values (?, ?, ?, ?, ?, ?)",
+        inserted = self._execute(
+            "insert into checkoffs "
+            "(team_id, channel_id, ref, user_id, checked_at, message_ts) values (?, ?, ?, ?, ?, ?) "
+            "on conflict do nothing",
             [team_id, channel_id, ref, user_id, now.isoformat(), message_ts],
         )
-        return cursor.rowcount == 1
+        return inserted == 1
 
     def remove_checkoff(self, team_id: str, channel_id: str, ref: str, user_id: str) -> bool:
         """Take a completion back (the App Home "Undo"); False when there was none."""
-        cursor = self.db.execute(
+        removed = self._execute(
             "delete from checkoffs "
             "where team_id = ? and channel_id = ? and ref = ? and user_id = ?",
             [team_id, channel_id, ref, user_id],
         )
-        return cursor.rowcount == 1
+        return removed == 1
 
     def remove_user_checkoffs(self, team_id: str, user_id: str) -> list[tuple[str, str]]:
         """Take back everything a user (found to be a bot) checked off; the (channel, nudge
         ts) pairs whose count changed."""
-        with immediate(self.db.conn) as db:
-            rows = db.execute(
-                "select channel_id, message_ts from checkoffs "
-                "where team_id = ? and user_id = ? and message_ts is not null",
+        with self._transaction() as db:
+            rows = db.rows(
+                "delete from checkoffs where team_id = ? and user_id = ? "
+                "returning channel_id, message_ts",
                 [team_id, user_id],
-            ).fetchall()
-            db.execute(
-                "delete from checkoffs where team_id = ? and user_id = ?", [team_id, user_id]
             )
             db.execute(
                 "delete from checkoff_reactions where team_id = ? and user_id = ?",
                 [team_id, user_id],
             )
-        return [(r[0], r[1]) for r in rows]
+        found = {(r["channel_id"], r["message_ts"]) for r in rows if r["message_ts"] is not None}
+        return sorted(found)
 
     # --- who is a bot -----------------------------------------------------------------
 
     def known_bot(self, team_id: str, user_id: str) -> bool | None:
         """True or False once `remember_user` was told; None for a user never looked up."""
-        row = self.db.execute(
+        row = self._one(
             "select is_bot from slack_users where team_id = ? and user_id = ?", [team_id, user_id]
-        ).fetchone()
-        return None if row is None else bool(row[0])
+        )
+        return None if row is None else bool(row["is_bot"])
 
     def remember_user(self, team_id: str, user_id: str, is_bot: bool, now: datetime) -> None:
-        self.db.execute(
-            "insert or replace into slack_users (team_id, user_id, is_bot, checked_at) "
-            "values (?, ?, ?, ?)",
+        self._execute(
+            "insert into slack_users (team_id, user_id, is_bot, checked_at) values (?, ?, ?, ?) "
+            "on conflict (team_id, user_id) do update set is_bot = excluded.is_bot, "
+            "checked_at = excluded.checked_at",
             [team_id, user_id, int(is_bot), now.isoformat()],
         )
 
@@ -198,18 +193,18 @@ class CheckoffStore:
 
     def checked_refs(self, team_id: str, channel_id: str) -> set[str]:
         """The moves someone in the channel has checked off."""
-        rows = self.db.execute(
+        rows = self._rows(
             "select distinct ref from checkoffs where team_id = ? and channel_id = ?",
             [team_id, channel_id],
-        ).fetchall()
-        return {r[0] for r in rows}
+        )
+        return {r["ref"] for r in rows}
 
     def checkoff_count(self, team_id: str, channel_id: str, ref: str) -> int:
-        row = self.db.execute(
-            "select count(*) from checkoffs where team_id = ? and channel_id = ? and ref = ?",
+        count = self._value(
+            "select count(*) as n from checkoffs where team_id = ? and channel_id = ? and ref = ?",
             [team_id, channel_id, ref],
-        ).fetchone()
-        return int(row[0])
+        )
+        return int(count)
 
     def checkoff_counts(
         self, team_id: str, channel_id: str | None = None
@@ -218,43 +213,44 @@ class CheckoffStore:
         where, params = "team_id = ?", [team_id]
         if channel_id is not None:
             where, params = where + " and channel_id = ?", [*params, channel_id]
-        rows = self.db.execute(
-            f"select channel_id, ref, count(*) from checkoffs where {where} "
+        rows = self._rows(
+            f"select channel_id, ref, count(*) as n from checkoffs where {where} "
             "group by channel_id, ref",
             params,
-        ).fetchall()
-        return {(r[0], r[1]): int(r[2]) for r in rows}
+        )
+        return {(r["channel_id"], r["ref"]): int(r["n"]) for r in rows}
 
     def checked_by(self, team_id: str, channel_id: str, ref: str) -> list[str]:
         """Who checked the move off in the channel, first first."""
-        rows = self.db.execute(
+        rows = self._rows(
             "select user_id from checkoffs where team_id = ? and channel_id = ? and ref = ? "
             "order by checked_at, user_id",
             [team_id, channel_id, ref],
-        ).fetchall()
-        return [r[0] for r in rows]
+        )
+        return [r["user_id"] for r in rows]
 
     def user_checkoffs(self, team_id: str, user_id: str) -> list[Checkoff]:
         """One person's completions in every channel of the workspace."""
-        rows = self.db.query(
-            "select * from checkoffs where team_id = ? and user_id = ? order by checked_at",
+        rows = self._rows(
+            "select * from checkoffs where team_id = ? and user_id = ? "
+            "order by checked_at, channel_id, ref",
             [team_id, user_id],
         )
         return [_checkoff(row) for row in rows]
 
     def user_channels(self, team_id: str, user_id: str) -> list[str]:
         """Channels where the user has checked something off or has a check-off reaction."""
-        rows = self.db.execute(
+        rows = self._rows(
             "select channel_id from checkoffs where team_id = ? and user_id = ? union "
             "select channel_id from checkoff_reactions where team_id = ? and user_id = ?",
             [team_id, user_id, team_id, user_id],
-        ).fetchall()
-        return sorted(r[0] for r in rows)
+        )
+        return sorted(r["channel_id"] for r in rows)
 
     def all_checkoffs(self, team_id: str | None = None) -> Iterator[Checkoff]:
         """Every completion with the role of its channel, for export; ordered for humans."""
         where, params = ("where c.team_id = ?", [team_id]) if team_id else ("", [])
-        rows = self.db.query(
+        rows = self._rows(
             "select c.*, coalesce(d.role, s.role) as role from checkoffs c "
             "left join deliveries d on d.team_id = c.team_id and d.channel_id = c.channel_id "
             "and d.ts = c.message_ts "
@@ -269,9 +265,7 @@ class CheckoffStore:
 
     def prune_events(self, before: float) -> int:
         """Forget event ids received before `before` (Slack retries within minutes)."""
-        return self.db.execute(
-            "delete from processed_events where received_at < ?", [before]
-        ).rowcount
+        return self._execute("delete from processed_events where received_at < ?", [before])
 
     def _maybe_prune(self, now: float) -> None:
         last: float = getattr(self, "_events_pruned_at", 0.0)

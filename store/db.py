@@ -1,51 +1,42 @@
-"""The store: one SQLite file, one connection per thread, migrations applied on open."""
+"""The store: SQLite (a file) or PostgreSQL (a URL), migrations applied on open."""
 
 from __future__ import annotations
 
-import sqlite3
-import threading
 from pathlib import Path
 
-from sqlite_utils import Database
-
+from store.backend import Backend, open_backend
 from store.checkoffs import CheckoffStore
 from store.group import GroupCommit
-from store.migrations import migrations
 from store.nudges import NudgeStore
 
 
 class Store(NudgeStore, CheckoffStore):
     """Named operations over the progression database; safe to share between threads.
 
-    Each thread gets its own connection to the file (so `:memory:` would give each thread a
-    different database: tests use a temporary file).
+    `target` is what `PROGRESSION_DB` holds: a file path or `sqlite:///FILE` for SQLite (one
+    connection per thread), or `postgresql://USER@HOST:5432/DATABASE` (a pool of connections).
     """
 
-    def __init__(self, path: Path | str) -> None:
-        self.path = str(path)
-        self._local = threading.local()
-        self._group = GroupCommit(lambda: self.db.conn)
-        self.migrate()
-
-    def migrate(self) -> None:
-        migrations.apply(self.db)
+    def __init__(self, target: Path | str) -> None:
+        self._backend: Backend = open_backend(target)
+        self._group = GroupCommit(self._backend.transaction)
+        try:
+            self.migrate()
+        except BaseException:
+            self._backend.close()
+            raise
 
     @property
-    def db(self) -> Database:
-        """This thread's connection: Bolt's listener threads and the scheduler's differ."""
-        db: Database | None = getattr(self._local, "db", None)
-        if db is None:
-            connection = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            db = Database(connection)
-            if self.path != ":memory:":
-                db.enable_wal()
-            connection.execute("PRAGMA busy_timeout = 30000")
-            connection.execute("PRAGMA foreign_keys = ON")
-            self._local.db = db
-        return db
+    def kind(self) -> str:
+        """ "sqlite" or "postgresql"."""
+        return self._backend.kind
+
+    @property
+    def backend(self) -> Backend:
+        return self._backend
+
+    def migrate(self) -> None:
+        self._backend.migrate()
 
     def close(self) -> None:
-        db: Database | None = getattr(self._local, "db", None)
-        if db is not None:
-            db.close()
-            self._local.db = None
+        self._backend.close()

@@ -219,9 +219,7 @@ def test_everything_checked_off_gets_one_celebration_then_nothing(
 ) -> None:
     subscribe(store, "C1", phases=(1,))
     for move in role_moves(progression, "teacher", (1,)):
-        store.db.table("checkoffs").insert(
-            {"team_id": TEAM, "channel_id": "C1", "ref": move.ref, "user_id": "U1"}
-        )
+        store.record_checkoff(TEAM, "C1", move.ref, "U1", NOW)
     assert [r.ref for r in fanout(store, progression, client).posted] == [CELEBRATION]
     assert "checked off" in texts(api, "C1")[0]
     assert [r.outcome for r in fanout(store, progression, client, NEXT_WEEK).results] == ["nothing"]

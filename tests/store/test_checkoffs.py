@@ -5,20 +5,20 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from store import Store
 from store.checkoffs import EVENT_MEMORY_SECONDS, ReactionChange
+from tests.store import table
 
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 T, C, TS = "T1", "C1", "1700000000.000100"
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    store = Store(tmp_path / "p.db")
+def store(database: str) -> Iterator[Store]:
+    store = Store(database)
     store.subscribe(T, C, "teacher", (), "U0", "2026-W48", NOW)
     assert store.claim_delivery(
         T, C, "2026-W48", role="teacher", ref="1.7", round=1, owner="test", now=NOW
@@ -83,8 +83,7 @@ def test_an_event_id_counts_once(store: Store) -> None:
 def test_event_ids_are_forgotten_after_a_day(store: Store) -> None:
     store.record_reaction(change(), "Ev-old", 1000.0)
     store.record_reaction(change(user="U2"), "Ev-new", 1000.0 + EVENT_MEMORY_SECONDS + 700)
-    rows = [r[0] for r in store.db.execute("select event_id from processed_events").fetchall()]
-    assert rows == ["Ev-new"]
+    assert [r["event_id"] for r in table(store, "processed_events")] == ["Ev-new"]
 
 
 def test_concurrent_writers_leave_one_record(store: Store) -> None:
@@ -107,7 +106,7 @@ def test_concurrent_writers_leave_one_record(store: Store) -> None:
         thread.join()
     assert outcomes.count("checked") == 1
     assert outcomes.count("duplicate") == 16 * 20 - 40
-    assert store.db.execute("select count(*) from checkoffs").fetchone()[0] == 1
+    assert len(table(store, "checkoffs")) == 1
 
 
 def test_button_checkoffs_and_undo(store: Store) -> None:

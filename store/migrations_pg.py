@@ -1,0 +1,116 @@
+"""The schema on PostgreSQL: one twin for each migration in `store/migrations.py`, same name.
+
+A new SQLite migration needs its twin here (tests/store/test_migrations.py checks the names
+match, in order). The same keys hold the same guarantees on both databases: one delivery per
+(team, channel, week), one completion per (team, channel, move, user).
+
+Text columns use the "C" collation: byte order, as SQLite compares, so IDs, ISO dates and
+message timestamps sort the same on both, whatever locale the server was created with.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MIGRATIONS_TABLE = "progression_migrations"
+
+TEXT = 'text collate "C"'
+
+
+@dataclass(frozen=True)
+class PostgresMigration:
+    name: str
+    statements: tuple[str, ...]
+
+
+postgres_migrations: list[PostgresMigration] = []
+
+
+def migration(name: str, *statements: str) -> None:
+    if any(m.name == name for m in postgres_migrations):
+        raise ValueError(f"PostgreSQL migration {name!r} is already registered")
+    postgres_migrations.append(PostgresMigration(name, statements))
+
+
+migration(
+    "m001_nudges",
+    f"""create table schedules (
+        team_id {TEXT} primary key,
+        weekday integer,
+        at {TEXT},
+        timezone {TEXT},
+        updated_at {TEXT}
+    )""",
+    f"""create table skips (
+        team_id {TEXT},
+        start {TEXT},
+        "end" {TEXT},
+        added_by {TEXT},
+        added_at {TEXT},
+        primary key (team_id, start, "end")
+    )""",
+    f"""create table subscriptions (
+        team_id {TEXT},
+        channel_id {TEXT},
+        role {TEXT} not null,
+        phases {TEXT},
+        subscribed_by {TEXT},
+        subscribed_at {TEXT},
+        first_week {TEXT},
+        active integer not null,
+        inactive_reason {TEXT},
+        inactive_at {TEXT},
+        primary key (team_id, channel_id)
+    )""",
+    f"""create table deliveries (
+        team_id {TEXT},
+        channel_id {TEXT},
+        week {TEXT},
+        role {TEXT},
+        ref {TEXT} not null,
+        round integer not null,
+        state {TEXT} not null,
+        owner {TEXT},
+        ts {TEXT},
+        claimed_at {TEXT},
+        posted_at {TEXT},
+        primary key (team_id, channel_id, week)
+    )""",
+    f"""create table checkoffs (
+        team_id {TEXT},
+        channel_id {TEXT},
+        ref {TEXT},
+        user_id {TEXT},
+        checked_at {TEXT},
+        message_ts {TEXT},
+        primary key (team_id, channel_id, ref, user_id)
+    )""",
+    "create index idx_checkoffs_team_id_user_id on checkoffs (team_id, user_id)",
+)
+
+migration(
+    "m002_checkoff_reactions",
+    f"""create table checkoff_reactions (
+        team_id {TEXT},
+        channel_id {TEXT},
+        ts {TEXT},
+        user_id {TEXT},
+        emoji {TEXT},
+        ref {TEXT},
+        reacted_at {TEXT},
+        primary key (team_id, channel_id, ts, user_id, emoji)
+    )""",
+    "create index idx_checkoff_reactions_team_id_channel_id_ref_user_id "
+    "on checkoff_reactions (team_id, channel_id, ref, user_id)",
+    f"""create table processed_events (
+        event_id {TEXT} primary key,
+        received_at double precision not null
+    )""",
+    f"""create table slack_users (
+        team_id {TEXT},
+        user_id {TEXT},
+        is_bot integer,
+        checked_at {TEXT},
+        primary key (team_id, user_id)
+    )""",
+)
