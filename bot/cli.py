@@ -11,6 +11,7 @@ from pathlib import Path
 from slack_bolt.error import BoltError
 
 from bot.cli_errors import CliError
+from bot.copy_db import add_copy_db_parser
 from bot.export import add_export_parser
 from bot.settings import Settings, SettingsError, load_settings
 from progression.importer import DocumentError, import_files
@@ -55,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
 
     add_nudge_parser(commands)
     add_export_parser(commands)
+    add_copy_db_parser(commands)
 
     importer = commands.add_parser("import", help="turn progression documents into a data file")
     importer.add_argument("files", nargs="+", type=Path, help="later files replace phases")

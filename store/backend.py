@@ -84,8 +84,12 @@ class Backend(ABC):
         """The store's tables (not the migration records), sorted."""
 
     @abstractmethod
+    def release(self) -> None:
+        """Let go of the calling thread's own connection, if it has one."""
+
+    @abstractmethod
     def close(self) -> None:
-        """Release this thread's connection (SQLite) or the pool (PostgreSQL)."""
+        """Close the calling thread's connection (SQLite) or every connection (PostgreSQL)."""
 
     @property
     @abstractmethod
@@ -101,30 +105,32 @@ class Target:
     location: str  # a file path, or a PostgreSQL URL
 
 
-def parse_target(value: Path | str) -> Target:
-    """A path or `sqlite:///path` is SQLite; `postgresql://…` (or `postgres://`) is PostgreSQL."""
+def parse_target(value: Path | str, setting: str = "PROGRESSION_DB") -> Target:
+    """A path or `sqlite:///path` is SQLite; `postgresql://…` (or `postgres://`) is PostgreSQL.
+
+    `setting` is what the messages call the value (the setting, or a command's argument)."""
     text = str(value).strip()
     if text.startswith(SQLITE_PREFIX):
         path = text[len(SQLITE_PREFIX) :]  # as SQLAlchemy: sqlite:////abs/file, sqlite:///rel
         if not path:
-            raise StoreError(f"PROGRESSION_DB {text!r} names no file: use sqlite:///progression.db")
+            raise StoreError(f"{setting} {text!r} names no file: use sqlite:///progression.db")
         return Target("sqlite", path)
     scheme = text.split("://", 1)[0].lower() if "://" in text else ""
     if scheme in POSTGRES_SCHEMES:
         parts = urlsplit(text)
         if not parts.hostname and "host=" not in parts.query:
             raise StoreError(
-                f"PROGRESSION_DB {redact(text)!r} names no host: "
+                f"{setting} {redact(text)!r} names no host: "
                 "use postgresql://USER@HOST:5432/DATABASE"
             )
         return Target("postgresql", text)
     if scheme:
         raise StoreError(
-            f"PROGRESSION_DB {redact(text)!r}: unknown scheme {scheme!r}; use a file path, "
+            f"{setting} {redact(text)!r}: unknown scheme {scheme!r}; use a file path, "
             "sqlite:///FILE or postgresql://USER@HOST:5432/DATABASE"
         )
     if not text:
-        raise StoreError("PROGRESSION_DB is empty: use a file path or a postgresql:// URL")
+        raise StoreError(f"{setting} is empty: use a file path or a postgresql:// URL")
     return Target("sqlite", text)
 
 
@@ -140,13 +146,13 @@ def redact(url: str) -> str:
     return parts._replace(netloc=netloc).geturl()
 
 
-def open_backend(value: Path | str) -> Backend:
+def open_backend(value: Path | str, setting: str = "PROGRESSION_DB") -> Backend:
     """The backend `PROGRESSION_DB` names, connected (raises `StoreError` in one line)."""
-    target = parse_target(value)
+    target = parse_target(value, setting)
     if target.kind == "postgresql":
         from store.postgres import PostgresBackend  # psycopg only where it is used
 
-        return PostgresBackend(target.location)
+        return PostgresBackend(target.location, setting)
     from store.sqlite import SQLiteBackend
 
     return SQLiteBackend(target.location)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from store.backend import Backend, open_backend
@@ -17,8 +18,9 @@ class Store(NudgeStore, CheckoffStore):
     connection per thread), or `postgresql://USER@HOST:5432/DATABASE` (a pool of connections).
     """
 
-    def __init__(self, target: Path | str) -> None:
-        self._backend: Backend = open_backend(target)
+    def __init__(self, target: Path | str, *, setting: str = "PROGRESSION_DB") -> None:
+        self._opened_by = threading.get_ident()
+        self._backend: Backend = open_backend(target, setting)
         self._group = GroupCommit(self._backend.transaction)
         try:
             self.migrate()
@@ -39,4 +41,10 @@ class Store(NudgeStore, CheckoffStore):
         self._backend.migrate()
 
     def close(self) -> None:
-        self._backend.close()
+        """This thread is done with the store. The thread that opened it closes it for good
+        (PostgreSQL's pool too); any other thread (a fan-out worker, a scheduler job) lets go
+        of its own SQLite connection only, and the store goes on serving the others."""
+        if threading.get_ident() == self._opened_by:
+            self._backend.close()
+        else:
+            self._backend.release()

@@ -69,8 +69,9 @@ class PostgresSession(Session):
 class PostgresBackend(Backend):
     kind = "postgresql"
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, setting: str = "PROGRESSION_DB") -> None:
         self.url = url
+        self.setting = setting
         # One direct connection first: psycopg's own message (refused, unknown database, bad
         # password) is clearer than the pool's timeout.
         self._connect().close()
@@ -88,7 +89,7 @@ class PostgresBackend(Backend):
         except PoolTimeout:
             self._pool.close()
             raise StoreError(
-                f"PROGRESSION_DB: PostgreSQL at {self.label} did not accept the pool's "
+                f"{self.setting}: PostgreSQL at {self.label} did not accept the pool's "
                 f"connections within {CONNECT_TIMEOUT_SECONDS} s"
             ) from None
 
@@ -107,7 +108,7 @@ class PostgresBackend(Backend):
         except psycopg.Error as error:
             reason = " ".join(str(error).split()) or type(error).__name__
             raise StoreError(
-                f"PROGRESSION_DB: cannot connect to PostgreSQL at {self.label}: {reason}"
+                f"{self.setting}: cannot connect to PostgreSQL at {self.label}: {reason}"
             ) from None
 
     @contextmanager
@@ -159,6 +160,9 @@ class PostgresBackend(Backend):
                 [MIGRATIONS_TABLE],
             )
         return sorted(r["name"] for r in rows)
+
+    def release(self) -> None:
+        """Connections go back to the pool after each unit of work: nothing is held."""
 
     def close(self) -> None:
         self._pool.close()

@@ -94,6 +94,9 @@ class SQLiteBackend(Backend):
         internal = {Migrations.migrations_table, "sqlite_sequence", "sqlite_stat1"}
         return sorted(t for t in self.db.table_names() if t not in internal)
 
+    def release(self) -> None:
+        self.close()
+
     def close(self) -> None:
         db: Database | None = getattr(self._local, "db", None)
         if db is not None:
