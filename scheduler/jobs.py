@@ -134,7 +134,7 @@ def run_nudge_job(
     finally:
         # Armed even when the run failed, so one bad run does not stop a workspace's nudges.
         arm(jobs, team_id, now, retry=report is not None and report.needs_retry)
-        jobs.store.close()
+        jobs.store.release()  # this scheduler thread's connection
     return report
 
 

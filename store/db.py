@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 from store.backend import Backend, open_backend
@@ -19,7 +18,6 @@ class Store(NudgeStore, CheckoffStore):
     """
 
     def __init__(self, target: Path | str, *, setting: str = "PROGRESSION_DB") -> None:
-        self._opened_by = threading.get_ident()
         self._backend: Backend = open_backend(target, setting)
         self._group = GroupCommit(self._backend.transaction)
         try:
@@ -40,11 +38,11 @@ class Store(NudgeStore, CheckoffStore):
     def migrate(self) -> None:
         self._backend.migrate()
 
+    def release(self) -> None:
+        """This thread is done with the store (a fan-out worker, a scheduler job): its own
+        SQLite connection is closed; PostgreSQL's pooled connections are already back."""
+        self._backend.release()
+
     def close(self) -> None:
-        """This thread is done with the store. The thread that opened it closes it for good
-        (PostgreSQL's pool too); any other thread (a fan-out worker, a scheduler job) lets go
-        of its own SQLite connection only, and the store goes on serving the others."""
-        if threading.get_ident() == self._opened_by:
-            self._backend.close()
-        else:
-            self._backend.release()
+        """Done with the store: this thread's SQLite connection, or the PostgreSQL pool."""
+        self._backend.close()
