@@ -19,6 +19,7 @@ from tests.conftest import (
     SIGNING_SECRET,
     RunningApp,
     app_env,
+    free_port,
     run_cli,
     start_http_app,
     stop_app,
@@ -86,3 +87,20 @@ def test_subscribe_nudge_react_and_export_on_postgresql(
     assert [(r["channel"], r["move"], r["user"], r["role"]) for r in rows] == [
         (CHANNEL, delivery.ref, "U1", "teacher")
     ]
+
+
+@pytest.mark.parametrize(
+    ("database", "says"),
+    [
+        ("mysql://root@127.0.0.1/x", "PROGRESSION_DB is wrong:"),
+        ("postgresql://postgres@127.0.0.1:{port}/x", "PROGRESSION_DB: cannot connect to"),
+    ],
+)
+def test_a_wrong_progression_db_stops_serve_with_one_line(
+    api: SlackWebAPI, tmp_path: Path, database: str, says: str
+) -> None:
+    env = app_env(api, database.format(port=free_port()))
+    result = run_cli("serve", "--http", "--port", str(free_port()), env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()[-1:]
+    assert says in line and "Traceback" not in result.stderr
