@@ -143,3 +143,34 @@ def test_user_channels_and_counts(store: Store) -> None:
     assert store.user_channels(T, "U1") == ["C1", "C2"]
     assert store.checkoff_counts(T) == {("C1", "1.7"): 2, ("C2", "1.8"): 1}
     assert store.checkoff_counts(T, "C2") == {("C2", "1.8"): 1}
+
+
+def test_an_add_and_a_remove_racing_on_two_hosts_leave_a_consistent_state(
+    database: str,
+) -> None:
+    """One person adds one check emoji while removing another, each through its own store (as
+    two hosts would): the completion stays exactly when a check emoji is still on."""
+    hosts = [Store(database), Store(database)]
+    try:
+        for n in range(60):
+            user = f"UR{n}"
+            hosts[0].record_reaction(change(user=user, emoji="heavy_check_mark"), None, 0)
+            barrier = threading.Barrier(2)
+
+            def apply(host: Store, step: ReactionChange, barrier: threading.Barrier) -> None:
+                barrier.wait()
+                host.record_reaction(step, None, 0)
+
+            steps = [change(user=user), change(user=user, emoji="heavy_check_mark", added=False)]
+            threads = [
+                threading.Thread(target=apply, args=(host, step, barrier))
+                for host, step in zip(hosts, steps, strict=True)
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=30)
+            assert user in hosts[1].checked_by(T, C, "1.7"), f"round {n}: completion lost"
+    finally:
+        for host in hosts:
+            host.close()
