@@ -62,6 +62,7 @@ class Backend(ABC):
     """A database the store can open: sessions, write transactions, migrations."""
 
     kind: str  # "sqlite" or "postgresql"
+    groups_commits: bool  # whether concurrent writers should share one transaction
 
     @abstractmethod
     def session(self) -> AbstractContextManager[Session]:

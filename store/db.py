@@ -19,7 +19,7 @@ class Store(NudgeStore, CheckoffStore):
 
     def __init__(self, target: Path | str, *, setting: str = "PROGRESSION_DB") -> None:
         self._backend: Backend = open_backend(target, setting)
-        self._group = GroupCommit(self._backend.transaction)
+        self._group = GroupCommit(self._backend.transaction, self._backend.groups_commits)
         try:
             self.migrate()
         except BaseException:

@@ -36,13 +36,19 @@ class GroupCommit:
 
     If the batch fails, each job runs again alone, so one bad job fails only itself."""
 
-    def __init__(self, transaction: Callable[[], AbstractContextManager[Session]]) -> None:
+    def __init__(
+        self, transaction: Callable[[], AbstractContextManager[Session]], together: bool = True
+    ) -> None:
         self._transaction = transaction  # the backend's write transaction
+        self._together = together
         self._lock = threading.Lock()
         self._queue: list[_Job] = []
         self._leading = False
 
     def run(self, work: Callable[[Session], T]) -> T:
+        if not self._together:
+            with self._transaction() as session:
+                return work(session)
         job = _Job(work)
         with self._lock:
             self._queue.append(job)

@@ -68,6 +68,7 @@ class PostgresSession(Session):
 
 class PostgresBackend(Backend):
     kind = "postgresql"
+    groups_commits = False
 
     def __init__(self, url: str, setting: str = "PROGRESSION_DB") -> None:
         self.url = url

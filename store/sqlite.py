@@ -38,6 +38,8 @@ class SQLiteBackend(Backend):
     a different database: tests use a temporary file)."""
 
     kind = "sqlite"
+    # One writer at a time, and a disk sync per commit: writers share transactions.
+    groups_commits = True
 
     def __init__(self, path: str) -> None:
         self.path = path
