@@ -8,12 +8,11 @@ import logging
 from typing import TYPE_CHECKING
 
 from slack_bolt import App
-from slack_sdk.errors import SlackApiError
 
 from bot.app import create_app
 from bot.server import serve_http, serve_socket_mode, wsgi_app
-from bot.settings import Settings, SettingsError
-from bot.slack_client import slack_client
+from bot.settings import Settings
+from bot.slack_checks import check_app_token, check_token
 from progression.load import load_progression
 from scheduler.fanout import fanout_client
 from scheduler.jobs import NudgeScheduler, build_scheduler
@@ -23,22 +22,6 @@ if TYPE_CHECKING:
     from wsgiref.types import WSGIApplication
 
 logger = logging.getLogger("progression_bot")
-
-
-def check_token(settings: Settings) -> None:
-    """One `auth.test` before serving, so a wrong token is one clear line, not a traceback."""
-    try:
-        identity = slack_client(settings, retries=1).auth_test()
-    except SlackApiError as error:
-        raise SettingsError(
-            f"SLACK_BOT_TOKEN was refused by Slack ({error.response.get('error')}): "
-            "see README.md, section 'Create the Slack app'"
-        ) from None
-    except OSError as error:
-        raise SettingsError(
-            f"SLACK_API_URL: could not reach Slack at {settings.slack_api_url} ({error})"
-        ) from None
-    logger.info("Slack workspace %s, bot user %s", identity.get("team"), identity.get("user_id"))
 
 
 def start_app(settings: Settings, *, socket_mode: bool) -> tuple[App, NudgeScheduler]:
@@ -61,7 +44,7 @@ def start_app(settings: Settings, *, socket_mode: bool) -> tuple[App, NudgeSched
 
 
 def run_http(settings: Settings, host: str, port: int) -> None:
-    check_token(settings)
+    _log_identity(check_token(settings))
     # Opened once before gunicorn forks: a wrong PROGRESSION_DB or an unreachable server is one
     # line here, not a worker's traceback, and the migrations are applied before any worker.
     Store(settings.progression_db).close()
@@ -76,8 +59,14 @@ def run_http(settings: Settings, host: str, port: int) -> None:
 
 
 def run_socket_mode(settings: Settings) -> None:
-    check_token(settings)
+    identity = check_token(settings)
+    check_app_token(settings)  # before anything starts: a refused token is one line
+    _log_identity(identity)
     app, scheduler = start_app(settings, socket_mode=True)
     assert settings.slack_app_token is not None
     serve_socket_mode(app, settings.slack_app_token.get_secret_value())
     scheduler.shutdown(wait=True)
+
+
+def _log_identity(identity: dict[str, object]) -> None:
+    logger.info("Slack workspace %s, bot user %s", identity.get("team"), identity.get("user_id"))

@@ -2,6 +2,15 @@
 
 from store.backend import StoreError
 from store.db import Store
+from store.paths import DatabasePathError, check_database_path
 from store.records import CELEBRATION, Delivery, Subscription
 
-__all__ = ["CELEBRATION", "Delivery", "Store", "StoreError", "Subscription"]
+__all__ = [
+    "CELEBRATION",
+    "DatabasePathError",
+    "Delivery",
+    "Store",
+    "StoreError",
+    "Subscription",
+    "check_database_path",
+]

@@ -147,13 +147,18 @@ def redact(url: str) -> str:
     return parts._replace(netloc=netloc).geturl()
 
 
-def open_backend(value: Path | str, setting: str = "PROGRESSION_DB") -> Backend:
-    """The backend `PROGRESSION_DB` names, connected (raises `StoreError` in one line)."""
+def open_backend(
+    value: Path | str, setting: str = "PROGRESSION_DB", *, create: bool = True
+) -> Backend:
+    """The backend `PROGRESSION_DB` names, connected (raises `StoreError` in one line, or
+    `DatabasePathError` for a file SQLite cannot use; `create=False`: only an existing one)."""
     target = parse_target(value, setting)
     if target.kind == "postgresql":
         from store.postgres import PostgresBackend  # psycopg only where it is used
 
         return PostgresBackend(target.location, setting)
+    from store.paths import check_database_path
     from store.sqlite import SQLiteBackend
 
+    check_database_path(target.location, create=create)
     return SQLiteBackend(target.location)

@@ -14,11 +14,17 @@ class Store(NudgeStore, CheckoffStore):
     """Named operations over the progression database; safe to share between threads.
 
     `target` is what `PROGRESSION_DB` holds: a file path or `sqlite:///FILE` for SQLite (one
-    connection per thread), or `postgresql://USER@HOST:5432/DATABASE` (a pool of connections).
+    connection per thread, so `:memory:` would give each thread a different database: tests
+    use a temporary file), or `postgresql://USER@HOST:5432/DATABASE` (a pool of connections).
+    `create=False` refuses a SQLite file that does not exist yet (commands that only read); a
+    path that cannot be this app's database is refused either way, with
+    `store.paths.DatabasePathError`.
     """
 
-    def __init__(self, target: Path | str, *, setting: str = "PROGRESSION_DB") -> None:
-        self._backend: Backend = open_backend(target, setting)
+    def __init__(
+        self, target: Path | str, *, create: bool = True, setting: str = "PROGRESSION_DB"
+    ) -> None:
+        self._backend: Backend = open_backend(target, setting, create=create)
         self._group = GroupCommit(self._backend.transaction, self._backend.groups_commits)
         try:
             self.migrate()
