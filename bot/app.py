@@ -6,6 +6,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import App, BoltResponse
@@ -13,7 +14,7 @@ from slack_bolt.logger.messages import warning_client_prioritized_and_token_skip
 from slack_sdk import WebClient
 
 from bot import views
-from bot.context import Services
+from bot.context import Services, utc_now
 from bot.listeners import register_all
 from bot.settings import Settings
 from bot.slack_client import slack_client
@@ -44,6 +45,7 @@ def create_app(
     progression: Progression | None = None,
     socket_mode: bool = False,
     on_schedule_change: Callable[[str], object] | None = None,
+    clock: Callable[[], datetime] = utc_now,
 ) -> App:
     """The Bolt app. Lookups answer inside the ack, so requests need no listener thread."""
     progression = progression or load_progression(settings.progression_file)
@@ -60,7 +62,7 @@ def create_app(
         request_verification_enabled=not socket_mode,
         logger=bolt_logger,
     )
-    services = Services(settings=settings, store=store, progression=progression)
+    services = Services(settings=settings, store=store, progression=progression, clock=clock)
     if on_schedule_change is not None:
         services = replace(services, on_schedule_change=on_schedule_change)
     register_all(app, services)

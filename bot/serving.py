@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import atexit
 import logging
+from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from slack_bolt import App
 
 from bot.app import create_app
+from bot.context import utc_now
 from bot.server import serve_http, serve_socket_mode, wsgi_app
 from bot.settings import Settings
 from bot.slack_checks import check_app_token, check_token
@@ -24,17 +27,20 @@ if TYPE_CHECKING:
 logger = logging.getLogger("progression_bot")
 
 
-def start_app(settings: Settings, *, socket_mode: bool) -> tuple[App, NudgeScheduler]:
-    """The Bolt app and its running nudge scheduler, sharing one store and progression."""
+def start_app(
+    settings: Settings, *, socket_mode: bool, clock: Callable[[], datetime] = utc_now
+) -> tuple[App, NudgeScheduler]:
+    """The Bolt app and its running nudge scheduler, sharing one store, progression and clock."""
     store = Store(settings.progression_db)
     progression = load_progression(settings.progression_file)
-    scheduler = build_scheduler(settings, store, progression, fanout_client(settings))
+    scheduler = build_scheduler(settings, store, progression, fanout_client(settings), clock=clock)
     app = create_app(
         settings,
         store,
         progression=progression,
         socket_mode=socket_mode,
         on_schedule_change=scheduler.rebuild,
+        clock=clock,
     )
     scheduler.start()
     # Let a fan-out in progress finish its posts (and confirm them) before the process ends.
