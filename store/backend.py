@@ -69,6 +69,11 @@ class Backend(ABC):
         """A connection whose statements each commit on their own (reads, one-line writes)."""
 
     @abstractmethod
+    def unsynced(self) -> AbstractContextManager[Session]:
+        """A connection whose commits do not wait for the disk, for what may be forgotten
+        after a crash (never corrupted); what it writes is committed by the end of the block."""
+
+    @abstractmethod
     def transaction(self) -> AbstractContextManager[Session]:
         """A write transaction: committed on exit, rolled back on an exception."""
 

@@ -8,9 +8,10 @@ from store.backend import Backend, open_backend
 from store.checkoffs import CheckoffStore
 from store.group import GroupCommit
 from store.nudges import NudgeStore
+from store.requests import RequestStore
 
 
-class Store(NudgeStore, CheckoffStore):
+class Store(NudgeStore, CheckoffStore, RequestStore):
     """Named operations over the progression database; safe to share between threads.
 
     `target` is what `PROGRESSION_DB` holds: a file path or `sqlite:///FILE` for SQLite (one

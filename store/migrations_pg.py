@@ -114,3 +114,11 @@ migration(
         primary key (team_id, user_id)
     )""",
 )
+
+migration(
+    "m010_slack_ack_seen_requests",
+    f"""create table slack_ack_seen_requests (
+        signature {TEXT} primary key,
+        seen_at double precision not null
+    )""",
+)

@@ -118,6 +118,14 @@ class PostgresBackend(Backend):
             yield PostgresSession(connection)
 
     @contextmanager
+    def unsynced(self) -> Iterator[Session]:
+        with self._pool.connection() as connection, connection.transaction():
+            # The commit returns before its WAL record is flushed (the server stays
+            # consistent; a crash may lose the last moments of these writes only).
+            connection.execute("set local synchronous_commit = off")
+            yield PostgresSession(connection)
+
+    @contextmanager
     def transaction(self) -> Iterator[Session]:
         with self._pool.connection() as connection, connection.transaction():
             yield PostgresSession(connection)

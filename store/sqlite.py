@@ -74,6 +74,18 @@ class SQLiteBackend(Backend):
         yield self._session()
 
     @contextmanager
+    def unsynced(self) -> Iterator[Session]:
+        """This thread's second connection, with `synchronous = NORMAL`: in WAL mode a commit
+        then skips the disk sync (the other connections keep theirs)."""
+        session: SQLiteSession | None = getattr(self._local, "unsynced", None)
+        if session is None:
+            connection = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            connection.execute("PRAGMA busy_timeout = 30000")
+            connection.execute("PRAGMA synchronous = NORMAL")
+            session = self._local.unsynced = SQLiteSession(connection)
+        yield session
+
+    @contextmanager
     def transaction(self) -> Iterator[Session]:
         """Takes SQLite's write lock first (`begin immediate`), so a concurrent writer in
         another process waits in busy_timeout instead of failing on a read-then-write upgrade."""
@@ -105,3 +117,7 @@ class SQLiteBackend(Backend):
             db.close()
             self._local.db = None
             self._local.session = None
+        unsynced: SQLiteSession | None = getattr(self._local, "unsynced", None)
+        if unsynced is not None:
+            unsynced.connection.close()
+            self._local.unsynced = None

@@ -24,6 +24,7 @@ from tests.conftest import (
     start_http_app,
     stop_app,
 )
+from tests.bot.answers import final_answer
 from tests.postgres import fresh_database
 from tests.slack.signing import TEAM_ID, SlackSender, reaction_event
 from tests.slack.web_api import SlackWebAPI
@@ -50,8 +51,8 @@ def test_subscribe_nudge_react_and_export_on_postgresql(
 ) -> None:
     api.add_user(MANAGER, is_admin=True)
     with SlackSender(app.url + "/slack/events", SIGNING_SECRET) as slack:
-        said = slack.command("subscribe teacher", user_id=MANAGER, channel_id=CHANNEL)
-        assert said.status == 200 and "now gets one *Teacher* move" in str(said.json())
+        said = final_answer(slack, api, "subscribe teacher", user_id=MANAGER, channel_id=CHANNEL)
+        assert "now gets one *Teacher* move" in str(said)
 
         store = Store(postgres_url)
         try:

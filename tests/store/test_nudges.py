@@ -134,3 +134,11 @@ def test_concurrent_claims_of_one_week_have_one_winner(database: str) -> None:
     finally:
         for store in stores:
             store.close()
+
+
+def test_a_signed_request_is_seen_once_within_the_replay_window(store: Store) -> None:
+    now = NOW.timestamp()
+    assert store.first_sight_of_request("v0=abc", now)
+    assert not store.first_sight_of_request("v0=abc", now + 1)
+    assert store.first_sight_of_request("v0=def", now + 1)
+    assert store.first_sight_of_request("v0=abc", now + 301)  # Slack refuses it by then
