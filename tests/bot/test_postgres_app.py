@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from store import Store
+from tests.bot.answers import final_answer
 from tests.conftest import (
     SIGNING_SECRET,
     RunningApp,
@@ -24,7 +25,6 @@ from tests.conftest import (
     start_http_app,
     stop_app,
 )
-from tests.bot.answers import final_answer
 from tests.postgres import fresh_database
 from tests.slack.signing import TEAM_ID, SlackSender, reaction_event
 from tests.slack.web_api import SlackWebAPI
