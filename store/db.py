@@ -7,11 +7,13 @@ from pathlib import Path
 from store.backend import Backend, open_backend
 from store.checkoffs import CheckoffStore
 from store.group import GroupCommit
+from store.leases import LeaseStore
+from store.members import MemberStore
 from store.nudges import NudgeStore
 from store.requests import RequestStore
 
 
-class Store(NudgeStore, CheckoffStore, RequestStore):
+class Store(NudgeStore, CheckoffStore, RequestStore, LeaseStore, MemberStore):
     """Named operations over the progression database; safe to share between threads.
 
     `target` is what `PROGRESSION_DB` holds: a file path or `sqlite:///FILE` for SQLite (one

@@ -122,3 +122,42 @@ migration(
         seen_at double precision not null
     )""",
 )
+
+migration(
+    "m011_slack_order_reaction_order",
+    # A reaction's state is decided by the latest of its events by Slack's time (see SQLite's).
+    "alter table checkoff_reactions add column present integer not null default 1",
+    "alter table checkoff_reactions add column event_time integer",
+    "alter table checkoff_reactions add column event_ts double precision",
+    "alter table checkoffs add column by_home integer not null default 0",
+    "update checkoffs set by_home = 1 where not exists (select 1 from checkoff_reactions r "
+    "where r.team_id = checkoffs.team_id and r.channel_id = checkoffs.channel_id "
+    "and r.ref = checkoffs.ref and r.user_id = checkoffs.user_id)",
+)
+
+migration(
+    "m012_slack_order_fanout_leases",
+    f"""create table fanout_leases (
+        team_id {TEXT} primary key,
+        owner {TEXT} not null,
+        expires_at double precision not null,
+        taken_at double precision
+    )""",
+)
+
+migration(
+    "m013_slack_order_channel_members",
+    f"""create table channel_members (
+        team_id {TEXT},
+        user_id {TEXT},
+        channel_id {TEXT},
+        primary key (team_id, user_id, channel_id)
+    )""",
+    f"""create table member_checks (
+        team_id {TEXT},
+        user_id {TEXT},
+        checked_at double precision not null,
+        covers {TEXT},
+        primary key (team_id, user_id)
+    )""",
+)

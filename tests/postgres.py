@@ -75,12 +75,18 @@ def postgres_database() -> Iterator[str]:
 
 @pytest.fixture
 def postgres_target(postgres_database: str) -> str:
-    """The session's PostgreSQL database, every store table emptied."""
+    """The session's PostgreSQL database, every store table emptied, no trigger left."""
     store = Store(postgres_database)
     try:
         tables = ", ".join(f'"{t}"' for t in store.backend.tables())
         with store.backend.session() as session:
             session.execute(f"truncate table {tables}")
+            # Faults a test injected (tests/store.fail_updates) end with it.
+            for trigger in session.rows(
+                "select t.tgname as name, c.relname as on_table from pg_trigger t "
+                "join pg_class c on c.oid = t.tgrelid where not t.tgisinternal"
+            ):
+                session.execute(f'drop trigger "{trigger["name"]}" on "{trigger["on_table"]}"')
     finally:
         store.close()
     return postgres_database

@@ -246,6 +246,18 @@ class WebAPI:
         members = [channel.user, BOT_USER_ID] if channel.is_im else list(self.workspace.people)
         return {"ok": True, "members": members, "response_metadata": {"next_cursor": ""}}
 
+    def users_conversations(self, params: dict[str, Any]) -> Answer:
+        # Everyone in this workspace is in every channel (see conversations_members).
+        user = str(params.get("user") or BOT_USER_ID)
+        if user != BOT_USER_ID and user not in self.workspace.people:
+            return {"ok": False, "error": "user_not_found"}
+        channels = [
+            _conversation(c.id, c.name, c.is_im)
+            for c in self.workspace.channels.values()
+            if not c.is_im
+        ]
+        return {"ok": True, "channels": channels, "response_metadata": {"next_cursor": ""}}
+
     def views_publish(self, params: dict[str, Any]) -> Answer:
         view, user = params.get("view"), str(params.get("user_id") or "")
         if not isinstance(view, dict) or view.get("type") != "home":
@@ -290,6 +302,7 @@ _METHODS: dict[str, Callable[[WebAPI, dict[str, Any]], Answer]] = {
     "conversations.info": WebAPI.conversations_info,
     "conversations.open": WebAPI.conversations_open,
     "conversations.members": WebAPI.conversations_members,
+    "users.conversations": WebAPI.users_conversations,
     "views.publish": WebAPI.views_publish,
 }
 METHODS = tuple(_METHODS)

@@ -94,6 +94,7 @@ class SlackWebAPI:
         self._delays: dict[tuple[str, str | None], float] = {}
         self._users: dict[str, dict[str, Any]] = {}
         self._channels: dict[str, dict[str, Any]] = {}
+        self._members: dict[str, set[str]] = defaultdict(set)  # channel -> user ids
         self._ts = itertools.count(100, 100)
         self._limits: _Limits | None = None
         self._random: tuple[str, float, float, random.Random] | None = None
@@ -161,6 +162,7 @@ class SlackWebAPI:
             self._delays.clear()
             self._users.clear()
             self._channels.clear()
+            self._members.clear()
             self._limits = None
             self._random = None
             self._workspace_wait = None
@@ -286,6 +288,15 @@ class SlackWebAPI:
         with self._lock:
             self._channels[channel_id] = _channel(channel_id, name, is_private, is_member)
             self._channels[channel_id]["is_archived"] = is_archived
+
+    def add_member(self, channel_id: str, *user_ids: str) -> None:
+        """Make users members of a channel (a channel not added is public)."""
+        with self._lock:
+            self._members[channel_id].update(user_ids)
+
+    def remove_member(self, channel_id: str, *user_ids: str) -> None:
+        with self._lock:
+            self._members[channel_id].difference_update(user_ids)
 
     # --- faults ---------------------------------------------------------------------
 
@@ -566,6 +577,34 @@ class SlackWebAPI:
             return {"ok": False, "error": "channel_not_found"}
         return {"ok": True, "channel": dict(known or _channel(channel_id, "", False, True))}
 
+    def _users_conversations(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The conversations a user is in that the bot may see: public ones, and private ones
+        the bot is in too. Paged by `limit` and `cursor`, as Slack pages it."""
+        user = str(params.get("user") or BOT_USER_ID)
+        types = set(str(params.get("types") or "public_channel").split(","))
+        exclude_archived = str(params.get("exclude_archived", "false")).lower() in ("true", "1")
+        found = []
+        for channel_id in sorted(c for c, users in self._members.items() if user in users):
+            channel = dict(self._channels.get(channel_id) or _channel(channel_id, "", False, True))
+            kind = "private_channel" if channel["is_private"] else "public_channel"
+            if kind not in types or (exclude_archived and channel["is_archived"]):
+                continue
+            if channel["is_private"] and not channel["is_member"]:
+                continue
+            found.append(channel)
+        try:
+            limit = max(1, min(1000, int(params.get("limit") or 100)))
+            start = int(params.get("cursor") or 0)
+        except ValueError:
+            return {"ok": False, "error": "invalid_cursor"}
+        page = found[start : start + limit]
+        more = start + limit < len(found)
+        return {
+            "ok": True,
+            "channels": page,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
+
     def _conversations_open(self, params: dict[str, Any]) -> dict[str, Any]:
         users = str(params.get("users") or "").split(",")[0]
         if not users:
@@ -606,6 +645,7 @@ _ANSWERS: dict[str, Callable[[SlackWebAPI, dict[str, Any]], dict[str, Any]]] = {
     "users.info": SlackWebAPI._users_info,
     "conversations.info": SlackWebAPI._conversations_info,
     "conversations.open": SlackWebAPI._conversations_open,
+    "users.conversations": SlackWebAPI._users_conversations,
     "views.publish": SlackWebAPI._views_publish,
 }
 
