@@ -7,6 +7,7 @@ import asyncio
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Coroutine
 from typing import Any
 
@@ -26,6 +27,7 @@ class ServerThread:
             ws_ping_interval=None,  # the app's Socket Mode client pings; uvicorn answers
             lifespan="off",
             access_log=False,
+            timeout_graceful_shutdown=3,  # a connection that never closes does not hold us
         )
         self.server = uvicorn.Server(config)
         self.listening = listening
@@ -72,6 +74,30 @@ class ServerThread:
             if client is not None and getattr(connection, "client", None) == tuple(client):
                 if transport is not None:
                     transport.close()
+
+
+async def ping(server: uvicorn.Server, client: tuple[str, int], timeout: float) -> float | None:
+    """Ping a WebSocket client (its address) once; seconds until its pong, None without one.
+
+    ASGI has no ping, so this asks uvicorn's websockets-sansio connection, the one it picks
+    with websockets installed, through the attributes its own keepalive uses."""
+    loop = asyncio.get_running_loop()
+    found: Any
+    for found in list(server.server_state.connections):
+        conn: Any = getattr(found, "conn", None)
+        if getattr(found, "client", None) != client or not hasattr(conn, "send_ping"):
+            continue
+        payload = uuid.uuid4().bytes[:4]
+        found.pending_ping_payload, found.ping_sent_at = payload, loop.time()
+        conn.send_ping(payload)
+        found.transport.write(b"".join(conn.data_to_send()))
+        deadline = loop.time() + timeout
+        while found.pending_ping_payload is not None:
+            if loop.time() > deadline:
+                return None
+            await asyncio.sleep(0.005)  # the pong arriving on this same loop
+        return float(found.last_ping_rtt)
+    return None
 
 
 def listen(host: str, port: int) -> socket.socket:
