@@ -213,6 +213,33 @@ def test_conversations_info_defaults_to_a_public_channel_and_reads_the_directory
     assert hidden.response["error"] == "channel_not_found"
 
 
+def test_users_conversations_lists_a_users_channels_the_bot_may_see_page_by_page(
+    api: SlackWebAPI,
+) -> None:
+    client = client_for(api)
+    api.add_channel("G1", is_private=True, is_member=True)
+    api.add_channel("G2", is_private=True, is_member=False)  # the bot is not in it
+    api.add_channel("CARCH", is_archived=True)
+    for channel in ("C1", "C2", "C3", "G1", "G2", "CARCH"):
+        api.add_member(channel, "U1")
+    api.add_member("C9", "U2")
+    api.remove_member("C3", "U1")
+
+    def listed(**options: Any) -> list[str]:
+        found, cursor = [], ""
+        for _ in range(10):
+            answer = client.users_conversations(user="U1", limit=2, cursor=cursor, **options)
+            found += [c["id"] for c in answer["channels"]]
+            cursor = answer["response_metadata"]["next_cursor"]
+            if not cursor:
+                return found
+        raise AssertionError("pages never ended")
+
+    assert listed(types="public_channel,private_channel") == ["C1", "C2", "CARCH", "G1"]
+    assert listed(types="public_channel", exclude_archived=True) == ["C1", "C2"]
+    assert listed(types="private_channel") == ["G1"]
+
+
 @pytest.mark.parametrize(
     ("channel", "options", "error"),
     [
