@@ -6,6 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from slack_sdk import WebClient
+
+from bot.after_ack import AfterAck
 from bot.settings import Settings
 from progression.model import Progression
 from store import Store
@@ -24,7 +27,11 @@ class Services:
     settings: Settings
     store: Store
     progression: Progression
+    # For work after the ack (it may wait out a Retry-After); listeners get Bolt's, which
+    # never waits.
+    slack: WebClient
     clock: Callable[[], datetime] = utc_now
     # Called with the team id when a manager changes its schedule or breaks, so the running
     # scheduler can rebuild that workspace's job.
     on_schedule_change: Callable[[str], object] = field(default=_no_op)
+    after_ack: AfterAck = field(default_factory=AfterAck)

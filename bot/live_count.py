@@ -184,7 +184,7 @@ def live_count_for(app: App, services: Services) -> LiveCount:
     with _per_app_lock:
         live = _per_app.get(app)
         if live is None:
-            live = LiveCount(services.store, services.progression, app.client)
+            live = LiveCount(services.store, services.progression, services.slack)
             _per_app[app] = live
             atexit.register(live.stop, 5.0)
         return live

@@ -13,6 +13,7 @@ from slack_bolt import App
 
 from bot.app import create_app
 from bot.context import utc_now
+from bot.request_guard import RequestGuard
 from bot.server import serve_http, serve_socket_mode, wsgi_app
 from bot.settings import Settings
 from bot.slack_checks import check_app_token, check_token
@@ -44,9 +45,15 @@ def start_app(
     )
     scheduler.start()
     # Let a fan-out in progress finish its posts (and confirm them) before the process ends.
-    atexit.register(scheduler.shutdown, wait=True)
+    atexit.register(stop_scheduler, scheduler)
     logger.info("Weekly nudges scheduled for %d workspace(s)", len(store.teams()))
     return app, scheduler
+
+
+def stop_scheduler(scheduler: NudgeScheduler) -> None:
+    """Once, whoever asks first (Socket Mode's end, or the process's exit)."""
+    if scheduler.running:
+        scheduler.shutdown(wait=True)
 
 
 def run_http(settings: Settings, host: str, port: int) -> None:
@@ -55,7 +62,9 @@ def run_http(settings: Settings, host: str, port: int) -> None:
     def load() -> WSGIApplication:
         # Built in gunicorn's worker process, after the fork: no connection or thread crosses it.
         app, _ = start_app(settings, socket_mode=False)
-        return wsgi_app(app)
+        assert settings.slack_signing_secret is not None  # checked by load_settings for --http
+        guard = RequestGuard(settings.slack_signing_secret.get_secret_value())
+        return wsgi_app(app, guard)
 
     logger.info("Serving Slack requests at http://%s:%d/slack/events", host, port)
     serve_http(load, host, port)
@@ -68,7 +77,7 @@ def run_socket_mode(settings: Settings) -> None:
     app, scheduler = start_app(settings, socket_mode=True)
     assert settings.slack_app_token is not None
     serve_socket_mode(app, settings.slack_app_token.get_secret_value())
-    scheduler.shutdown(wait=True)
+    stop_scheduler(scheduler)
 
 
 def _log_identity(identity: dict[str, object]) -> None:

@@ -13,9 +13,10 @@ from store.group import GroupCommit
 from store.migrations import migrations
 from store.nudges import NudgeStore
 from store.paths import check_database_path
+from store.requests import RequestStore
 
 
-class Store(NudgeStore, CheckoffStore):
+class Store(NudgeStore, CheckoffStore, RequestStore):
     """Named operations over the progression database; safe to share between threads.
 
     Each thread gets its own connection to the file (so `:memory:` would give each thread a
@@ -53,3 +54,4 @@ class Store(NudgeStore, CheckoffStore):
         if db is not None:
             db.close()
             self._local.db = None
+        self.close_requests_connection()

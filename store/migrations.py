@@ -96,3 +96,12 @@ def m002_checkoff_reactions(db: Database) -> None:
         {"team_id": str, "user_id": str, "is_bot": int, "checked_at": str},
         pk=("team_id", "user_id"),
     )
+
+
+@migrations()
+def m010_slack_ack_seen_requests(db: Database) -> None:
+    # The signature of each signed command and button press, for five minutes: a replay of
+    # one inside Slack's timestamp window is answered but not acted on (store/requests.py).
+    db.table("slack_ack_seen_requests").create(
+        {"signature": str, "seen_at": float}, pk="signature", not_null={"seen_at"}
+    )

@@ -1,7 +1,8 @@
 """Events: check-off reactions on nudges, and the App Home tab.
 
-`process_before_response` keeps the HTTP response waiting for the listener, so a reaction is
-only recorded in SQLite here; the nudge's live count is updated later by `LiveCount`.
+`process_before_response` keeps the HTTP response waiting for the listener, so a listener
+never calls Slack: a reaction is only recorded in SQLite here (the nudge's live count is
+updated later by `LiveCount`), and the Home tab is published after the ack.
 """
 
 from __future__ import annotations
@@ -171,30 +172,40 @@ class Nudges:
         return found
 
 
+def publish_home(services: Services, team_id: str, user_id: str) -> Callable[[], None]:
+    """The work of showing a person their Home tab, for after the ack."""
+
+    def publish() -> None:
+        view = home_view(
+            services.store,
+            services.progression,
+            team_id,
+            user_id,
+            services.clock(),
+            services.settings.progression_tz,
+        )
+        services.slack.views_publish(user_id=user_id, view=view)
+
+    return publish
+
+
 def register(app: App, services: Services) -> None:
     def take_back_bot(team_id: str, user_id: str) -> None:
         for channel_id, ts in services.store.remove_user_checkoffs(team_id, user_id):
             live_count_for(app, services).touch(team_id, channel_id, ts)
 
-    bots = BotUsers(services, app.client, take_back_bot)
+    bots = BotUsers(services, services.slack, take_back_bot)
     nudges = Nudges(services.store)
     check_emoji = services.settings.check_emoji
 
     def on_app_home_opened(
-        event: dict[str, Any], body: dict[str, Any], context: BoltContext, client: WebClient
+        event: dict[str, Any], body: dict[str, Any], context: BoltContext
     ) -> None:
         if event.get("tab", "home") != "home":
             return
         team_id = str(context.team_id or body.get("team_id") or "")
-        view = home_view(
-            services.store,
-            services.progression,
-            team_id,
-            event["user"],
-            services.clock(),
-            services.settings.progression_tz,
-        )
-        client.views_publish(user_id=event["user"], view=view)
+        publish = publish_home(services, team_id, str(event["user"]))
+        services.after_ack.submit(publish, "Publishing the Home tab")
 
     def on_reaction(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
         reaction = parse_reaction(event)
