@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,30 +16,22 @@ import yaml
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import (
-    HTMLResponse,
-    JSONResponse,
-    PlainTextResponse,
-    RedirectResponse,
-    Response,
-)
-from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from workspace.blockkit import Names, render_message, render_view
-from workspace.faults import HOLD_LIMIT, Faults, Reply
 from workspace.people_act import ActError, Acts
+from workspace.slack_http import HangUp, slack_routes
 from workspace.socket_mode import NotConnected, SocketMode
 from workspace.state import BOT_NAME, TEAM_NAME, Change, Message, Workspace
-from workspace.web_api import WebAPI, decode_arguments
+from workspace.web_api import WebAPI
 
 HERE = Path(__file__).resolve().parent
 REACTIONS = (("white_check_mark", "✅"), ("+1", "👍"), ("tada", "🎉"), ("eyes", "👀"))
 DISPLAY_TZ = "America/Chicago"
-HOLD_POLL = 0.005  # how often a held answer looks whether it was released
-HangUp = Callable[[tuple[str, int] | None], None]
 
 
 class Controls(Protocol):
@@ -251,60 +242,6 @@ def create_site(site: Site) -> Starlette:
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
     return Starlette(routes=routes)
-
-
-def slack_routes(
-    web_api: WebAPI, socket_mode: SocketMode, hang_up: HangUp | None = None
-) -> list[BaseRoute]:
-    """Slack's side: the Web API at /api/, response_urls, and Socket Mode at /link/."""
-
-    async def method(request: Request) -> Response:
-        params = decode_arguments(
-            await request.body(), request.headers.get("content-type", ""), request.url.query
-        )
-        auth = request.headers.get("authorization", "")
-        token = auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else None
-        token = token or params.pop("token", None)
-        params.pop("token", None)
-        reply = web_api.handle(request.path_params["method"], params, token)
-        return await _send(request, reply, web_api.faults, hang_up)
-
-    async def response_url(request: Request) -> Response:
-        body = decode_arguments(
-            await request.body(), request.headers.get("content-type", ""), request.url.query
-        )
-        reply = web_api.handle_response(request.path_params["key"], body)
-        return await _send(request, reply, web_api.faults, hang_up)
-
-    return [
-        Route("/api/{method}", method, methods=["GET", "POST"]),
-        Route("/response/{key}", response_url, methods=["POST"]),
-        WebSocketRoute("/link/", socket_mode.serve),
-    ]
-
-
-async def _send(request: Request, reply: Reply, faults: Faults, hang_up: HangUp | None) -> Response:
-    """The reply as Slack would send it: late, held, or not at all, when asked."""
-    if reply.delay:
-        await asyncio.sleep(reply.delay)  # Slack being slow to answer; the call has arrived
-    deadline = time.monotonic() + HOLD_LIMIT
-    while faults.holding and time.monotonic() < deadline:
-        await asyncio.sleep(HOLD_POLL)  # bounded, so a test that forgets to release ends
-    if reply.drop and hang_up is not None:
-        hang_up(request.client and (request.client.host, request.client.port))
-        for _ in range(3):
-            await asyncio.sleep(0)  # the transport closing: the server sees the client gone
-        return Response(status_code=204)
-    if isinstance(reply.payload, str):
-        return PlainTextResponse(reply.payload, status_code=reply.status, headers=reply.headers)
-    return SlackJSONResponse(reply.payload, status_code=reply.status, headers=reply.headers)
-
-
-class SlackJSONResponse(JSONResponse):
-    media_type = "application/json; charset=utf-8"  # Slack's spelling, which slack_sdk reads
-
-    def render(self, content: Any) -> bytes:
-        return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 async def _controls(site: Site, work: Callable[[], object], busy: str) -> None:
