@@ -10,6 +10,8 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_CHECK_EMOJI = ("white_check_mark", "heavy_check_mark", "ballot_box_with_check")
+# Slack documents chat.postMessage at "several hundred per minute" per workspace.
+DEFAULT_POSTS_PER_MINUTE = 300.0
 README_CREATE_APP = "see README.md, section 'Create the Slack app'"
 TRY_WITHOUT_SLACK = "to try it without Slack: progression-bot try"
 
@@ -31,6 +33,10 @@ class Settings(BaseSettings):
     progression_file: Path | None = Field(default=None, alias="PROGRESSION_FILE")
     progression_check_emoji: str = Field(
         default=",".join(DEFAULT_CHECK_EMOJI), alias="PROGRESSION_CHECK_EMOJI"
+    )
+    # The workspace's posting pace for the weekly nudges, across every process and host.
+    progression_posts_per_minute: float = Field(
+        default=DEFAULT_POSTS_PER_MINUTE, gt=0, alias="PROGRESSION_POSTS_PER_MINUTE"
     )
 
     @field_validator("slack_api_url")

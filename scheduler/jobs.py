@@ -27,8 +27,9 @@ from slack_sdk import WebClient
 from bot.settings import Settings
 from progression.calendar import due_week, next_slot, week_of
 from progression.model import Progression
-from scheduler.fanout import DEFAULT_CONCURRENCY, FanoutReport, run_fanout, this_owner, utc_now
-from scheduler.limits import SlackLimits, without_retries
+from scheduler.fanout import DEFAULT_CONCURRENCY, FanoutReport, run_fanout, utc_now
+from scheduler.lease import FanoutRunning, this_owner
+from scheduler.limits import SlackLimits, without_retries, workspace_limits
 from scheduler.plan import workspace_slot
 from store import Store
 
@@ -113,6 +114,7 @@ def run_nudge_job(
     """The job: deliver the week due at `now`, if any, then arm the next run."""
     now = now or jobs.clock()
     report: FanoutReport | None = None
+    running = False
     try:
         slot = workspace_slot(jobs.store, team_id, jobs.settings.progression_tz)
         week = due_week(now, slot, jobs.store.breaks(team_id))
@@ -128,12 +130,17 @@ def run_nudge_job(
                 now,
                 owner=jobs.owner,
                 concurrency=jobs.concurrency,
-                limits=jobs.limits,
+                limits=jobs.limits or workspace_limits(jobs.settings.progression_posts_per_minute),
                 clock=jobs.clock,
             )
+    except FanoutRunning as error:
+        # Another process is delivering it; look again in a few minutes in case it dies.
+        logger.info("Nudges for %s not run here: %s", team_id, error)
+        running = True
     finally:
         # Armed even when the run failed, so one bad run does not stop a workspace's nudges.
-        arm(jobs, team_id, now, retry=report is not None and report.needs_retry)
+        retry = running or (report is not None and report.needs_retry)
+        arm(jobs, team_id, now, retry=retry)
         jobs.store.close()
     return report
 

@@ -10,13 +10,15 @@ from sqlite_utils import Database
 
 from store.checkoffs import CheckoffStore
 from store.group import GroupCommit
+from store.leases import LeaseStore
+from store.members import MemberStore
 from store.migrations import migrations
 from store.nudges import NudgeStore
 from store.paths import check_database_path
 from store.requests import RequestStore
 
 
-class Store(NudgeStore, CheckoffStore, RequestStore):
+class Store(NudgeStore, CheckoffStore, RequestStore, LeaseStore, MemberStore):
     """Named operations over the progression database; safe to share between threads.
 
     Each thread gets its own connection to the file (so `:memory:` would give each thread a

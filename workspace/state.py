@@ -181,7 +181,8 @@ class Workspace:
             self.messages.setdefault(channel.id, [])
 
     def set_members(self, channel_id: str, user_ids: Iterable[str]) -> None:
-        """Who is in a channel; a channel whose members were never set has everyone in it."""
+        """Who is in a channel; a channel whose members were never set has everyone in it
+        (the app included), as in the seeded district."""
         with self._lock:
             self.members[channel_id] = set(user_ids)
 
@@ -192,7 +193,7 @@ class Workspace:
             channel = self.channels.get(channel_id)
             if channel is not None and channel.is_im:
                 return [channel.user, self.identity.bot_user_id]
-            return [p.id for p in self.people.values() if not p.is_bot]
+            return list(self.people)  # everyone, the app too
 
     def direct_channel(self, user_id: str) -> Channel:
         """The app's direct-message channel with a person, opened on first use."""

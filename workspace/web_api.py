@@ -293,7 +293,7 @@ class WebAPI:
         channel = self._channel(str(params.get("channel") or ""))
         if channel is None:
             return {"ok": False, "error": "channel_not_found"}
-        members = self.workspace.members_of(channel.id)
+        members = self._members(channel.id)
         page, cursor, refused = _page(members, params)
         if refused:
             return refused
@@ -304,12 +304,14 @@ class WebAPI:
         ones the app is in too. Paged by `limit` and `cursor`, as Slack pages it."""
         ws = self.workspace
         user = str(params.get("user") or ws.identity.bot_user_id)
+        if user not in ws.people and not self.open_directory:
+            return {"ok": False, "error": "user_not_found"}
         types = set(str(params.get("types") or "public_channel").split(","))
         exclude_archived = str(params.get("exclude_archived", "false")).lower() in ("true", "1")
         found = []
         for channel_id in sorted(set(ws.channels) | set(ws.members)):
             channel = self._channel(channel_id)
-            if channel is None or channel.is_im or user not in ws.members_of(channel_id):
+            if channel is None or channel.is_im or user not in self._members(channel_id):
                 continue
             kind = "private_channel" if channel.is_private else "public_channel"
             if kind not in types or (exclude_archived and channel.is_archived):
@@ -353,6 +355,12 @@ class WebAPI:
         if channel is not None and channel.is_private and not channel.is_member:
             return None  # to the app a private channel it is not in does not exist
         return channel
+
+    def _members(self, channel_id: str) -> list[str]:
+        """Who is in a channel: as set, else everyone; an open directory knows only those set."""
+        if self.open_directory and channel_id not in self.workspace.members:
+            return []
+        return self.workspace.members_of(channel_id)
 
     def _channel_for_post(self, params: dict[str, Any]) -> tuple[str, Answer | None]:
         channel_id = str(params.get("channel") or "")
