@@ -17,6 +17,14 @@ from urllib.parse import urlsplit
 
 Params = Sequence[Any]
 
+# A write waits this long for another writer's lock, then fails as busy (`store.busy.is_busy`):
+# well inside Slack's 3 seconds, so the request still gets its answer ("busy, try again", or
+# a status that makes Slack retry the event). Reads never wait.
+WRITE_WAIT_SECONDS = 1.0
+# Background work (the fan-out's claims and confirmations, `nudge` from cron) answers no
+# request: it waits out another writer rather than lose a confirmation it cannot redo.
+BACKGROUND_WRITE_WAIT_SECONDS = 30.0
+
 POSTGRES_SCHEMES = ("postgresql", "postgres")
 SQLITE_PREFIX = "sqlite:///"
 
@@ -90,6 +98,10 @@ class Backend(ABC):
         """The store's tables (not the migration records), sorted."""
 
     @abstractmethod
+    def backup(self, target: Path) -> None:
+        """A consistent copy of the live database in the file `target`."""
+
+    @abstractmethod
     def release(self) -> None:
         """Let go of the calling thread's own connection, if it has one."""
 
@@ -153,7 +165,11 @@ def redact(url: str) -> str:
 
 
 def open_backend(
-    value: Path | str, setting: str = "PROGRESSION_DB", *, create: bool = True
+    value: Path | str,
+    setting: str = "PROGRESSION_DB",
+    *,
+    create: bool = True,
+    write_wait: float = WRITE_WAIT_SECONDS,
 ) -> Backend:
     """The backend `PROGRESSION_DB` names, connected (raises `StoreError` in one line, or
     `DatabasePathError` for a file SQLite cannot use; `create=False`: only an existing one)."""
@@ -161,9 +177,9 @@ def open_backend(
     if target.kind == "postgresql":
         from store.postgres import PostgresBackend  # psycopg only where it is used
 
-        return PostgresBackend(target.location, setting)
+        return PostgresBackend(target.location, setting, write_wait=write_wait)
     from store.paths import check_database_path
     from store.sqlite import SQLiteBackend
 
     check_database_path(target.location, create=create)
-    return SQLiteBackend(target.location)
+    return SQLiteBackend(target.location, write_wait=write_wait)

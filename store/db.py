@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from store.backend import Backend, open_backend
+from store.backend import (
+    BACKGROUND_WRITE_WAIT_SECONDS,
+    WRITE_WAIT_SECONDS,
+    Backend,
+    open_backend,
+)
 from store.checkoffs import CheckoffStore
 from store.group import GroupCommit
 from store.leases import LeaseStore
 from store.members import MemberStore
 from store.nudges import NudgeStore
 from store.requests import RequestStore
+
+__all__ = ["BACKGROUND_WRITE_WAIT_SECONDS", "WRITE_WAIT_SECONDS", "Store"]
 
 
 class Store(NudgeStore, CheckoffStore, RequestStore, LeaseStore, MemberStore):
@@ -21,13 +28,20 @@ class Store(NudgeStore, CheckoffStore, RequestStore, LeaseStore, MemberStore):
     use a temporary file), or `postgresql://USER@HOST:5432/DATABASE` (a pool of connections).
     `create=False` refuses a SQLite file that does not exist yet (commands that only read); a
     path that cannot be this app's database is refused either way, with
-    `store.paths.DatabasePathError`.
+    `store.paths.DatabasePathError`. A write waits `write_wait` seconds for another writer's
+    lock, then fails as busy (`store.busy.is_busy`).
     """
 
     def __init__(
-        self, target: Path | str, *, create: bool = True, setting: str = "PROGRESSION_DB"
+        self,
+        target: Path | str,
+        *,
+        create: bool = True,
+        write_wait: float = WRITE_WAIT_SECONDS,
+        setting: str = "PROGRESSION_DB",
     ) -> None:
-        self._backend: Backend = open_backend(target, setting, create=create)
+        self.write_wait = write_wait
+        self._backend: Backend = open_backend(target, setting, create=create, write_wait=write_wait)
         self._group = GroupCommit(self._backend.transaction, self._backend.groups_commits)
         try:
             self.migrate()
@@ -45,7 +59,13 @@ class Store(NudgeStore, CheckoffStore, RequestStore, LeaseStore, MemberStore):
         return self._backend
 
     def migrate(self) -> None:
+        """Bring the schema up to date; safe when several processes open it at once."""
         self._backend.migrate()
+
+    def backup(self, target: Path) -> None:
+        """A consistent copy of the live database at `target` (SQLite's online backup),
+        written beside it and renamed into place; PostgreSQL has pg_dump for that."""
+        self._backend.backup(target)
 
     def release(self) -> None:
         """This thread is done with the store (a fan-out worker, a scheduler job): its own

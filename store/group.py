@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
 from store.backend import Session
+from store.busy import is_busy
 
 T = TypeVar("T")
 Work = Callable[[Session], Any]
@@ -34,7 +35,9 @@ class GroupCommit:
     queued in one transaction on its own connection, then hands the lead to the next queued
     caller. No thread of its own, nothing to start or stop.
 
-    If the batch fails, each job runs again alone, so one bad job fails only itself."""
+    If the batch fails, each job runs again alone, so one bad job fails only itself; when the
+    batch could not even start (no connection, the write lock held elsewhere past the wait),
+    every job in it gets that error: no caller hears of success for work that never ran."""
 
     def __init__(
         self, transaction: Callable[[], AbstractContextManager[Session]], together: bool = True
@@ -69,6 +72,13 @@ class GroupCommit:
             self._apply(batch)
         finally:
             with self._lock:
+                busy = next((j.error for j in batch if j.error and is_busy(j.error)), None)
+                if busy is not None:
+                    # Those queued meanwhile waited for the same lock: the same answer, now,
+                    # rather than a second full wait (a request has Slack's 3 seconds).
+                    for job in self._queue:
+                        job.error, job.finished = busy, True
+                    batch, self._queue = batch + self._queue, []
                 if self._queue:
                     self._queue[0].lead = True
                     self._queue[0].wake.set()
@@ -79,11 +89,24 @@ class GroupCommit:
 
     def _apply(self, batch: list[_Job]) -> None:
         try:
+            self._apply_together(batch)
+        except BaseException as error:
+            for job in batch:
+                if not job.finished:
+                    job.error = error if isinstance(error, Exception) else RuntimeError(error)
+                    job.finished = True
+            if not isinstance(error, Exception):
+                raise
+
+    def _apply_together(self, batch: list[_Job]) -> None:
+        try:
             with self._transaction() as session:
                 results = [job.work(session) for job in batch]
         except Exception as error:
-            if len(batch) == 1:
-                batch[0].error, batch[0].finished = error, True
+            if len(batch) == 1 or is_busy(error):
+                # Alone, each job would wait out the lock again, one after the other.
+                for job in batch:
+                    job.error, job.finished = error, True
                 return
             for job in batch:
                 try:

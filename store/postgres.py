@@ -12,13 +12,14 @@ import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import psycopg
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from store.backend import Backend, Params, Session, StoreError, redact
+from store.backend import WRITE_WAIT_SECONDS, Backend, Params, Session, StoreError, redact
 from store.migrations_pg import MIGRATIONS_TABLE, postgres_migrations
 
 logger = logging.getLogger("progression_bot")
@@ -70,9 +71,12 @@ class PostgresBackend(Backend):
     kind = "postgresql"
     groups_commits = False
 
-    def __init__(self, url: str, setting: str = "PROGRESSION_DB") -> None:
+    def __init__(
+        self, url: str, setting: str = "PROGRESSION_DB", *, write_wait: float = WRITE_WAIT_SECONDS
+    ) -> None:
         self.url = url
         self.setting = setting
+        self.write_wait = write_wait
         # One direct connection first: psycopg's own message (refused, unknown database, bad
         # password) is clearer than the pool's timeout.
         self._connect().close()
@@ -82,6 +86,7 @@ class PostgresBackend(Backend):
             max_size=POOL_SIZE,
             kwargs={"autocommit": True, "row_factory": dict_row},
             connection_class=psycopg.Connection[DictRow],
+            configure=self._configure,
             open=False,
             name="progression-bot",
         )
@@ -97,6 +102,11 @@ class PostgresBackend(Backend):
     @property
     def label(self) -> str:
         return redact(self.url)
+
+    def _configure(self, connection: Connection) -> None:
+        # A writer blocked on another's row lock gives up after `write_wait`, as SQLite's
+        # busy_timeout does: a request still answers Slack in time (store.busy.is_busy).
+        connection.execute(f"set lock_timeout = {int(self.write_wait * 1000)}")
 
     def _connect(self) -> Connection:
         try:
@@ -169,6 +179,12 @@ class PostgresBackend(Backend):
                 [MIGRATIONS_TABLE],
             )
         return sorted(r["name"] for r in rows)
+
+    def backup(self, target: Path) -> None:
+        raise StoreError(
+            f"backup copies a SQLite database; PROGRESSION_DB is PostgreSQL ({self.label}): "
+            f"use pg_dump, e.g. pg_dump --format=custom --file={target} DATABASE"
+        )
 
     def release(self) -> None:
         """Connections go back to the pool after each unit of work: nothing is held."""
