@@ -12,6 +12,7 @@ from bot.cli_errors import CliError
 from bot.outputs import check_out_file, write_failed
 from bot.settings import Settings
 from store import Store
+from store.backend import parse_target
 
 
 def add_backup_parser(commands: Any) -> argparse.ArgumentParser:
@@ -24,8 +25,14 @@ def add_backup_parser(commands: Any) -> argparse.ArgumentParser:
 
 
 def run_backup(args: argparse.Namespace, settings: Settings) -> int:
-    source = settings.progression_db
+    database = parse_target(settings.progression_db)
     target: Path = args.file
+    if database.kind != "sqlite":
+        raise CliError(
+            f"backup copies a SQLite database; PROGRESSION_DB is PostgreSQL: use pg_dump, "
+            f"e.g. pg_dump --format=custom --file={target} DATABASE"
+        )
+    source = Path(database.location)
     if target.absolute() == source.absolute() or (
         target.exists() and source.exists() and target.samefile(source)
     ):

@@ -71,6 +71,9 @@ def start_app_alone(settings: Settings, *, socket_mode: bool) -> App:
 
 def run_http(settings: Settings, host: str, port: int, *, nudges: bool = True) -> None:
     _log_identity(check_token(settings))
+    # Opened once before gunicorn forks: a wrong PROGRESSION_DB or an unreachable server is one
+    # line here, not a worker's traceback, and the migrations are applied before any worker.
+    Store(settings.progression_db).close()
 
     def load() -> WSGIApplication:
         # Built in gunicorn's worker process, after the fork: no connection or thread crosses it.

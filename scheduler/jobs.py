@@ -170,7 +170,7 @@ def _run_nudge_job(jobs: NudgeJobs, team_id: str, now: datetime) -> FanoutReport
         # one bad run does not stop a workspace's nudges.
         retry = failed or running or (report is not None and report.needs_retry)
         arm(jobs, team_id, now, retry=retry)
-        jobs.store.close()
+        jobs.store.release()  # this scheduler thread's connection
     return report
 
 

@@ -1,5 +1,6 @@
-"""Everything progression-bot keeps, behind a few named operations over SQLite."""
+"""Everything progression-bot keeps, behind a few named operations, in SQLite or PostgreSQL."""
 
+from store.backend import StoreError
 from store.db import BACKGROUND_WRITE_WAIT_SECONDS, Store
 from store.paths import DatabasePathError, check_database_path
 from store.records import CELEBRATION, Delivery, Subscription
@@ -10,6 +11,7 @@ __all__ = [
     "DatabasePathError",
     "Delivery",
     "Store",
+    "StoreError",
     "Subscription",
     "check_database_path",
 ]

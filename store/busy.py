@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import sqlite3
 
+import psycopg
+from psycopg_pool import PoolTimeout
+
 
 class StoreBusy(Exception):
     """The database is locked by another writer (a backup, a second tool): try again soon.
@@ -13,8 +16,12 @@ class StoreBusy(Exception):
 
 
 def is_busy(error: BaseException) -> bool:
-    """True for a write that gave up waiting for the lock (`StoreBusy` or SQLite's own)."""
-    if isinstance(error, StoreBusy):
+    """True for a write that gave up waiting for the lock (`StoreBusy` or SQLite's own), or
+    on PostgreSQL for a row lock past `lock_timeout`, a deadlock PostgreSQL broke, or no
+    pooled connection free in time: each may succeed when tried again."""
+    if isinstance(error, StoreBusy | PoolTimeout):
+        return True
+    if isinstance(error, psycopg.errors.LockNotAvailable | psycopg.errors.DeadlockDetected):
         return True
     return isinstance(error, sqlite3.OperationalError) and (
         "locked" in str(error) or "busy" in str(error)

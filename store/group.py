@@ -7,17 +7,17 @@ with its own result or its own error.
 
 from __future__ import annotations
 
-import sqlite3
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
+from store.backend import Session
 from store.busy import is_busy
 
 T = TypeVar("T")
-Work = Callable[[sqlite3.Connection], Any]
+Work = Callable[[Session], Any]
 
 
 @dataclass
@@ -39,13 +39,19 @@ class GroupCommit:
     batch could not even start (no connection, the write lock held elsewhere past the wait),
     every job in it gets that error: no caller hears of success for work that never ran."""
 
-    def __init__(self, connection: Callable[[], sqlite3.Connection]) -> None:
-        self._connection = connection  # the calling thread's connection
+    def __init__(
+        self, transaction: Callable[[], AbstractContextManager[Session]], together: bool = True
+    ) -> None:
+        self._transaction = transaction  # the backend's write transaction
+        self._together = together
         self._lock = threading.Lock()
         self._queue: list[_Job] = []
         self._leading = False
 
-    def run(self, work: Callable[[sqlite3.Connection], T]) -> T:
+    def run(self, work: Callable[[Session], T]) -> T:
+        if not self._together:
+            with self._transaction() as session:
+                return work(session)
         job = _Job(work)
         with self._lock:
             self._queue.append(job)
@@ -93,10 +99,9 @@ class GroupCommit:
                 raise
 
     def _apply_together(self, batch: list[_Job]) -> None:
-        connection = self._connection()
         try:
-            with immediate(connection):
-                results = [job.work(connection) for job in batch]
+            with self._transaction() as session:
+                results = [job.work(session) for job in batch]
         except Exception as error:
             if len(batch) == 1 or is_busy(error):
                 # Alone, each job would wait out the lock again, one after the other.
@@ -105,24 +110,11 @@ class GroupCommit:
                 return
             for job in batch:
                 try:
-                    with immediate(connection):
-                        job.result = job.work(connection)
+                    with self._transaction() as session:
+                        job.result = job.work(session)
                 except Exception as alone:
                     job.error = alone
                 job.finished = True
             return
         for job, result in zip(batch, results, strict=True):
             job.result, job.finished = result, True
-
-
-@contextmanager
-def immediate(connection: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """A write transaction that takes SQLite's write lock first, so a concurrent writer
-    (another process) waits in busy_timeout instead of failing on a read-then-write upgrade."""
-    connection.execute("begin immediate")
-    try:
-        yield connection
-    except BaseException:
-        connection.execute("rollback")
-        raise
-    connection.execute("commit")

@@ -27,6 +27,7 @@ from store import Store
 from tests.conftest import BOT_TOKEN
 from tests.scheduler import FAST, TEAM, post_calls, settings_for, subscribe, texts
 from tests.slack.web_api import SlackWebAPI
+from tests.store import execute
 
 CHICAGO = "America/Chicago"
 MONDAY = date(2026, 3, 2)  # 2026-W10
@@ -216,16 +217,17 @@ def test_a_failed_read_while_arming_is_logged_and_tried_again(
     store: Store, scheduler: NudgeScheduler, caplog: pytest.LogCaptureFixture
 ) -> None:
     # A row no code path writes (a hand edit, an older tool): reading the breaks fails.
-    store.db.execute(
+    execute(
+        store,
         "insert into skips (team_id, start, \"end\") values (?, '2026-13-40', '2026-13-41')",
-        [TEAM],
+        (TEAM,),
     )
     now = at(MONDAY, 7)
     assert scheduler.rebuild(TEAM, now) == now + ARM_RETRY_DELAY
     assert armed_at(scheduler) == now + ARM_RETRY_DELAY
     assert f"Arming the nudges of {TEAM} failed" in caplog.text
 
-    store.db.execute("delete from skips where start = '2026-13-40'")
+    execute(store, "delete from skips where start = '2026-13-40'")
     assert run_nudge_job(scheduler.nudges, TEAM, now + ARM_RETRY_DELAY) is None
     assert armed_at(scheduler) == at(MONDAY, 8)
 
