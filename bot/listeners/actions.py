@@ -6,6 +6,7 @@ Each is acked first; what needs Slack (the response_url, views.publish) runs aft
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 from slack_bolt import Ack, App, BoltRequest
@@ -23,6 +24,7 @@ from bot.mrkdwn import without_unsafe
 from bot.replays import is_replay
 from bot.response_url import ResponseUrlRefused, send_to_response_url
 from bot.views import waiting
+from store.busy import is_busy
 
 ACTIONS = (views.SHARE_ACTION, views.MARK_DONE_ACTION, views.UNDO_ACTION)
 
@@ -57,27 +59,50 @@ def register(app: App, services: Services) -> None:
         done = action["action_id"] == views.MARK_DONE_ACTION
         value = str(action.get("value", ""))
 
+        saved = threading.Event()
+
         def mark(member_of: frozenset[str]) -> None:
             now = services.clock()
             changed = mark_from_home(services.store, team_id, user_id, value, done, now, member_of)
+            saved.set()
             if changed is not None and changed.ts:
                 live_count_for(app, services).touch(team_id, changed.channel_id, changed.ts)
 
         def tell() -> None:
-            services.slack.chat_postMessage(channel=user_id, **waiting.home_not_refreshed_message())
+            # Only say it is saved when it was: a failed write must not read as a check-off.
+            sorry = (
+                waiting.home_not_refreshed_message()
+                if saved.is_set()
+                else waiting.home_not_saved_message()
+            )
+            services.slack.chat_postMessage(channel=user_id, **sorry)
 
         publish = publish_home(services, team_id, user_id)
+
+        def mark_then_publish(member_of: frozenset[str]) -> None:
+            mark(member_of)
+            publish()
+
         known = remembered_role_channels(services.store, team_id, user_id, services.clock())
         if known is not None:  # the Home just opened asked Slack: decided before the answer
-            mark(known)
+            try:
+                mark(known)
+            except Exception as error:
+                if not is_busy(error):
+                    raise
+                # Another process holds the database: try once more after the ack, and tell
+                # the person if that fails too, rather than dropping the press in silence.
+                services.after_ack.submit(lambda: mark_then_publish(known), "Marking done", tell)
+                return
             services.after_ack.submit(publish, "Refreshing Home", tell)
             return
 
         def ask_then_mark() -> None:
             # Whether the person is in the channel needs Slack: after the ack.
             now = services.clock()
-            mark(member_role_channels(services.store, services.slack, team_id, user_id, now))
-            publish()
+            mark_then_publish(
+                member_role_channels(services.store, services.slack, team_id, user_id, now)
+            )
 
         services.after_ack.submit(ask_then_mark, "Marking done on Home", tell)
 

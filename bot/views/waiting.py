@@ -44,3 +44,10 @@ def home_not_refreshed_message() -> Message:
         "Your check-off is saved, but your Home tab could not be refreshed just now: "
         "open it again to see it."
     )
+
+
+def home_not_saved_message() -> Message:
+    return _plain(
+        ":warning: Your press on the Home tab could not be saved just now (the database was "
+        "busy or failed; it has been logged). Please press it again in a minute."
+    )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -111,3 +112,37 @@ def test_a_held_write_lock_stalls_nothing_and_loses_nothing(
     assert [b.start.isoformat() for b in store.breaks(TEAM_ID)] == ["2027-03-15"]
     store.close()
     assert "Traceback" not in app.output()
+
+
+def test_a_home_press_the_locked_database_cannot_save_is_told_not_dropped(
+    app: RunningApp, api: SlackWebAPI
+) -> None:
+    from tests.bot.test_checkoffs_http import Nudge, let_in
+
+    user = "UHOMEBUSY"
+    let_in(app.db, api, Nudge(CHANNEL, TS, "1.7"), user)
+    lock = WriteLock(app.db)
+    try:
+        with SlackSender(app.url + "/slack/events", SIGNING_SECRET) as slack:
+            pressed = slack.action(
+                "home_mark_done", f"{CHANNEL}|{TS}", user_id=user, view={"id": "V1", "type": "home"}
+            )
+            assert pressed.status == 200
+            told = _direct_message_to(api, user)
+        assert "could not be saved" in told and "press it again" in told
+    finally:
+        lock.release()
+    store = Store(app.db)
+    assert user not in store.checked_by(TEAM_ID, CHANNEL, "1.7")
+    store.close()
+
+
+def _direct_message_to(api: SlackWebAPI, user: str, timeout: float = 15) -> str:
+    """The text of the first direct message to `user` (the scheduler may post in channels)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for call in api.calls("chat.postMessage"):
+            if call.params.get("channel") == user:
+                return str(call.params.get("text"))
+        time.sleep(0.05)
+    raise AssertionError(f"no direct message to {user}")
