@@ -12,11 +12,11 @@ from slack_bolt.error import BoltError
 
 from bot.cli_errors import CliError
 from bot.export import add_export_parser
+from bot.nudge_cli import add_nudge_parser
 from bot.settings import Settings, SettingsError, load_settings
 from progression.importer import DocumentError, import_files
 from progression.load import ProgressionFileError, dump_progression, load_progression
 from progression.model import Progression
-from scheduler.nudge_cli import add_nudge_parser
 
 logger = logging.getLogger("progression_bot")
 

@@ -13,9 +13,9 @@ from slack_sdk.errors import SlackApiError
 from bot.app import create_app
 from bot.server import serve_http, serve_socket_mode, wsgi_app
 from bot.settings import Settings, SettingsError
-from bot.slack_client import slack_client
+from bot.slack_client import fanout_client, slack_client
+from bot.views import NUDGE_MESSAGES
 from progression.load import load_progression
-from scheduler.fanout import fanout_client
 from scheduler.jobs import NudgeScheduler, build_scheduler
 from store import Store
 
@@ -45,7 +45,13 @@ def start_app(settings: Settings, *, socket_mode: bool) -> tuple[App, NudgeSched
     """The Bolt app and its running nudge scheduler, sharing one store and progression."""
     store = Store(settings.progression_db)
     progression = load_progression(settings.progression_file)
-    scheduler = build_scheduler(settings, store, progression, fanout_client(settings))
+    scheduler = build_scheduler(
+        store,
+        progression,
+        NUDGE_MESSAGES,
+        fanout_client(settings),
+        default_tz=settings.progression_tz,
+    )
     app = create_app(
         settings,
         store,

@@ -25,3 +25,9 @@ def slack_client(settings: Settings, *, retries: int = 3) -> WebClient:
             ServerErrorRetryHandler(max_retry_count=retries),
         ],
     )
+
+
+def fanout_client(settings: Settings) -> WebClient:
+    """A client without slack_sdk's retry handlers: the fan-out's poster does its own retrying."""
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    return WebClient(token=token, base_url=settings.slack_api_url, timeout=10, retry_handlers=[])

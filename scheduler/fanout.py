@@ -22,10 +22,8 @@ from typing import Any, Literal
 
 from slack_sdk import WebClient
 
-from bot.settings import Settings
-from bot.views import celebration_message, nudge_message
 from progression.lookup import role_moves
-from progression.model import Progression
+from progression.model import Move, Progression
 from progression.next_move import Celebration
 from scheduler.limits import PostResult, SlackLimits, SlackPoster
 from scheduler.plan import plan_for
@@ -154,10 +152,13 @@ def owner_is_alive(owner: str) -> bool:
     return True
 
 
-def fanout_client(settings: Settings) -> WebClient:
-    """A client without slack_sdk's retry handlers: the poster does its own retrying."""
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    return WebClient(token=token, base_url=settings.slack_api_url, timeout=10, retry_handlers=[])
+@dataclass(frozen=True)
+class NudgeMessages:
+    """How a nudge and a celebration look. The app passes its Block Kit views in, so the
+    fan-out needs nothing from the floor above it."""
+
+    nudge: Callable[[Progression, Move], dict[str, Any]]
+    celebration: Callable[[Progression, str, int], dict[str, Any]]
 
 
 def utc_now() -> datetime:
@@ -171,6 +172,7 @@ def run_fanout(
     team_id: str,
     week: str,
     now: datetime,
+    messages: NudgeMessages,
     *,
     owner: str | None = None,
     dry_run: bool = False,
@@ -200,7 +202,7 @@ def run_fanout(
         else:
             due.append(subscription)
     delivery = _Delivery(
-        store, progression, SlackPoster(client, limits), week, now, owner, dry_run, clock
+        store, progression, messages, SlackPoster(client, limits), week, now, owner, dry_run, clock
     )
     report.results.extend(_in_threads(delivery.deliver, due, concurrency, store))
     order = {s.channel_id: n for n, s in enumerate(store.subscriptions(team_id))}
@@ -214,6 +216,7 @@ def run_fanout(
 class _Delivery:
     store: Store
     progression: Progression
+    messages: NudgeMessages
     poster: SlackPoster
     week: str
     now: datetime
@@ -229,10 +232,10 @@ class _Delivery:
         if isinstance(plan, Celebration):
             moves = role_moves(self.progression, subscription.role, subscription.phases or None)
             ref, round_ = CELEBRATION, 0
-            message = celebration_message(self.progression, subscription.role, len(moves))
+            message = self.messages.celebration(self.progression, subscription.role, len(moves))
         else:
             ref, round_ = plan.move.ref, plan.round
-            message = nudge_message(self.progression, plan.move)
+            message = self.messages.nudge(self.progression, plan.move)
         if self.dry_run:
             return ChannelResult(channel, "would_post", ref, message["text"])
         claimed = False

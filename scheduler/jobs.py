@@ -24,10 +24,16 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.date import DateTrigger
 from slack_sdk import WebClient
 
-from bot.settings import Settings
 from progression.calendar import due_week, next_slot, week_of
 from progression.model import Progression
-from scheduler.fanout import DEFAULT_CONCURRENCY, FanoutReport, run_fanout, this_owner, utc_now
+from scheduler.fanout import (
+    DEFAULT_CONCURRENCY,
+    FanoutReport,
+    NudgeMessages,
+    run_fanout,
+    this_owner,
+    utc_now,
+)
 from scheduler.limits import SlackLimits, without_retries
 from scheduler.plan import workspace_slot
 from store import Store
@@ -45,11 +51,12 @@ def job_id(team_id: str) -> str:
 class NudgeJobs:
     """What a nudge job needs; handed to each job as its argument."""
 
-    settings: Settings
     store: Store
     progression: Progression
+    messages: NudgeMessages
     client: WebClient
     scheduler: BackgroundScheduler
+    default_tz: str = "UTC"  # a workspace without a schedule of its own: PROGRESSION_TZ
     clock: Callable[[], datetime] = utc_now
     owner: str = field(default_factory=this_owner)
     limits: SlackLimits | None = None
@@ -68,11 +75,12 @@ class NudgeScheduler(BackgroundScheduler):
 
 
 def build_scheduler(
-    settings: Settings,
     store: Store,
     progression: Progression,
+    messages: NudgeMessages,
     client: WebClient,
     *,
+    default_tz: str = "UTC",
     clock: Callable[[], datetime] = utc_now,
     limits: SlackLimits | None = None,
     concurrency: int = DEFAULT_CONCURRENCY,
@@ -92,10 +100,11 @@ def build_scheduler(
         },
     )
     scheduler.nudges = NudgeJobs(
-        settings=settings,
         store=store,
         progression=progression,
+        messages=messages,
         client=without_retries(client),
+        default_tz=default_tz,
         scheduler=scheduler,
         clock=clock,
         limits=limits,
@@ -114,7 +123,7 @@ def run_nudge_job(
     now = now or jobs.clock()
     report: FanoutReport | None = None
     try:
-        slot = workspace_slot(jobs.store, team_id, jobs.settings.progression_tz)
+        slot = workspace_slot(jobs.store, team_id, jobs.default_tz)
         week = due_week(now, slot, jobs.store.breaks(team_id))
         if week is None:
             logger.info("Nothing due for %s at %s", team_id, now.isoformat())
@@ -126,6 +135,7 @@ def run_nudge_job(
                 team_id,
                 week,
                 now,
+                jobs.messages,
                 owner=jobs.owner,
                 concurrency=jobs.concurrency,
                 limits=jobs.limits,
@@ -140,7 +150,7 @@ def run_nudge_job(
 
 def arm(jobs: NudgeJobs, team_id: str, now: datetime, *, retry: bool = False) -> datetime | None:
     """Arm the workspace's job at its next slot after `now` (or a retry later this week)."""
-    slot = workspace_slot(jobs.store, team_id, jobs.settings.progression_tz)
+    slot = workspace_slot(jobs.store, team_id, jobs.default_tz)
     try:
         _week, at = next_slot(now, slot, jobs.store.breaks(team_id))
     except ValueError as error:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from slack_sdk import WebClient
 
+from bot.views import NUDGE_MESSAGES
 from progression.lookup import role_moves
 from progression.model import Progression
 from scheduler.fanout import FanoutReport, run_fanout, this_owner
@@ -39,6 +40,7 @@ def fanout(
         TEAM,
         week,
         NOW,
+        NUDGE_MESSAGES,
         limits=FAST,
         **options,  # type: ignore[arg-type]
     )

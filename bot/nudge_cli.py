@@ -14,12 +14,13 @@ from typing import Any
 
 from bot.cli_errors import CliError
 from bot.settings import Settings
+from bot.slack_client import fanout_client
+from bot.views import NUDGE_MESSAGES
 from progression.calendar import due_week, next_slot, slot_in_week, week_start
 from progression.load import load_progression
 from scheduler.fanout import (
     DEFAULT_CONCURRENCY,
     FanoutReport,
-    fanout_client,
     run_fanout,
     this_owner,
     utc_now,
@@ -91,6 +92,7 @@ def run_nudge(args: argparse.Namespace, settings: Settings) -> int:
             team_id,
             week,
             now,
+            NUDGE_MESSAGES,
             owner=this_owner(),
             dry_run=args.dry_run,
             concurrency=args.concurrency,
