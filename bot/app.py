@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 from slack_bolt import App, BoltResponse
@@ -30,7 +28,6 @@ def create_app(
     *,
     progression: Progression | None = None,
     socket_mode: bool = False,
-    on_schedule_change: Callable[[str], object] | None = None,
 ) -> App:
     """The Bolt app. Lookups answer inside the ack, so requests need no listener thread."""
     progression = progression or load_progression(settings.progression_file)
@@ -46,8 +43,6 @@ def create_app(
         logger=logging.getLogger("progression_bot.slack"),
     )
     services = Services(settings=settings, store=store, progression=progression)
-    if on_schedule_change is not None:
-        services = replace(services, on_schedule_change=on_schedule_change)
     register_all(app, services)
     app.error(on_listener_error)
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -42,7 +43,25 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--http", action="store_true", help="serve Slack's HTTP requests")
     serve.add_argument("--port", type=int, default=3000)
     serve.add_argument("--host", default="0.0.0.0")
+    serve.add_argument(
+        "--workers",
+        type=_positive,
+        default=os.cpu_count() or 1,
+        help="web worker processes with --http (default: the machine's cores, %(default)s)",
+    )
+    serve.add_argument(
+        "--no-runner",
+        dest="runner",
+        action="store_false",
+        help="answer Slack only; `progression-bot runner` runs elsewhere",
+    )
     serve.set_defaults(run=_serve)
+
+    runner = commands.add_parser(
+        "runner",
+        help="run only the background work (nudges, live counts), under the runner lease",
+    )
+    runner.set_defaults(run=_runner)
 
     show = commands.add_parser("show", help="print a phase (3), an action (3.8) or a role")
     show.add_argument("what", nargs="+", help="3, 3.8, phase 3 teacher, teacher")
@@ -74,12 +93,33 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     _progression(settings)  # a broken data file stops start-up here, with its message
     try:
         if socket_mode:
-            serving.run_socket_mode(settings)
+            serving.run_socket_mode(settings, with_runner=args.runner)
         else:
-            serving.run_http(settings, args.host, args.port)
+            serving.run_http(
+                settings, args.host, args.port, workers=args.workers, with_runner=args.runner
+            )
     except BoltError as error:
         raise CliError(f"Slack refused to start the app: {error}") from None
     return 0
+
+
+def _runner(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import runner, serving
+
+    if settings.slack_bot_token is None or not settings.slack_bot_token.get_secret_value():
+        raise SettingsError(
+            "SLACK_BOT_TOKEN is not set: see README.md, section 'Create the Slack app'"
+        )
+    _progression(settings)
+    serving.check_token(settings)
+    runner.run_runner(settings)
+    return 0
+
+
+def _positive(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of at least 1")
+    return int(value)
 
 
 def _show(args: argparse.Namespace, settings: Settings) -> int:

@@ -1,22 +1,24 @@
 """Start-up for `progression-bot serve`: check Slack accepts the token, then serve Slack's
-requests and run the weekly nudges in the same process."""
+requests from web workers, with the runner (the background work) beside them."""
 
 from __future__ import annotations
 
-import atexit
 import logging
+import multiprocessing
+import multiprocessing.process
+import os
+import threading
 from typing import TYPE_CHECKING
 
 from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
 from bot.app import create_app
+from bot.runner import run_runner, start_runner_thread
 from bot.server import serve_http, serve_socket_mode, wsgi_app
 from bot.settings import Settings, SettingsError
-from bot.slack_client import fanout_client, slack_client
-from bot.views import NUDGE_MESSAGES
+from bot.slack_client import slack_client
 from progression.load import load_progression
-from scheduler.jobs import NudgeScheduler, build_scheduler
 from store import Store
 
 if TYPE_CHECKING:
@@ -41,46 +43,80 @@ def check_token(settings: Settings) -> None:
     logger.info("Slack workspace %s, bot user %s", identity.get("team"), identity.get("user_id"))
 
 
-def start_app(settings: Settings, *, socket_mode: bool) -> tuple[App, NudgeScheduler]:
-    """The Bolt app and its running nudge scheduler, sharing one store and progression."""
+def start_app(settings: Settings, *, socket_mode: bool) -> App:
+    """The Bolt app of one web worker (or Socket Mode connection): it only answers Slack."""
     store = Store(settings.progression_db)
     progression = load_progression(settings.progression_file)
-    scheduler = build_scheduler(
-        store,
-        progression,
-        NUDGE_MESSAGES,
-        fanout_client(settings),
-        default_tz=settings.progression_tz,
-    )
-    app = create_app(
-        settings,
-        store,
-        progression=progression,
-        socket_mode=socket_mode,
-        on_schedule_change=scheduler.rebuild,
-    )
-    scheduler.start()
-    # Let a fan-out in progress finish its posts (and confirm them) before the process ends.
-    atexit.register(scheduler.shutdown, wait=True)
-    logger.info("Weekly nudges scheduled for %d workspace(s)", len(store.teams()))
-    return app, scheduler
+    return create_app(settings, store, progression=progression, socket_mode=socket_mode)
 
 
-def run_http(settings: Settings, host: str, port: int) -> None:
+def run_http(
+    settings: Settings, host: str, port: int, *, workers: int, with_runner: bool = True
+) -> None:
     check_token(settings)
+    Store(settings.progression_db).close()  # migrations once, before any worker starts
 
     def load() -> WSGIApplication:
         # Built in gunicorn's worker process, after the fork: no connection or thread crosses it.
-        app, _ = start_app(settings, socket_mode=False)
-        return wsgi_app(app)
+        return wsgi_app(start_app(settings, socket_mode=False))
 
-    logger.info("Serving Slack requests at http://%s:%d/slack/events", host, port)
-    serve_http(load, host, port)
+    runner = RunnerProcess(settings) if with_runner else None
+    logger.info(
+        "Serving Slack requests at http://%s:%d/slack/events with %d worker(s)%s",
+        host,
+        port,
+        workers,
+        " and a runner" if runner else "",
+    )
+    serve_http(load, host, port, workers=workers, beside=runner)
 
 
-def run_socket_mode(settings: Settings) -> None:
+def run_socket_mode(settings: Settings, *, with_runner: bool = True) -> None:
     check_token(settings)
-    app, scheduler = start_app(settings, socket_mode=True)
+    app = start_app(settings, socket_mode=True)
+    runner = start_runner_thread(settings) if with_runner else None
     assert settings.slack_app_token is not None
-    serve_socket_mode(app, settings.slack_app_token.get_secret_value())
-    scheduler.shutdown(wait=True)
+    try:
+        serve_socket_mode(app, settings.slack_app_token.get_secret_value())
+    finally:
+        if runner is not None:
+            runner[0].stop()
+            runner[1].join(timeout=60)
+
+
+class RunnerProcess:
+    """`progression-bot runner` as a child of gunicorn's master, started once the workers are
+    up, restarted if it dies, stopped (and its lease given up) when the master exits."""
+
+    RESTART_AFTER = 5.0
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._process: multiprocessing.process.BaseProcess | None = None
+        self._stopping = threading.Event()
+
+    def start(self) -> None:
+        threading.Thread(target=self._supervise, name="runner-supervisor", daemon=True).start()
+
+    def stop(self, timeout: float = 60.0) -> None:
+        self._stopping.set()
+        process = self._process
+        if process is not None and process.is_alive():
+            process.terminate()  # SIGTERM: it finishes the posts it claimed, then exits
+            process.join(timeout)
+            if process.is_alive():
+                process.kill()
+
+    def _supervise(self) -> None:
+        # Spawned, not forked: a fresh interpreter, nothing inherited from the master's threads.
+        context = multiprocessing.get_context("spawn")
+        while not self._stopping.is_set():
+            process = context.Process(
+                target=run_runner, args=(self.settings, os.getpid()), name="progression-runner"
+            )
+            process.start()
+            self._process = process
+            process.join()
+            if self._stopping.wait(self.RESTART_AFTER):
+                return
+            logger.error("The runner exited (%s): starting it again", process.exitcode)

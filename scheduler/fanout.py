@@ -179,8 +179,12 @@ def run_fanout(
     concurrency: int = DEFAULT_CONCURRENCY,
     limits: SlackLimits | None = None,
     clock: Callable[[], datetime] = utc_now,
+    may_claim: Callable[[], bool] = lambda: True,
 ) -> FanoutReport:
-    """Deliver `week`'s nudge to every active subscription of the team that has not had it."""
+    """Deliver `week`'s nudge to every active subscription of the team that has not had it.
+
+    `may_claim` is asked before each claim: a runner that lost its lease stops claiming, so
+    the runner taking over never races it for a channel."""
     started = time.monotonic()
     owner = owner or this_owner()
     if not dry_run:
@@ -202,7 +206,16 @@ def run_fanout(
         else:
             due.append(subscription)
     delivery = _Delivery(
-        store, progression, messages, SlackPoster(client, limits), week, now, owner, dry_run, clock
+        store,
+        progression,
+        messages,
+        SlackPoster(client, limits),
+        week,
+        now,
+        owner,
+        dry_run,
+        clock,
+        may_claim,
     )
     report.results.extend(_in_threads(delivery.deliver, due, concurrency, store))
     order = {s.channel_id: n for n, s in enumerate(store.subscriptions(team_id))}
@@ -223,6 +236,7 @@ class _Delivery:
     owner: str
     dry_run: bool
     clock: Callable[[], datetime]
+    may_claim: Callable[[], bool]
 
     def deliver(self, subscription: Subscription) -> ChannelResult:
         team, channel = subscription.team_id, subscription.channel_id
@@ -243,6 +257,8 @@ class _Delivery:
         def claim() -> bool:
             # Taken only once the post has its place in Slack's limits (see SlackPoster.post).
             nonlocal claimed
+            if not self.may_claim():
+                return False
             claimed = self.store.claim_delivery(
                 team,
                 channel,

@@ -62,6 +62,7 @@ class NudgeJobs:
     limits: SlackLimits | None = None
     concurrency: int = DEFAULT_CONCURRENCY
     retry_delay: timedelta = RETRY_DELAY
+    may_claim: Callable[[], bool] = lambda: True  # the runner's "I still hold the lease"
 
 
 class NudgeScheduler(BackgroundScheduler):
@@ -84,6 +85,7 @@ def build_scheduler(
     clock: Callable[[], datetime] = utc_now,
     limits: SlackLimits | None = None,
     concurrency: int = DEFAULT_CONCURRENCY,
+    may_claim: Callable[[], bool] = lambda: True,
 ) -> NudgeScheduler:
     """The scheduler `serve` starts: every workspace gets a catch-up run now, which then arms
     the workspace's next slot. Not started: the caller starts and shuts it down."""
@@ -109,6 +111,7 @@ def build_scheduler(
         clock=clock,
         limits=limits,
         concurrency=concurrency,
+        may_claim=may_claim,
     )
     now = clock()
     for team_id in store.teams():
@@ -140,6 +143,7 @@ def run_nudge_job(
                 concurrency=jobs.concurrency,
                 limits=jobs.limits,
                 clock=jobs.clock,
+                may_claim=jobs.may_claim,
             )
     finally:
         # Armed even when the run failed, so one bad run does not stop a workspace's nudges.

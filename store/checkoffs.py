@@ -16,6 +16,7 @@ from typing import Any, Literal
 from sqlite_utils import Database
 
 from store.group import GroupCommit, immediate
+from store.runner import enqueue
 
 EVENT_MEMORY_SECONDS = 24 * 3600.0
 _PRUNE_EVERY_SECONDS = 600.0
@@ -61,15 +62,24 @@ class CheckoffStore:
     # --- recording --------------------------------------------------------------------
 
     def record_reaction(
-        self, change: ReactionChange, event_id: str | None, received_at: float
+        self,
+        change: ReactionChange,
+        event_id: str | None,
+        received_at: float,
+        *,
+        look_up_user: bool = False,
     ) -> Outcome:
         """Apply one reaction event once: the first insert of `event_id` processes it.
 
+        A change to the count asks the runner to update the nudge's live count, and
+        `look_up_user` asks it whether the user is a bot, both in the same transaction.
         Concurrent callers share a transaction (group commit): a burst of events costs one
         disk sync per batch instead of one per event, and each caller returns once its own
         event is committed.
         """
-        outcome = self._group.run(lambda db: self._apply(db, change, event_id, received_at))
+        outcome = self._group.run(
+            lambda db: self._apply(db, change, event_id, received_at, look_up_user)
+        )
         self._maybe_prune(received_at)
         return outcome
 
@@ -79,6 +89,7 @@ class CheckoffStore:
         change: ReactionChange,
         event_id: str | None,
         received_at: float,
+        look_up_user: bool,
     ) -> Outcome:
         if event_id is not None:
             claimed = db.execute(
@@ -88,8 +99,20 @@ class CheckoffStore:
             if not claimed:
                 return "duplicate"
         if change.added:
-            return self._add_reaction(db, change)
-        return self._remove_reaction(db, change)
+            outcome = self._add_reaction(db, change)
+        else:
+            outcome = self._remove_reaction(db, change)
+        if outcome != "unchanged":
+            enqueue(
+                db,
+                "count",
+                change.team_id,
+                nudge_subject(change.channel_id, change.ts),
+                received_at,
+            )
+        if look_up_user:
+            enqueue(db, "user", change.team_id, change.user_id, received_at)
+        return outcome
 
     def _add_reaction(self, db: sqlite3.Connection, change: ReactionChange) -> Outcome:
         key = [change.team_id, change.channel_id, change.ts, change.user_id, change.emoji]
@@ -144,25 +167,45 @@ class CheckoffStore:
         message_ts: str | None = None,
     ) -> bool:
         """Record a completion (the App Home button); False when it was already there."""
-        cursor = self.db.execute(
-            "insert or ignore into checkoffs "
-            "(team_id, channel_id, ref, user_id, checked_at, message_ts) values (?, ?, ?, ?, ?, ?)",
-            [team_id, channel_id, ref, user_id, now.isoformat(), message_ts],
-        )
-        return cursor.rowcount == 1
+        with immediate(self.db.conn) as db:
+            inserted = db.execute(
+                "insert or ignore into checkoffs (team_id, channel_id, ref, user_id, "
+                "checked_at, message_ts) values (?, ?, ?, ?, ?, ?)",
+                [team_id, channel_id, ref, user_id, now.isoformat(), message_ts],
+            ).rowcount
+            if inserted and message_ts:
+                enqueue(
+                    db, "count", team_id, nudge_subject(channel_id, message_ts), now.timestamp()
+                )
+        return inserted == 1
 
-    def remove_checkoff(self, team_id: str, channel_id: str, ref: str, user_id: str) -> bool:
+    def remove_checkoff(
+        self,
+        team_id: str,
+        channel_id: str,
+        ref: str,
+        user_id: str,
+        now: datetime,
+        message_ts: str | None = None,
+    ) -> bool:
         """Take a completion back (the App Home "Undo"); False when there was none."""
-        cursor = self.db.execute(
-            "delete from checkoffs "
-            "where team_id = ? and channel_id = ? and ref = ? and user_id = ?",
-            [team_id, channel_id, ref, user_id],
-        )
-        return cursor.rowcount == 1
+        with immediate(self.db.conn) as db:
+            removed = db.execute(
+                "delete from checkoffs "
+                "where team_id = ? and channel_id = ? and ref = ? and user_id = ?",
+                [team_id, channel_id, ref, user_id],
+            ).rowcount
+            if removed and message_ts:
+                enqueue(
+                    db, "count", team_id, nudge_subject(channel_id, message_ts), now.timestamp()
+                )
+        return removed == 1
 
-    def remove_user_checkoffs(self, team_id: str, user_id: str) -> list[tuple[str, str]]:
+    def remove_user_checkoffs(
+        self, team_id: str, user_id: str, now: datetime
+    ) -> list[tuple[str, str]]:
         """Take back everything a user (found to be a bot) checked off; the (channel, nudge
-        ts) pairs whose count changed."""
+        ts) pairs whose count changed, whose live counts the runner is asked to update."""
         with immediate(self.db.conn) as db:
             rows = db.execute(
                 "select channel_id, message_ts from checkoffs "
@@ -176,6 +219,8 @@ class CheckoffStore:
                 "delete from checkoff_reactions where team_id = ? and user_id = ?",
                 [team_id, user_id],
             )
+            for channel_id, ts in rows:
+                enqueue(db, "count", team_id, nudge_subject(channel_id, ts), now.timestamp())
         return [(r[0], r[1]) for r in rows]
 
     # --- who is a bot -----------------------------------------------------------------
@@ -278,6 +323,11 @@ class CheckoffStore:
         if now - last >= _PRUNE_EVERY_SECONDS:
             self._events_pruned_at = now
             self.prune_events(now - EVENT_MEMORY_SECONDS)
+
+
+def nudge_subject(channel_id: str, ts: str) -> str:
+    """The outbox subject of a nudge's live count."""
+    return f"{channel_id} {ts}"
 
 
 def _checkoff(row: dict[str, Any]) -> Checkoff:

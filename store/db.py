@@ -12,9 +12,10 @@ from store.checkoffs import CheckoffStore
 from store.group import GroupCommit
 from store.migrations import migrations
 from store.nudges import NudgeStore
+from store.runner import RunnerStore
 
 
-class Store(NudgeStore, CheckoffStore):
+class Store(NudgeStore, CheckoffStore, RunnerStore):
     """Named operations over the progression database; safe to share between threads.
 
     Each thread gets its own connection to the file (so `:memory:` would give each thread a

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, time
+from time import time as time_now
 from typing import Any
 
 from sqlite_utils import Database
 
 from progression.calendar import SchoolBreak, WeeklySlot
-from store.group import GroupCommit
+from store.group import GroupCommit, immediate
 from store.records import Delivery, Subscription
+from store.runner import enqueue
 
 
 class NudgeStore:
@@ -37,29 +40,32 @@ class NudgeStore:
         return WeeklySlot(row["weekday"], time.fromisoformat(row["at"]), row["timezone"])
 
     def set_schedule(self, team_id: str, schedule: WeeklySlot, now: datetime) -> None:
-        self.db.table("schedules").upsert(
-            {
-                "team_id": team_id,
-                "weekday": schedule.weekday,
-                "at": schedule.at.strftime("%H:%M"),
-                "timezone": schedule.timezone,
-                "updated_at": now.isoformat(),
-            },
-            pk="team_id",
-        )
+        """Set the workspace's slot; the runner re-arms its job (outbox, same transaction)."""
+        with self._rearming(team_id, now):
+            self.db.table("schedules").upsert(
+                {
+                    "team_id": team_id,
+                    "weekday": schedule.weekday,
+                    "at": schedule.at.strftime("%H:%M"),
+                    "timezone": schedule.timezone,
+                    "updated_at": now.isoformat(),
+                },
+                pk="team_id",
+            )
 
     def add_break(self, team_id: str, school_break: SchoolBreak, by: str, now: datetime) -> bool:
         """Record a break; False when the same break was already there."""
-        return self._insert_new(
-            "skips",
-            {
-                "team_id": team_id,
-                "start": school_break.start.isoformat(),
-                "end": school_break.end.isoformat(),
-                "added_by": by,
-                "added_at": now.isoformat(),
-            },
-        )
+        with self._rearming(team_id, now):
+            return self._insert_new(
+                "skips",
+                {
+                    "team_id": team_id,
+                    "start": school_break.start.isoformat(),
+                    "end": school_break.end.isoformat(),
+                    "added_by": by,
+                    "added_at": now.isoformat(),
+                },
+            )
 
     def remove_breaks(
         self, team_id: str, start: date, end: date | None = None
@@ -68,7 +74,7 @@ class NudgeStore:
         where, params = "team_id = ? and start = ?", [team_id, start.isoformat()]
         if end is not None:
             where, params = where + ' and "end" = ?', [*params, end.isoformat()]
-        with self.db.atomic():
+        with self._rearming(team_id):
             removed = [self._break(r) for r in self.db.table("skips").rows_where(where, params)]
             self.db.execute(f"delete from skips where {where}", params)
         return removed
@@ -90,6 +96,22 @@ class NudgeStore:
         now: datetime,
     ) -> Subscription:
         """Make the channel a role channel (again): active, from `first_week` on."""
+        with self._rearming(team_id, now):
+            self._upsert_subscription(team_id, channel_id, role, phases, by, first_week, now)
+        subscription = self.subscription(team_id, channel_id)
+        assert subscription is not None
+        return subscription
+
+    def _upsert_subscription(
+        self,
+        team_id: str,
+        channel_id: str,
+        role: str,
+        phases: tuple[int, ...],
+        by: str,
+        first_week: str,
+        now: datetime,
+    ) -> None:
         self.db.table("subscriptions").upsert(
             {
                 "team_id": team_id,
@@ -105,18 +127,16 @@ class NudgeStore:
             },
             pk=("team_id", "channel_id"),
         )
-        subscription = self.subscription(team_id, channel_id)
-        assert subscription is not None
-        return subscription
 
     def unsubscribe(self, team_id: str, channel_id: str) -> Subscription | None:
         """Stop the channel's nudges; its history and check-offs are kept."""
         subscription = self.subscription(team_id, channel_id)
         if subscription is not None:
-            self.db.execute(
-                "delete from subscriptions where team_id = ? and channel_id = ?",
-                [team_id, channel_id],
-            )
+            with self._rearming(team_id):
+                self.db.execute(
+                    "delete from subscriptions where team_id = ? and channel_id = ?",
+                    [team_id, channel_id],
+                )
         return subscription
 
     def subscription(self, team_id: str, channel_id: str) -> Subscription | None:
@@ -244,6 +264,14 @@ class NudgeStore:
             "team_id = ? and state = 'unconfirmed'", [team_id], order_by="week"
         )
         return [self._delivery(r) for r in rows]
+
+    @contextmanager
+    def _rearming(self, team_id: str, now: datetime | None = None) -> Iterator[None]:
+        """One transaction for a change to when a workspace is nudged and the outbox row
+        that asks the runner to re-arm its job."""
+        with immediate(self.db.conn) as db:
+            yield
+            enqueue(db, "arm", team_id, "", (now.timestamp() if now else time_now()))
 
     # --- rows to records --------------------------------------------------------------
 

@@ -12,7 +12,6 @@ from bot.context import Services
 from bot.grammar import CommandError, parse_command
 from bot.handlers.lookups import LOOKUPS, answer_lookup, checked_here
 from bot.handlers.progress import home_view, mark_from_home
-from bot.live_count import live_count_for
 
 ACTIONS = (views.SHARE_ACTION, views.MARK_DONE_ACTION, views.UNDO_ACTION)
 
@@ -43,11 +42,8 @@ def register(app: App, services: Services) -> None:
         team_id = str((body.get("team") or {}).get("id") or body["user"].get("team_id") or "")
         done = action["action_id"] == views.MARK_DONE_ACTION
         now = services.clock()
-        changed = mark_from_home(
-            services.store, team_id, user_id, str(action.get("value", "")), done, now
-        )
-        if changed is not None and changed.ts:
-            live_count_for(app, services).touch(team_id, changed.channel_id, changed.ts)
+        # A change asks the runner (in the same transaction) to update the nudge's live count.
+        mark_from_home(services.store, team_id, user_id, str(action.get("value", "")), done, now)
         view = home_view(
             services.store,
             services.progression,

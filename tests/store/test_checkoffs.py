@@ -114,8 +114,8 @@ def test_button_checkoffs_and_undo(store: Store) -> None:
     assert store.record_checkoff(T, C, "1.7", "U1", NOW, TS)
     assert not store.record_checkoff(T, C, "1.7", "U1", NOW + timedelta(hours=1), TS)
     assert [c.checked_at for c in store.user_checkoffs(T, "U1")] == [NOW.isoformat()]
-    assert store.remove_checkoff(T, C, "1.7", "U1")
-    assert not store.remove_checkoff(T, C, "1.7", "U1")
+    assert store.remove_checkoff(T, C, "1.7", "U1", NOW)
+    assert not store.remove_checkoff(T, C, "1.7", "U1", NOW)
 
 
 def test_export_rows_carry_the_role(store: Store) -> None:
