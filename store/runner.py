@@ -106,7 +106,7 @@ class RunnerStore:
         """Work waiting for the runner, oldest first."""
         rows = self.db.execute(
             "select kind, team_id, subject, seq, created_at from outbox "
-            "order by created_at limit ?",
+            "order by created_at, kind, team_id, subject limit ?",
             [limit],
         ).fetchall()
         return [Work(*row) for row in rows]

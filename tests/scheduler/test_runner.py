@@ -1,0 +1,121 @@
+"""The runner: one of several active under the lease, standbys taking over, outbox work done."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from scheduler.runner import RUNNER_LEASE, Duty, LeaseTimes, Runner
+from store import Store
+from store.runner import Kind, Work
+
+FAST = LeaseTimes(renew_every=0.05, ttl=0.5, poll_every=0.02)
+
+
+@dataclass
+class Recorded:
+    done: list[Work] = field(default_factory=list)
+    done_event: threading.Event = field(default_factory=threading.Event)
+
+    def ready_at(self, work: Work, now: float) -> float:
+        return now
+
+    def do(self, work: Work, now: float) -> None:
+        self.done.append(work)
+        self.done_event.set()
+
+
+@dataclass
+class FakeDuties:
+    started: list[str | None] = field(default_factory=list)
+    stopped: int = 0
+    work: Recorded = field(default_factory=Recorded)
+
+    def start(self, taken_from: str | None) -> None:
+        self.started.append(taken_from)
+
+    def stop(self) -> None:
+        self.stopped += 1
+
+    @property
+    def by_kind(self) -> Mapping[Kind, Duty]:
+        return {"arm": self.work}
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "p.db"
+
+
+@pytest.fixture
+def running(db: Path) -> Iterator[list[tuple[Runner, FakeDuties, threading.Thread]]]:
+    started: list[tuple[Runner, FakeDuties, threading.Thread]] = []
+    yield started
+    for runner, _, thread in started:
+        runner.stop()
+        thread.join(timeout=10)
+
+
+Running = list[tuple[Runner, FakeDuties, threading.Thread]]
+
+
+def start(db: Path, name: str, running: Running) -> tuple[Runner, FakeDuties, threading.Thread]:
+    duties = FakeDuties()
+    runner = Runner(Store(db), duties, holder=name, times=FAST)
+    thread = threading.Thread(target=runner.run, daemon=True)
+    thread.start()
+    running.append((runner, duties, thread))
+    return runner, duties, thread
+
+
+def test_one_runner_is_active_and_a_standby_takes_over_when_it_stops(
+    db: Path, running: list[tuple[Runner, FakeDuties, threading.Thread]]
+) -> None:
+    first, first_duties, first_thread = start(db, "h:1", running)
+    assert first.wait_active(10)
+    second, second_duties, _ = start(db, "h:2", running)
+    assert not second.wait_active(FAST.ttl * 2), "a standby while the lease is held"
+    assert second_duties.started == []
+
+    first.stop()
+    first_thread.join(timeout=10)
+    assert first_duties.started == [None] and first_duties.stopped == 1
+    assert second.wait_active(10)
+    assert second_duties.started == [None], "a lease given up cleanly is not a takeover"
+    lease = Store(db).lease(RUNNER_LEASE)
+    assert lease is not None and lease.holder == "h:2"
+
+
+def test_a_lapsed_lease_is_a_takeover_from_its_holder(
+    db: Path, running: list[tuple[Runner, FakeDuties, threading.Thread]]
+) -> None:
+    Store(db).take_lease(RUNNER_LEASE, "gone:99", now=0.0, ttl=1.0)  # lapsed long ago
+    runner, duties, _ = start(db, "h:1", running)
+    assert runner.wait_active(10)
+    assert duties.started == ["gone:99"]
+
+
+def test_the_active_runner_does_the_outbox_work(
+    db: Path, running: list[tuple[Runner, FakeDuties, threading.Thread]]
+) -> None:
+    store = Store(db)
+    runner, duties, _ = start(db, "h:1", running)
+    assert runner.wait_active(10)
+    store.request_work("arm", "T1", "", now=1.0)
+    assert duties.work.done_event.wait(10)
+    assert [(w.kind, w.team_id) for w in duties.work.done] == [("arm", "T1")]
+    pause = threading.Event()
+    for _ in range(100):  # finished right after it is done: poll the table, bounded
+        if not store.pending_work():
+            break
+        pause.wait(0.05)
+    assert store.pending_work() == []
+
+
+def test_lease_times_must_leave_room_for_a_late_renewal() -> None:
+    with pytest.raises(ValueError, match="renew_every"):
+        LeaseTimes(renew_every=10, ttl=15)
