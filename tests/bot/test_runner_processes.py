@@ -22,6 +22,7 @@ from scheduler.runner import RUNNER_LEASE
 from store import Store
 from tests.bot.test_checkoffs_http import add_nudge
 from tests.conftest import (
+    APP_TOKEN,
     SIGNING_SECRET,
     RunningApp,
     app_env,
@@ -29,7 +30,8 @@ from tests.conftest import (
     stop_app,
 )
 from tests.scheduler import post_calls, subscribe
-from tests.slack.signing import TEAM_ID, SlackSender, reaction_event
+from tests.slack.signing import TEAM_ID, SlackSender, event_callback, reaction_event
+from tests.slack.socket_mode import SocketModeServer
 from tests.slack.web_api import SlackWebAPI
 
 LEASE_SECONDS = "3"  # a standby takes over within seconds, not the default half-minute
@@ -269,3 +271,62 @@ def test_two_app_processes_on_one_database_act_as_one_app(api: SlackWebAPI, tmp_
         finally:
             for sender in senders:
                 sender.close()
+
+
+def test_socket_mode_processes_each_hold_a_connection_and_share_one_runner(
+    api: SlackWebAPI, tmp_path: Path
+) -> None:
+    db = tmp_path / "progression.db"
+    nudge = add_nudge(db, ref="1.8")
+    env = app_env(api, db, SLACK_APP_TOKEN=APP_TOKEN, PROGRESSION_RUNNER_LEASE=LEASE_SECONDS)
+    env.pop("SLACK_SIGNING_SECRET")
+    with SocketModeServer() as server:
+        api.socket_url = server.url
+        processes = [
+            subprocess.Popen(
+                [sys.executable, "-m", "bot.cli", "serve"],
+                cwd=tmp_path,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            for _ in range(2)
+        ]
+        try:
+            server.wait_connected(timeout=30, count=2)
+            wait_until(lambda: server.open_connections == 2, 30, "two connections")
+            wait_until(lambda: lease_holder(db) is not None, 20, "one runner to be active")
+            holder = lease_holder(db)
+            assert holder is not None and pid_of(holder) in {p.pid for p in processes}
+            for n in range(20):
+                event = reaction_event(
+                    "reaction_added",
+                    user=f"US{n:02d}",
+                    reaction="white_check_mark",
+                    channel=nudge.channel,
+                    ts=nudge.ts,
+                )
+                body = event_callback(event, event_id=f"EvS{n:02d}")
+                acked = server.send_envelope("events_api", body, to=n % 2)
+                server.wait_for_ack(acked, timeout=10)
+                if n % 5 == 0:  # retried over the other connection
+                    retried = server.send_envelope(
+                        "events_api", body, retry_attempt=1, retry_reason="timeout", to=1 - n % 2
+                    )
+                    server.wait_for_ack(retried, timeout=10)
+
+            def count_shown() -> bool:
+                updates = [str(u.params["blocks"]) for u in api.calls("chat.update")]
+                return bool(updates) and "20 done" in updates[-1]
+
+            wait_until(count_shown, 20, "the live count")
+            assert lease_holder(db) == holder, "the one runner stayed the one"
+        finally:
+            for process in processes:
+                process.terminate()
+            for process in processes:
+                process.wait(timeout=60)
+    rows = export(app_env(api, db), tmp_path)
+    assert sorted(r["user"] for r in rows if r["channel"] == nudge.channel) == [
+        f"US{n:02d}" for n in range(20)
+    ]

@@ -128,12 +128,18 @@ class SocketModeServer:
                 raise AssertionError(f"the app did not connect ({self.connection_count} so far)")
 
     def send_envelope(
-        self, type: str, payload: dict[str, Any], retry_attempt: int = 0, retry_reason: str = ""
+        self,
+        type: str,
+        payload: dict[str, Any],
+        retry_attempt: int = 0,
+        retry_reason: str = "",
+        to: int | None = None,
     ) -> str:
-        """Send what Slack sends for a slash command, an event or an interaction;
+        """Send what Slack sends for a slash command, an event or an interaction (over the
+        `to`th open connection, as Slack picks one of an app's; the latest by default);
         returns its envelope_id."""
         message = envelope(type, payload, retry_attempt, retry_reason)
-        self.send_raw(message)
+        self.send_raw(message, to)
         return str(message["envelope_id"])
 
     def send_disconnect(self, reason: str = "refresh_requested", close: bool = True) -> None:
@@ -149,12 +155,17 @@ class SocketModeServer:
         if close:
             connection.close()
 
-    def send_raw(self, message: dict[str, Any]) -> None:
+    def send_raw(self, message: dict[str, Any], to: int | None = None) -> None:
         with self._lock:
             if not self._connections:
                 raise AssertionError("no app is connected")
-            connection = self._connections[-1]
+            connection = self._connections[-1 if to is None else to]
         connection.send(json.dumps(message))
+
+    @property
+    def open_connections(self) -> int:
+        with self._lock:
+            return len(self._connections)
 
     def ping(self, timeout: float = 5) -> float:
         """Ping the app's connection; seconds until its pong (the client answered)."""
