@@ -61,6 +61,8 @@ def _parser() -> argparse.ArgumentParser:
         "runner",
         help="run only the background work (nudges, live counts), under the runner lease",
     )
+    # `serve` starts its runner with its own pid: the runner stops if `serve` is gone.
+    runner.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)
     runner.set_defaults(run=_runner)
 
     show = commands.add_parser("show", help="print a phase (3), an action (3.8) or a role")
@@ -112,7 +114,7 @@ def _runner(args: argparse.Namespace, settings: Settings) -> int:
         )
     _progression(settings)
     serving.check_token(settings)
-    runner.run_runner(settings)
+    runner.run_runner(settings, parent_pid=args.parent_pid)
     return 0
 
 

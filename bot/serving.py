@@ -4,9 +4,9 @@ requests from web workers, with the runner (the background work) beside them."""
 from __future__ import annotations
 
 import logging
-import multiprocessing
-import multiprocessing.process
 import os
+import subprocess
+import sys
 import threading
 from typing import TYPE_CHECKING
 
@@ -14,7 +14,7 @@ from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
 from bot.app import create_app
-from bot.runner import run_runner, start_runner_thread
+from bot.runner import start_runner_thread
 from bot.server import serve_http, serve_socket_mode, wsgi_app
 from bot.settings import Settings, SettingsError
 from bot.slack_client import slack_client
@@ -85,14 +85,16 @@ def run_socket_mode(settings: Settings, *, with_runner: bool = True) -> None:
 
 
 class RunnerProcess:
-    """`progression-bot runner` as a child of gunicorn's master, started once the workers are
-    up, restarted if it dies, stopped (and its lease given up) when the master exits."""
+    """`progression-bot runner` as a child of gunicorn's master, started once the master is
+    ready, restarted if it dies, stopped (its lease given up) when the master exits. A process
+    of its own, with the same settings (environment and `.env`), nothing inherited from the
+    master's memory."""
 
     RESTART_AFTER = 5.0
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._process: multiprocessing.process.BaseProcess | None = None
+        self._process: subprocess.Popen[bytes] | None = None
         self._stopping = threading.Event()
 
     def start(self) -> None:
@@ -101,22 +103,19 @@ class RunnerProcess:
     def stop(self, timeout: float = 60.0) -> None:
         self._stopping.set()
         process = self._process
-        if process is not None and process.is_alive():
+        if process is not None and process.poll() is None:
             process.terminate()  # SIGTERM: it finishes the posts it claimed, then exits
-            process.join(timeout)
-            if process.is_alive():
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
                 process.kill()
 
     def _supervise(self) -> None:
-        # Spawned, not forked: a fresh interpreter, nothing inherited from the master's threads.
-        context = multiprocessing.get_context("spawn")
+        command = [sys.executable, "-m", "bot.cli", "runner", "--parent-pid", str(os.getpid())]
         while not self._stopping.is_set():
-            process = context.Process(
-                target=run_runner, args=(self.settings, os.getpid()), name="progression-runner"
-            )
-            process.start()
+            process = subprocess.Popen(command)
             self._process = process
-            process.join()
+            process.wait()
             if self._stopping.wait(self.RESTART_AFTER):
                 return
-            logger.error("The runner exited (%s): starting it again", process.exitcode)
+            logger.error("The runner exited (%s): starting it again", process.returncode)

@@ -208,6 +208,21 @@ def test_two_app_processes_on_one_database_act_as_one_app(api: SlackWebAPI, tmp_
             listed = senders[1].command("subscriptions", channel_id="CSUB", user_id="UADMIN")
             assert "<#CSUB>" in str(listed.json())
 
+            # A schedule changed through either app re-arms the one runner's job within seconds.
+            changed = senders[1].command(
+                "schedule friday 06:45 UTC", channel_id="CSUB", user_id="UADMIN"
+            )
+            assert changed.status == 200
+            wait_until(
+                lambda: any(
+                    f"Re-armed {TEAM_ID}: next nudge run at" in app.output()
+                    and "06:45:00+00:00" in app.output()
+                    for app in apps
+                ),
+                10,
+                "the runner to re-arm the workspace",
+            )
+
             # Reactions spread over both apps, every tenth retried (same event id) to the other.
             nudges = [add_nudge(db, ref="2.5"), add_nudge(db, ref="3.1")]
             users = [f"UR{n:03d}" for n in range(60)]
