@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import tempfile
 import time
@@ -57,7 +58,7 @@ def main() -> None:
     with SlackWebAPI() as api, tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         env = app_env(api, workdir / "progression.db")
-        ours = start_http_app(env, workdir)
+        ours = start_http_app(env, workdir, workers=os.cpu_count() or 1)
         bare_port = free_port()
         bare = start_bare_app(env, bare_port)
         ours_port = int(ours.url.rsplit(":", 1)[1])

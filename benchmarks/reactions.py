@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import tempfile
 import time
@@ -167,7 +168,7 @@ def main() -> None:
         add_nudges(db)
         bare_port = free_port()
         bare = start_bare_app(env, bare_port)
-        ours = start_http_app(env, workdir)
+        ours = start_http_app(env, workdir, workers=os.cpu_count() or 1)
         ours_port = int(ours.url.rsplit(":", 1)[1])
         try:
             baseline = asyncio.run(

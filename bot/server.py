@@ -67,13 +67,14 @@ def serve_http(
     *,
     workers: int = 1,
     threads: int = 16,
+    worker_class: str = "gthread",
     beside: Beside | None = None,
 ) -> None:
     """Serve until SIGTERM, which lets in-flight requests finish before the process exits."""
     options: dict[str, Any] = {
         "bind": f"{host}:{port}",
         "workers": workers,
-        "worker_class": "gthread",
+        "worker_class": worker_class,
         "threads": threads,
         "graceful_timeout": 20,
         "timeout": 60,

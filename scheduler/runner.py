@@ -166,21 +166,21 @@ class Runner:
 
     def work_once(self) -> float:
         """Do the outbox's work that is due; the seconds until more may be."""
-        now = self._wall()
         soonest = self.times.poll_every
-        try:
-            pending = self.store.pending_work()
-        except Exception:
-            logger.exception("Could not read the outbox")
-            return soonest
+        for kind, duty in self.duties.by_kind.items():
+            try:
+                pending = self.store.pending_work(kind)
+            except Exception:
+                logger.exception("Could not read the outbox")
+                return soonest
+            soonest = min(soonest, self._do(duty, pending))
+        return max(0.01, soonest)
+
+    def _do(self, duty: Duty, pending: list[Work]) -> float:
+        soonest = self.times.poll_every
         for work in pending:
-            if not self.holds_lease():
+            if not self.holds_lease() or self._stop.is_set():
                 break
-            duty = self.duties.by_kind.get(work.kind)
-            if duty is None:
-                logger.error("No duty for outbox work of kind %r; dropped", work.kind)
-                self.store.finish_work(work)
-                continue
             now = self._wall()
             at = duty.ready_at(work, now)
             if at > now:
@@ -192,4 +192,4 @@ class Runner:
                 # A bug in one piece of work must not stop the rest, nor come round forever.
                 logger.exception("Outbox work %s for %s failed", work.kind, work.team_id)
             self.store.finish_work(work)
-        return max(0.01, soonest)
+        return soonest

@@ -102,12 +102,14 @@ class RunnerStore:
 
     # --- the outbox -------------------------------------------------------------------
 
-    def pending_work(self, limit: int = 500) -> list[Work]:
-        """Work waiting for the runner, oldest first."""
+    def pending_work(self, kind: Kind | None = None, limit: int = 500) -> list[Work]:
+        """Work waiting for the runner (of one kind, so that one kind's backlog never hides
+        another's work), oldest first."""
+        where, params = ("where kind = ? ", [kind]) if kind else ("", [])
         rows = self.db.execute(
             "select kind, team_id, subject, seq, created_at from outbox "
-            "order by created_at, kind, team_id, subject limit ?",
-            [limit],
+            f"{where}order by created_at, kind, team_id, subject limit ?",
+            [*params, limit],
         ).fetchall()
         return [Work(*row) for row in rows]
 
