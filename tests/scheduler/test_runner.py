@@ -51,16 +51,16 @@ def db(tmp_path: Path) -> Path:
     return tmp_path / "p.db"
 
 
+Running = list[tuple[Runner, FakeDuties, threading.Thread]]
+
+
 @pytest.fixture
-def running(db: Path) -> Iterator[list[tuple[Runner, FakeDuties, threading.Thread]]]:
-    started: list[tuple[Runner, FakeDuties, threading.Thread]] = []
+def running(db: Path) -> Iterator[Running]:
+    started: Running = []
     yield started
     for runner, _, thread in started:
         runner.stop()
         thread.join(timeout=10)
-
-
-Running = list[tuple[Runner, FakeDuties, threading.Thread]]
 
 
 def start(db: Path, name: str, running: Running) -> tuple[Runner, FakeDuties, threading.Thread]:
@@ -73,7 +73,7 @@ def start(db: Path, name: str, running: Running) -> tuple[Runner, FakeDuties, th
 
 
 def test_one_runner_is_active_and_a_standby_takes_over_when_it_stops(
-    db: Path, running: list[tuple[Runner, FakeDuties, threading.Thread]]
+    db: Path, running: Running
 ) -> None:
     first, first_duties, first_thread = start(db, "h:1", running)
     assert first.wait_active(10)
@@ -90,18 +90,14 @@ def test_one_runner_is_active_and_a_standby_takes_over_when_it_stops(
     assert lease is not None and lease.holder == "h:2"
 
 
-def test_a_lapsed_lease_is_a_takeover_from_its_holder(
-    db: Path, running: list[tuple[Runner, FakeDuties, threading.Thread]]
-) -> None:
+def test_a_lapsed_lease_is_a_takeover_from_its_holder(db: Path, running: Running) -> None:
     Store(db).take_lease(RUNNER_LEASE, "gone:99", now=0.0, ttl=1.0)  # lapsed long ago
     runner, duties, _ = start(db, "h:1", running)
     assert runner.wait_active(10)
     assert duties.started == ["gone:99"]
 
 
-def test_the_active_runner_does_the_outbox_work(
-    db: Path, running: list[tuple[Runner, FakeDuties, threading.Thread]]
-) -> None:
+def test_the_active_runner_does_the_outbox_work(db: Path, running: Running) -> None:
     store = Store(db)
     runner, duties, _ = start(db, "h:1", running)
     assert runner.wait_active(10)
@@ -119,3 +115,33 @@ def test_the_active_runner_does_the_outbox_work(
 def test_lease_times_must_leave_room_for_a_late_renewal() -> None:
     with pytest.raises(ValueError, match="renew_every"):
         LeaseTimes(renew_every=10, ttl=15)
+
+
+@dataclass
+class NeverReady(Recorded):
+    def ready_at(self, work: Work, now: float) -> float:
+        return now + 3600
+
+
+@dataclass
+class TwoKinds(FakeDuties):
+    later: NeverReady = field(default_factory=NeverReady)
+
+    @property
+    def by_kind(self) -> Mapping[Kind, Duty]:
+        return {"user": self.later, "count": self.work}
+
+
+def test_a_backlog_of_one_kind_never_hides_the_work_of_another(db: Path, running: Running) -> None:
+    store = Store(db)
+    for n in range(600):  # look-ups waiting for Slack's budget, all older than the count
+        store.request_work("user", "T1", f"U{n:04d}", now=float(n))
+    store.request_work("count", "T1", "C1 1700000000.000001", now=1000.0)
+    duties = TwoKinds()
+    runner = Runner(store, duties, holder="h:1", times=FAST)
+    thread = threading.Thread(target=runner.run, daemon=True)
+    thread.start()
+    running.append((runner, duties, thread))
+    assert duties.work.done_event.wait(10)
+    assert [w.kind for w in duties.work.done] == ["count"]
+    assert duties.later.done == []
