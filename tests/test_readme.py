@@ -35,7 +35,9 @@ def test_every_setting_the_app_reads_is_documented() -> None:
         assert field.alias and f"`{field.alias}`" in README, field.alias
 
 
-@pytest.mark.parametrize("command", ["serve", "show", "search", "import", "nudge", "export"])
+@pytest.mark.parametrize(
+    "command", ["serve", "show", "search", "import", "nudge", "export", "runner"]
+)
 def test_every_cli_command_in_the_readme_exists(command: str) -> None:
     assert f"progression-bot {command}" in README
     _parser().parse_args(
