@@ -137,9 +137,11 @@ def run_runner(settings: Settings, parent_pid: int | None = None) -> None:
     runner.run()
 
 
-def start_runner_thread(settings: Settings) -> tuple[Runner, threading.Thread]:
+def start_runner_thread(
+    settings: Settings, *, clock: Callable[[], datetime] = utc_now
+) -> tuple[Runner, threading.Thread]:
     """A runner inside this process (Socket Mode's `serve`): stop it with `runner.stop()`."""
-    runner = build_runner(settings)
+    runner = build_runner(settings, clock=clock)
     thread = threading.Thread(target=runner.run, name="runner", daemon=True)
     thread.start()
     return runner, thread

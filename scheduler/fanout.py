@@ -252,12 +252,13 @@ class _Delivery:
             message = self.messages.nudge(self.progression, plan.move)
         if self.dry_run:
             return ChannelResult(channel, "would_post", ref, message["text"])
-        claimed = False
+        claimed = fenced = False
 
         def claim() -> bool:
             # Taken only once the post has its place in Slack's limits (see SlackPoster.post).
-            nonlocal claimed
+            nonlocal claimed, fenced
             if not self.may_claim():
+                fenced = True
                 return False
             claimed = self.store.claim_delivery(
                 team,
@@ -279,6 +280,8 @@ class _Delivery:
             # Whatever broke, the post may have left: keep the claim, never post it again.
             logger.exception("Post to %s failed unexpectedly", channel)
             result = PostResult("unknown", error="unexpected error, see the log")
+        if result.kind == "not_claimed" and fenced:
+            return ChannelResult(channel, "retry", ref, "not claimed: this runner lost its lease")
         if result.kind == "not_claimed":
             return ChannelResult(channel, "skipped", ref, "delivered by another run")
         return self._settle(subscription, ref, result)
