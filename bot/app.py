@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from slack_bolt import App, BoltResponse
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
 
 from bot import views
@@ -21,6 +22,18 @@ from store import Store
 logger = logging.getLogger("progression_bot")
 
 
+class _NoTokenWarning(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment by itself and, given our `client` (which
+    carries that token), warns at every start that the token is unused: not an operator's
+    concern, so not in their log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+_no_token_warning = _NoTokenWarning()
+
+
 def create_app(
     settings: Settings,
     store: Store,
@@ -32,6 +45,8 @@ def create_app(
     """The Bolt app. Lookups answer inside the ack, so requests need no listener thread."""
     progression = progression or load_progression(settings.progression_file)
     secret = settings.slack_signing_secret
+    bolt_logger = logging.getLogger("progression_bot.slack")
+    bolt_logger.addFilter(_no_token_warning)  # added once: the same filter is not added twice
     app = App(
         client=client or slack_client(settings),
         signing_secret=secret.get_secret_value() if secret else None,
@@ -40,7 +55,7 @@ def create_app(
         process_before_response=True,
         # Socket Mode messages come over an authenticated WebSocket and carry no signature.
         request_verification_enabled=not socket_mode,
-        logger=logging.getLogger("progression_bot.slack"),
+        logger=bolt_logger,
     )
     services = Services(settings=settings, store=store, progression=progression)
     register_all(app, services)

@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from slack_bolt.error import BoltError
@@ -14,10 +15,12 @@ from slack_bolt.error import BoltError
 from bot.cli_errors import CliError
 from bot.export import add_export_parser
 from bot.nudge_cli import add_nudge_parser
+from bot.outputs import check_out_file, stdout_reported, write_failed
 from bot.settings import Settings, SettingsError, load_settings
 from progression.importer import DocumentError, import_files
 from progression.load import ProgressionFileError, dump_progression, load_progression
 from progression.model import Progression
+from store import DatabasePathError, check_database_path
 
 logger = logging.getLogger("progression_bot")
 
@@ -29,44 +32,76 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         settings = load_settings()
-        return int(args.run(args, settings) or 0)
-    except (SettingsError, ProgressionFileError, DocumentError, CliError) as error:
+        with stdout_reported():
+            return int(args.run(args, settings) or 0)
+    except (
+        SettingsError,
+        ProgressionFileError,
+        DocumentError,
+        DatabasePathError,
+        CliError,
+    ) as error:
         print(f"progression-bot: {error}", file=sys.stderr)
         return 2
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="progression-bot", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
-    serve = commands.add_parser("serve", help="run the Slack app (Socket Mode, or --http)")
-    serve.add_argument("--http", action="store_true", help="serve Slack's HTTP requests")
-    serve.add_argument("--port", type=int, default=3000)
-    serve.add_argument("--host", default="0.0.0.0")
+    serve = commands.add_parser(
+        "serve",
+        help="run the Slack app (Socket Mode, or --http)",
+        description="Run the Slack app, with a runner beside it for the weekly nudges and the "
+        "live counts: in Socket Mode over Slack's WebSocket (SLACK_APP_TOKEN, no public URL "
+        "needed), or with --http on gunicorn's web workers.",
+    )
+    serve.add_argument(
+        "--http",
+        action="store_true",
+        help="serve Slack's HTTP requests at POST /slack/events (GET /healthz for checks) "
+        "instead of Socket Mode; needs SLACK_SIGNING_SECRET",
+    )
+    serve.add_argument(
+        "--port",
+        type=int,
+        default=3000,
+        help="with --http: the TCP port to listen on (default: %(default)s)",
+    )
+    serve.add_argument(
+        "--host",
+        default="0.0.0.0",
+        help="with --http: the address to listen on; 0.0.0.0 is every interface, 127.0.0.1 "
+        "only this machine, behind a reverse proxy (default: %(default)s)",
+    )
     serve.add_argument(
         "--workers",
         type=_positive,
         default=os.cpu_count() or 1,
-        help="web worker processes with --http (default: the machine's cores, %(default)s)",
+        help="with --http: web worker processes (default: the machine's cores, %(default)s)",
     )
     serve.add_argument(
         "--no-runner",
         dest="runner",
         action="store_false",
-        help="answer Slack only; `progression-bot runner` runs elsewhere",
+        help="answer Slack only; `progression-bot runner` does the background work elsewhere",
     )
     serve.set_defaults(run=_serve)
 
     runner = commands.add_parser(
         "runner",
         help="run only the background work (nudges, live counts), under the runner lease",
+        description="The weekly nudges, the live counts and the bot-user look-ups, for "
+        "deployments that run them apart from `serve --no-runner`. Start as many as you like, "
+        "on any hosts sharing the database: one holds the lease and works, the others stand by.",
     )
     # `serve` starts its runner with its own pid: the runner stops if `serve` is gone.
     runner.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)
     runner.set_defaults(run=_runner)
 
     show = commands.add_parser("show", help="print a phase (3), an action (3.8) or a role")
-    show.add_argument("what", nargs="+", help="3, 3.8, phase 3 teacher, teacher")
+    show.add_argument("what", nargs="*", help="3, 3.8, phase 3 teacher, teacher, help")
     show.set_defaults(run=_show)
 
     search = commands.add_parser("search", help="search the progression")
@@ -83,6 +118,13 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _version() -> str:
+    try:
+        return version("progression-bot")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "(not installed)"
+
+
 def _progression(settings: Settings) -> Progression:
     return load_progression(settings.progression_file)
 
@@ -93,6 +135,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     socket_mode = not args.http
     settings.require_slack(socket_mode=socket_mode)
     _progression(settings)  # a broken data file stops start-up here, with its message
+    # Before gunicorn starts its worker: a wrong path is one line, not a worker's traceback.
+    check_database_path(str(settings.progression_db), create=True)
     try:
         if socket_mode:
             serving.run_socket_mode(settings, with_runner=args.runner)
@@ -106,14 +150,16 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _runner(args: argparse.Namespace, settings: Settings) -> int:
-    from bot import runner, serving
+    from bot import runner
+    from bot.slack_checks import check_token
 
     if settings.slack_bot_token is None or not settings.slack_bot_token.get_secret_value():
         raise SettingsError(
             "SLACK_BOT_TOKEN is not set: see README.md, section 'Create the Slack app'"
         )
     _progression(settings)
-    serving.check_token(settings)
+    check_database_path(str(settings.progression_db), create=True)
+    check_token(settings)
     runner.run_runner(settings, parent_pid=args.parent_pid)
     return 0
 
@@ -139,8 +185,12 @@ def _search(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _import(args: argparse.Namespace, settings: Settings) -> int:
+    check_out_file(args.out, replaces=True)
     progression = import_files(args.files)
-    dump_progression(progression, args.out)
+    try:
+        dump_progression(progression, args.out)
+    except OSError as error:
+        raise write_failed(args.out, error) from None
     actions = sum(len(p.actions) for p in progression.phases)
     print(f"Wrote {args.out}: {len(progression.phases)} phases, {actions} actions.")
     return 0

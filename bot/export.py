@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TextIO
 
+from bot.outputs import check_out_file, write_failed
 from bot.settings import Settings
 from store import Store
 from store.checkoffs import Checkoff
@@ -42,13 +43,19 @@ def add_export_parser(commands: Any) -> argparse.ArgumentParser:
 
 
 def run_export(args: argparse.Namespace, settings: Settings) -> int:
-    store = Store(settings.progression_db)
+    if args.out is not None:
+        check_out_file(args.out)
+    # Only reads: a database that does not exist is a mistake to report, not one to create.
+    store = Store(settings.progression_db, create=False)
     try:
         if args.out is None:
             export_checkoffs(store, sys.stdout, args.team)
             return 0
-        with args.out.open("w", newline="", encoding="utf-8") as out:
-            rows = export_checkoffs(store, out, args.team)
+        try:
+            with args.out.open("w", newline="", encoding="utf-8") as out:
+                rows = export_checkoffs(store, out, args.team)
+        except OSError as error:
+            raise write_failed(args.out, error) from None
         print(f"Wrote {args.out}: {rows} check-offs.", file=sys.stderr)
         return 0
     finally:

@@ -65,7 +65,9 @@ def run_nudge(args: argparse.Namespace, settings: Settings) -> int:
         settings.slack_bot_token is None or not settings.slack_bot_token.get_secret_value()
     ):
         raise CliError("SLACK_BOT_TOKEN is not set: the nudges cannot be posted (try --dry-run)")
-    store = Store(settings.progression_db)
+    # A database that does not exist means cron runs this in the wrong folder or with the wrong
+    # PROGRESSION_DB: creating an empty one would report "nothing to do" and post nothing.
+    store = Store(settings.progression_db, create=False)
     progression = load_progression(settings.progression_file)
     client = fanout_client(settings)
     teams = [args.team] if args.team else store.teams()

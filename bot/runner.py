@@ -108,10 +108,13 @@ class AppDuties:
 def build_runner(
     settings: Settings,
     *,
+    store: Store | None = None,
     clock: Callable[[], datetime] = utc_now,
     times: LeaseTimes | None = None,
 ) -> Runner:
-    store = Store(settings.progression_db)
+    # One Store per process: opening the database file again beside live connections (as
+    # the path check does) would drop SQLite's POSIX locks on it.
+    store = store or Store(settings.progression_db)
     duties = AppDuties(settings, store, load_progression(settings.progression_file), clock=clock)
     runner = Runner(store, duties, times=times or lease_times(settings.progression_runner_lease))
     duties.may_claim = runner.holds_lease
@@ -138,10 +141,11 @@ def run_runner(settings: Settings, parent_pid: int | None = None) -> None:
 
 
 def start_runner_thread(
-    settings: Settings, *, clock: Callable[[], datetime] = utc_now
+    settings: Settings, store: Store, *, clock: Callable[[], datetime] = utc_now
 ) -> tuple[Runner, threading.Thread]:
-    """A runner inside this process (Socket Mode's `serve`): stop it with `runner.stop()`."""
-    runner = build_runner(settings, clock=clock)
+    """A runner inside this process (Socket Mode's `serve`), on the process's one store:
+    stop it with `runner.stop()`."""
+    runner = build_runner(settings, store=store, clock=clock)
     thread = threading.Thread(target=runner.run, name="runner", daemon=True)
     thread.start()
     return runner, thread

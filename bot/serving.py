@@ -11,13 +11,12 @@ import threading
 from typing import TYPE_CHECKING
 
 from slack_bolt import App
-from slack_sdk.errors import SlackApiError
 
 from bot.app import create_app
 from bot.runner import start_runner_thread
 from bot.server import serve_http, serve_socket_mode, wsgi_app
-from bot.settings import Settings, SettingsError
-from bot.slack_client import slack_client
+from bot.settings import Settings
+from bot.slack_checks import check_app_token, check_token
 from progression.load import load_progression
 from store import Store
 
@@ -27,25 +26,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger("progression_bot")
 
 
-def check_token(settings: Settings) -> None:
-    """One `auth.test` before serving, so a wrong token is one clear line, not a traceback."""
-    try:
-        identity = slack_client(settings, retries=1).auth_test()
-    except SlackApiError as error:
-        raise SettingsError(
-            f"SLACK_BOT_TOKEN was refused by Slack ({error.response.get('error')}): "
-            "see README.md, section 'Create the Slack app'"
-        ) from None
-    except OSError as error:
-        raise SettingsError(
-            f"SLACK_API_URL: could not reach Slack at {settings.slack_api_url} ({error})"
-        ) from None
-    logger.info("Slack workspace %s, bot user %s", identity.get("team"), identity.get("user_id"))
-
-
-def start_app(settings: Settings, *, socket_mode: bool) -> App:
+def start_app(settings: Settings, store: Store, *, socket_mode: bool) -> App:
     """The Bolt app of one web worker (or Socket Mode connection): it only answers Slack."""
-    store = Store(settings.progression_db)
     progression = load_progression(settings.progression_file)
     return create_app(settings, store, progression=progression, socket_mode=socket_mode)
 
@@ -53,12 +35,12 @@ def start_app(settings: Settings, *, socket_mode: bool) -> App:
 def run_http(
     settings: Settings, host: str, port: int, *, workers: int, with_runner: bool = True
 ) -> None:
-    check_token(settings)
+    _log_identity(check_token(settings))
     Store(settings.progression_db).close()  # migrations once, before any worker starts
 
     def load() -> WSGIApplication:
         # Built in gunicorn's worker process, after the fork: no connection or thread crosses it.
-        return wsgi_app(start_app(settings, socket_mode=False))
+        return wsgi_app(start_app(settings, Store(settings.progression_db), socket_mode=False))
 
     runner = RunnerProcess(settings) if with_runner else None
     logger.info(
@@ -72,9 +54,13 @@ def run_http(
 
 
 def run_socket_mode(settings: Settings, *, with_runner: bool = True) -> None:
-    check_token(settings)
-    app = start_app(settings, socket_mode=True)
-    runner = start_runner_thread(settings) if with_runner else None
+    identity = check_token(settings)
+    check_app_token(settings)  # before anything starts: a refused token is one line
+    _log_identity(identity)
+    # One store for the process, shared by the app and its runner.
+    store = Store(settings.progression_db)
+    app = start_app(settings, store, socket_mode=True)
+    runner = start_runner_thread(settings, store) if with_runner else None
     assert settings.slack_app_token is not None
     try:
         serve_socket_mode(app, settings.slack_app_token.get_secret_value())
@@ -119,3 +105,7 @@ class RunnerProcess:
             if self._stopping.wait(self.RESTART_AFTER):
                 return
             logger.error("The runner exited (%s): starting it again", process.returncode)
+
+
+def _log_identity(identity: dict[str, object]) -> None:
+    logger.info("Slack workspace %s, bot user %s", identity.get("team"), identity.get("user_id"))

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, available_timezones
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_CHECK_EMOJI = ("white_check_mark", "heavy_check_mark", "ballot_box_with_check")
 README_CREATE_APP = "see README.md, section 'Create the Slack app'"
+TRY_WITHOUT_SLACK = "to try it without Slack: progression-bot try"
 
 
 class SettingsError(Exception):
@@ -45,10 +47,14 @@ class Settings(BaseSettings):
     @field_validator("progression_tz")
     @classmethod
     def _timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"{value!r} is not an IANA timezone such as America/Chicago") from None
+        return canonical_timezone(value)
+
+    @field_validator("progression_db", "progression_file", mode="before")
+    @classmethod
+    def _not_empty(cls, value: object) -> object:
+        # An empty path is the current folder to pathlib: say so rather than use it.
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("is empty: unset it to use the default, or name a file")
         return value
 
     @field_validator("progression_check_emoji")
@@ -79,10 +85,16 @@ class Settings(BaseSettings):
             "SLACK_SIGNING_SECRET": self.slack_signing_secret,
             "SLACK_APP_TOKEN": self.slack_app_token,
         }
-        for name in needed:
-            secret = values[name]
-            if secret is None or not secret.get_secret_value().strip():
-                raise SettingsError(f"{name} is not set: {README_CREATE_APP}")
+        missing = [
+            name
+            for name in needed
+            if (secret := values[name]) is None or not secret.get_secret_value().strip()
+        ]
+        if missing:
+            verb = "is" if len(missing) == 1 else "are"
+            raise SettingsError(
+                f"{' and '.join(missing)} {verb} not set: {README_CREATE_APP}; {TRY_WITHOUT_SLACK}"
+            )
         app_token = self.slack_app_token
         if socket_mode and app_token and not app_token.get_secret_value().startswith("xapp-"):
             raise SettingsError(
@@ -95,6 +107,34 @@ def load_settings(**overrides: object) -> Settings:
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as error:
-        first = error.errors()[0]
-        name = str(first["loc"][0]) if first["loc"] else "settings"
-        raise SettingsError(f"{name.upper()} is wrong: {first['msg']}") from None
+        # Every wrong setting at once, in one line: fixing them one start at a time is slow.
+        problems = []
+        for problem in error.errors():
+            name = str(problem["loc"][0]).upper() if problem["loc"] else "settings"
+            message = problem["msg"].removeprefix("Value error, ")
+            problems.append(
+                f"{name} {message}" if message.startswith("is ") else f"{name} is wrong: {message}"
+            )
+        raise SettingsError("; ".join(problems)) from None
+
+
+def canonical_timezone(value: str) -> str:
+    """The IANA zone `value` names, in its own spelling (`utc` is `UTC`); ValueError if none."""
+    name = value.strip()
+    zones = _zones_by_lower_name()
+    zone = zones.get(name.lower())
+    if zone is not None:
+        return zone
+    inside = sorted(z for low, z in zones.items() if low.startswith(name.lower() + "/"))
+    if name and inside:
+        example = next((z for z in _EXAMPLES if z in inside), inside[0])
+        raise ValueError(f"{value!r} is a region, not a timezone: name one, such as {example}")
+    raise ValueError(f"{value!r} is not an IANA timezone such as America/Chicago or UTC")
+
+
+_EXAMPLES = ("America/Chicago", "Europe/London", "Asia/Tokyo", "Australia/Sydney", "Etc/UTC")
+
+
+@cache
+def _zones_by_lower_name() -> dict[str, str]:
+    return {zone.lower(): zone for zone in available_timezones()}

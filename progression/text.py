@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import textwrap
 from collections.abc import Sequence
 
 from progression.model import Action, Move, Phase, Progression, Role
@@ -10,6 +11,30 @@ from progression.search import SearchHit
 
 # Emphasis only where Slack would render it: markers hugging a word, not `a * b`.
 _EMPHASIS = re.compile(r"(?<![\w*_~])([*_~])(?=\S)(.+?)(?<=\S)\1(?![\w*_~])")
+
+
+# What a wrapped line's continuation hangs under: its indent, then a leading move reference
+# (`3.8   `) or label (`Next move: `), so the text reads as a column beside it.
+_HANG = re.compile(r"^( *)(\d+\.\d+ +|[A-Z][\w ]{0,24}: +)?")
+
+
+def wrap(text: str, width: int) -> str:
+    """Each line of `text` wrapped to `width` columns, continuations under its text."""
+    wrapped: list[str] = []
+    for line in text.splitlines():
+        if len(line) <= width:
+            wrapped.append(line)
+            continue
+        label = _HANG.match(line)
+        hang = " " * min(label.end() if label else 0, width // 2)
+        wrapped += textwrap.wrap(
+            line,
+            width,
+            subsequent_indent=hang,
+            break_long_words=False,  # a URL stays whole, and findable
+            break_on_hyphens=False,
+        )
+    return "\n".join(wrapped)
 
 
 def plain(text: str) -> str:

@@ -12,6 +12,7 @@ from store.checkoffs import CheckoffStore
 from store.group import GroupCommit
 from store.migrations import migrations
 from store.nudges import NudgeStore
+from store.paths import check_database_path
 from store.runner import RunnerStore
 
 
@@ -19,11 +20,14 @@ class Store(NudgeStore, CheckoffStore, RunnerStore):
     """Named operations over the progression database; safe to share between threads.
 
     Each thread gets its own connection to the file (so `:memory:` would give each thread a
-    different database: tests use a temporary file).
+    different database: tests use a temporary file). `create=False` refuses a database that
+    does not exist yet (commands that only read); a path that cannot be this app's database is
+    refused either way, with `store.paths.DatabasePathError`.
     """
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, create: bool = True) -> None:
         self.path = str(path)
+        check_database_path(self.path, create=create)
         self._local = threading.local()
         self._group = GroupCommit(lambda: self.db.conn)
         self.migrate()

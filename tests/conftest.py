@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -47,14 +48,26 @@ def app_env(api: SlackWebAPI, db: Path, **extra: str) -> dict[str, str]:
 
 
 def run_cli(
-    *args: str, env: dict[str, str] | None = None, cwd: Path = ROOT
+    *args: str,
+    env: dict[str, str] | None = None,
+    cwd: Path = ROOT,
+    unprivileged: bool = False,
+    stdout: Any = subprocess.PIPE,
 ) -> subprocess.CompletedProcess[str]:
-    """`progression-bot ARGS` as an operator runs it: its own process, its own environment."""
+    """`progression-bot ARGS` as an operator runs it: its own process, its own environment.
+
+    `unprivileged`: file permissions apply even when the tests run as root (see
+    tests/unprivileged.py). `stdout` may be a file, such as /dev/full.
+    """
+    python = [sys.executable]
+    if unprivileged and os.geteuid() == 0:
+        python.append(str(ROOT / "tests" / "unprivileged.py"))
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        [*python, "-m", "bot.cli", *args],
         cwd=cwd,
         env=env if env is not None else {"PATH": "/usr/bin:/bin", "HOME": str(cwd)},
-        capture_output=True,
+        stdout=stdout,
+        stderr=subprocess.PIPE,
         text=True,
         timeout=120,
         check=False,

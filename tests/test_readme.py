@@ -30,6 +30,23 @@ def test_ci_runs_exactly_the_readme_test_command() -> None:
     assert "pytest" in test_command
 
 
+def test_ci_runs_it_in_a_fresh_clone_and_leaves_the_developers_venv_alone() -> None:
+    ci = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()]
+    commands = [line for line in ci if line and not line.startswith("#")]
+    runs = commands.index(_sh_blocks()[1])
+    # Before the README's command: into a clone made in a new temporary folder.
+    before = "\n".join(commands[:runs])
+    assert 'work="$(mktemp -d' in before and "git clone" in before
+    assert 'cd "$work/progression-bot"' in commands[:runs]
+    assert not any(
+        line.startswith("cd")
+        for line in commands[commands.index('cd "$work/progression-bot"') + 1 : runs]
+    )
+    assert not any("rm " in line and ".venv" in line for line in commands)
+    # and a skipped test fails CI: a fresh clone has everything its tests need.
+    assert any("skipped" in line for line in commands[runs:])
+
+
 def test_every_setting_the_app_reads_is_documented() -> None:
     for field in Settings.model_fields.values():
         assert field.alias and f"`{field.alias}`" in README, field.alias

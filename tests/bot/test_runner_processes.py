@@ -297,16 +297,19 @@ def test_socket_mode_processes_each_hold_a_connection_and_share_one_runner(
     env.pop("SLACK_SIGNING_SECRET")
     with SocketModeServer() as server:
         api.socket_url = server.url
-        processes = [
-            subprocess.Popen(
-                [sys.executable, "-m", "bot.cli", "serve"],
-                cwd=tmp_path,
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            for _ in range(2)
-        ]
+        logs = [tmp_path / f"socket-{n}.log" for n in range(2)]
+        processes = []
+        for log in logs:
+            with log.open("w") as sink:
+                processes.append(
+                    subprocess.Popen(
+                        [sys.executable, "-m", "bot.cli", "serve"],
+                        cwd=tmp_path,
+                        env=env,
+                        stdout=sink,
+                        stderr=subprocess.STDOUT,
+                    )
+                )
         try:
             server.wait_connected(timeout=30, count=2)
             wait_until(lambda: server.open_connections == 2, 30, "two connections")

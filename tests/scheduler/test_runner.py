@@ -47,15 +47,18 @@ class FakeDuties:
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Path:
-    return tmp_path / "p.db"
+def db(tmp_path: Path) -> Iterator[Store]:
+    """One store for the test's process, as in production: runners on one host share it."""
+    store = Store(tmp_path / "p.db")
+    yield store
+    store.close()
 
 
 Running = list[tuple[Runner, FakeDuties, threading.Thread]]
 
 
 @pytest.fixture
-def running(db: Path) -> Iterator[Running]:
+def running(db: Store) -> Iterator[Running]:
     started: Running = []
     yield started
     for runner, _, thread in started:
@@ -63,9 +66,9 @@ def running(db: Path) -> Iterator[Running]:
         thread.join(timeout=10)
 
 
-def start(db: Path, name: str, running: Running) -> tuple[Runner, FakeDuties, threading.Thread]:
+def start(db: Store, name: str, running: Running) -> tuple[Runner, FakeDuties, threading.Thread]:
     duties = FakeDuties()
-    runner = Runner(Store(db), duties, holder=name, times=FAST)
+    runner = Runner(db, duties, holder=name, times=FAST)
     thread = threading.Thread(target=runner.run, daemon=True)
     thread.start()
     running.append((runner, duties, thread))
@@ -73,7 +76,7 @@ def start(db: Path, name: str, running: Running) -> tuple[Runner, FakeDuties, th
 
 
 def test_one_runner_is_active_and_a_standby_takes_over_when_it_stops(
-    db: Path, running: Running
+    db: Store, running: Running
 ) -> None:
     first, first_duties, first_thread = start(db, "h:1", running)
     assert first.wait_active(10)
@@ -86,19 +89,19 @@ def test_one_runner_is_active_and_a_standby_takes_over_when_it_stops(
     assert first_duties.started == [None] and first_duties.stopped == 1
     assert second.wait_active(10)
     assert second_duties.started == [None], "a lease given up cleanly is not a takeover"
-    lease = Store(db).lease(RUNNER_LEASE)
+    lease = db.lease(RUNNER_LEASE)
     assert lease is not None and lease.holder == "h:2"
 
 
-def test_a_lapsed_lease_is_a_takeover_from_its_holder(db: Path, running: Running) -> None:
-    Store(db).take_lease(RUNNER_LEASE, "gone:99", now=0.0, ttl=1.0)  # lapsed long ago
+def test_a_lapsed_lease_is_a_takeover_from_its_holder(db: Store, running: Running) -> None:
+    db.take_lease(RUNNER_LEASE, "gone:99", now=0.0, ttl=1.0)  # lapsed long ago
     runner, duties, _ = start(db, "h:1", running)
     assert runner.wait_active(10)
     assert duties.started == ["gone:99"]
 
 
-def test_the_active_runner_does_the_outbox_work(db: Path, running: Running) -> None:
-    store = Store(db)
+def test_the_active_runner_does_the_outbox_work(db: Store, running: Running) -> None:
+    store = db
     runner, duties, _ = start(db, "h:1", running)
     assert runner.wait_active(10)
     store.request_work("arm", "T1", "", now=1.0)
@@ -132,8 +135,8 @@ class TwoKinds(FakeDuties):
         return {"user": self.later, "count": self.work}
 
 
-def test_a_backlog_of_one_kind_never_hides_the_work_of_another(db: Path, running: Running) -> None:
-    store = Store(db)
+def test_a_backlog_of_one_kind_never_hides_the_work_of_another(db: Store, running: Running) -> None:
+    store = db
     for n in range(600):  # look-ups waiting for Slack's budget, all older than the count
         store.request_work("user", "T1", f"U{n:04d}", now=float(n))
     store.request_work("count", "T1", "C1 1700000000.000001", now=1000.0)
