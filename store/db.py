@@ -29,7 +29,8 @@ class Store(NudgeStore, CheckoffStore, RunnerStore):
         self.path = str(path)
         check_database_path(self.path, create=create)
         self._local = threading.local()
-        self._group = GroupCommit(lambda: self.db.conn)
+        writers = None if self.path == ":memory:" else self.path + "-writers"
+        self._group = GroupCommit(lambda: self.db.conn, writers)
         self.migrate()
 
     def migrate(self) -> None:

@@ -7,6 +7,8 @@ with its own result or its own error.
 
 from __future__ import annotations
 
+import fcntl
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -33,13 +35,22 @@ class GroupCommit:
     queued in one transaction on its own connection, then hands the lead to the next queued
     caller. No thread of its own, nothing to start or stop.
 
-    If the batch fails, each job runs again alone, so one bad job fails only itself."""
+    If the batch fails, each job runs again alone, so one bad job fails only itself.
 
-    def __init__(self, connection: Callable[[], sqlite3.Connection]) -> None:
+    Between processes (web workers on one file), leaders queue on `writers`, a lock file beside
+    the database, before taking SQLite's write lock: a blocked `flock` wakes the moment the other
+    leader is done, where SQLite's busy handler polls in sleeps of up to 100 ms, and the batch
+    waiting meanwhile grows, so more workers mean bigger batches rather than a longer tail."""
+
+    def __init__(
+        self, connection: Callable[[], sqlite3.Connection], writers: str | None = None
+    ) -> None:
         self._connection = connection  # the calling thread's connection
         self._lock = threading.Lock()
         self._queue: list[_Job] = []
         self._leading = False
+        self._writers = writers
+        self._writers_fd: int | None = None
 
     def run(self, work: Callable[[sqlite3.Connection], T]) -> T:
         job = _Job(work)
@@ -71,6 +82,23 @@ class GroupCommit:
                 job.wake.set()
 
     def _apply(self, batch: list[_Job]) -> None:
+        with self._between_processes():
+            self._apply_locked(batch)
+
+    @contextmanager
+    def _between_processes(self) -> Iterator[None]:
+        if self._writers is None:
+            yield
+            return
+        if self._writers_fd is None:
+            self._writers_fd = os.open(self._writers, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(self._writers_fd, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(self._writers_fd, fcntl.LOCK_UN)
+
+    def _apply_locked(self, batch: list[_Job]) -> None:
         connection = self._connection()
         try:
             with immediate(connection):
