@@ -286,6 +286,8 @@ def test_two_app_processes_on_one_database_act_as_one_app(api: SlackWebAPI, tmp_
         finally:
             for sender in senders:
                 sender.close()
+    # SIGTERM to both: each stops its runner, and the active one gives its lease up.
+    assert lease_holder(db) is None
 
 
 def test_socket_mode_processes_each_hold_a_connection_and_share_one_runner(
