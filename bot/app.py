@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import App, BoltResponse
@@ -11,7 +13,7 @@ from slack_bolt.logger.messages import warning_client_prioritized_and_token_skip
 from slack_sdk import WebClient
 
 from bot import views
-from bot.context import Services
+from bot.context import Services, utc_now
 from bot.listeners import register_all
 from bot.settings import Settings
 from bot.slack_client import slack_client
@@ -41,6 +43,7 @@ def create_app(
     *,
     progression: Progression | None = None,
     socket_mode: bool = False,
+    clock: Callable[[], datetime] = utc_now,
 ) -> App:
     """The Bolt app. Lookups answer inside the ack, so requests need no listener thread."""
     progression = progression or load_progression(settings.progression_file)
@@ -57,7 +60,7 @@ def create_app(
         request_verification_enabled=not socket_mode,
         logger=bolt_logger,
     )
-    services = Services(settings=settings, store=store, progression=progression)
+    services = Services(settings=settings, store=store, progression=progression, clock=clock)
     register_all(app, services)
     app.error(on_listener_error)
     return app

@@ -7,7 +7,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from importlib.metadata import PackageNotFoundError, version
+from importlib.metadata import PackageNotFoundError, entry_points, version
 from pathlib import Path
 
 from slack_bolt.error import BoltError
@@ -23,6 +23,8 @@ from progression.model import Progression
 from store import DatabasePathError, check_database_path
 
 logger = logging.getLogger("progression_bot")
+# Entry points in this group add subcommands: see [project.entry-points] in pyproject.toml.
+PLUGIN_GROUP = "progression_bot.commands"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -110,12 +112,25 @@ def _parser() -> argparse.ArgumentParser:
 
     add_nudge_parser(commands)
     add_export_parser(commands)
+    _add_plugin_commands(commands)
 
     importer = commands.add_parser("import", help="turn progression documents into a data file")
     importer.add_argument("files", nargs="+", type=Path, help="later files replace phases")
     importer.add_argument("--out", type=Path, required=True, help="the data file to write")
     importer.set_defaults(run=_import)
     return parser
+
+
+def _add_plugin_commands(commands: argparse._SubParsersAction) -> None:
+    """Commands installed beside the app (`progression-bot try`, the local workspace), which
+    bot/ must not import: each entry point adds its parser, whose `run` takes (args, settings)."""
+    for entry in entry_points(group=PLUGIN_GROUP):
+        try:
+            add_parser = entry.load()
+        except ImportError as error:
+            logger.warning("Command %s is not available: %s", entry.name, error)
+            continue
+        add_parser(commands)
 
 
 def _version() -> str:

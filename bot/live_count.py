@@ -2,7 +2,7 @@
 
 Web workers only record a check-off, and with it (same transaction) an outbox row for the
 nudge: a burst of reactions on one nudge, from however many workers, is one row. The runner
-updates a nudge `delay` after the first change still pending (so the burst is one update),
+updates a nudge `delay` after it first saw the row (so the burst is one update),
 re-rendering it with the count read from the store at send time, and never faster than the
 per-workspace token bucket allows (Slack's `chat.update` is Tier 3, about 50 a minute per
 workspace: we stay at 40). One runner per deployment, so the budget holds across processes.
@@ -63,14 +63,19 @@ class LiveCounts:
     delay: float = 1.0
     monotonic: Callable[[], float] = time.monotonic
     _buckets: dict[str, TokenBucket] = field(default_factory=dict)
+    # When this runner first saw each pending nudge: the burst's delay counts from there, on
+    # this process's clock, whatever the clocks of the workers (or a `try` clock) say.
+    _seen: dict[tuple[str, str], float] = field(default_factory=dict)
     sent: int = 0
 
     def ready_at(self, work: Work, now: float) -> float:
+        at = self.monotonic()
+        seen = self._seen.setdefault((work.team_id, work.subject), at)
         bucket = self._bucket(work.team_id)
-        wait = bucket.available_at(self.monotonic()) - self.monotonic()
-        return max(work.created_at + self.delay, now + wait)
+        return now + max(seen + self.delay, bucket.available_at(at)) - at
 
     def do(self, work: Work, now: float) -> None:
+        self._seen.pop((work.team_id, work.subject), None)
         self._bucket(work.team_id).take(self.monotonic())
         channel_id, _, ts = work.subject.partition(" ")
         self.sent += 1

@@ -90,9 +90,15 @@ def serve_http(
     _Gunicorn(load_wsgi, options).run()
 
 
+def connect_socket_mode(app: App, app_token: str) -> SocketModeHandler:
+    """Connect through apps.connections.open; the handler serves until closed."""
+    handler = SocketModeHandler(app, app_token=app_token, web_client=app.client)
+    handler.connect()
+    return handler
+
+
 def serve_socket_mode(app: App, app_token: str) -> None:
     """Connect through apps.connections.open and serve until SIGTERM or SIGINT."""
-    handler = SocketModeHandler(app, app_token=app_token, web_client=app.client)
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -100,7 +106,7 @@ def serve_socket_mode(app: App, app_token: str) -> None:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    handler.connect()
+    handler = connect_socket_mode(app, app_token)
     logger.info("Connected to Slack in Socket Mode")
     stop.wait()
     handler.close()

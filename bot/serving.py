@@ -8,11 +8,14 @@ import os
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from slack_bolt import App
 
 from bot.app import create_app
+from bot.context import utc_now
 from bot.runner import start_runner_thread
 from bot.server import serve_http, serve_socket_mode, wsgi_app
 from bot.settings import Settings
@@ -26,10 +29,18 @@ if TYPE_CHECKING:
 logger = logging.getLogger("progression_bot")
 
 
-def start_app(settings: Settings, store: Store, *, socket_mode: bool) -> App:
+def start_app(
+    settings: Settings,
+    store: Store,
+    *,
+    socket_mode: bool,
+    clock: Callable[[], datetime] = utc_now,
+) -> App:
     """The Bolt app of one web worker (or Socket Mode connection): it only answers Slack."""
     progression = load_progression(settings.progression_file)
-    return create_app(settings, store, progression=progression, socket_mode=socket_mode)
+    return create_app(
+        settings, store, progression=progression, socket_mode=socket_mode, clock=clock
+    )
 
 
 def run_http(

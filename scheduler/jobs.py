@@ -171,10 +171,22 @@ def arm(jobs: NudgeJobs, team_id: str, now: datetime, *, retry: bool = False) ->
     return at
 
 
+class SlotTrigger(DateTrigger):
+    """Fires once, when the app's clock reaches `slot`.
+
+    APScheduler waits on real time, while `slot` is on the app's clock, which may run ahead of
+    or behind real time (a shifted clock in tests, a local workspace that jumps): the trigger
+    fires after `slot - clock()` of real time from now."""
+
+    def __init__(self, slot: datetime, clock: Callable[[], datetime]) -> None:
+        self.slot = slot
+        super().__init__(run_date=datetime.now(UTC) + (slot - clock()))
+
+
 def _add(jobs: NudgeJobs, team_id: str, at: datetime) -> None:
     jobs.scheduler.add_job(
         run_nudge_job,
-        DateTrigger(run_date=at),
+        SlotTrigger(at, jobs.clock),
         args=[jobs, team_id],
         id=job_id(team_id),
         name=f"weekly nudges for {team_id}",

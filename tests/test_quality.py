@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ["bot", "progression", "scheduler", "store", "tests", "benchmarks"]
+PACKAGES = ["bot", "progression", "scheduler", "store", "workspace", "tests", "benchmarks"]
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:

@@ -18,9 +18,9 @@ def _sh_blocks() -> list[str]:
     return [block.strip() for block in re.findall(r"```sh\n(.*?)```", README, flags=re.S)]
 
 
-def test_the_first_command_installs_and_serves() -> None:
+def test_the_first_command_installs_and_opens_the_local_workspace() -> None:
     first = _sh_blocks()[0]
-    assert "pip install" in first and first.endswith("progression-bot serve")
+    assert "pip install" in first and first.endswith("progression-bot try")
 
 
 def test_ci_runs_exactly_the_readme_test_command() -> None:
@@ -53,7 +53,7 @@ def test_every_setting_the_app_reads_is_documented() -> None:
 
 
 @pytest.mark.parametrize(
-    "command", ["serve", "show", "search", "import", "nudge", "export", "runner"]
+    "command", ["try", "serve", "show", "search", "import", "nudge", "export", "runner"]
 )
 def test_every_cli_command_in_the_readme_exists(command: str) -> None:
     assert f"progression-bot {command}" in README

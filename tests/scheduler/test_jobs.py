@@ -9,13 +9,12 @@ from pathlib import Path
 
 import pytest
 from apscheduler.events import EVENT_JOB_EXECUTED, JobExecutionEvent
-from apscheduler.triggers.date import DateTrigger
 from slack_sdk import WebClient
 
 from bot.views import NUDGE_MESSAGES
 from progression.calendar import SchoolBreak, WeeklySlot
 from progression.model import Progression
-from scheduler.jobs import NudgeScheduler, build_scheduler, job_id, run_nudge_job
+from scheduler.jobs import NudgeScheduler, SlotTrigger, build_scheduler, job_id, run_nudge_job
 from store import Store
 from tests.conftest import BOT_TOKEN
 from tests.scheduler import FAST, TEAM, post_calls, subscribe, texts
@@ -48,9 +47,9 @@ def scheduler(
 
 def armed_at(scheduler: NudgeScheduler) -> datetime:
     job = scheduler.get_job(job_id(TEAM))
-    assert job is not None and isinstance(job.trigger, DateTrigger)
-    run_date: datetime = job.trigger.run_date
-    return run_date
+    assert job is not None and isinstance(job.trigger, SlotTrigger)
+    slot: datetime = job.trigger.slot
+    return slot
 
 
 def test_start_up_arms_a_catch_up_run_per_workspace(scheduler: NudgeScheduler) -> None:
@@ -170,3 +169,17 @@ def test_the_running_scheduler_catches_up_at_start_and_re_arms(
         assert armed_at(scheduler) > now + timedelta(days=6)
     finally:
         scheduler.shutdown()
+
+
+def test_a_slot_on_a_clock_ahead_of_real_time_fires_after_the_time_left_on_that_clock(
+    scheduler: NudgeScheduler,
+) -> None:
+    # The scheduler's clock reads Monday 07:00 whatever the real date: the 08:00 slot is an
+    # hour of real time away, not months in the past.
+    job = scheduler.get_job(job_id(TEAM))
+    assert job is not None
+    scheduler.rebuild(TEAM)
+    job = scheduler.get_job(job_id(TEAM))
+    assert job is not None and isinstance(job.trigger, SlotTrigger)
+    left = job.trigger.run_date - datetime.now(UTC)
+    assert timedelta(minutes=59) < left <= timedelta(hours=1)

@@ -1,0 +1,251 @@
+"""The workspace's views and its Web API through an ASGI test client: Slack's answers and
+errors, response_urls, and the page a person sees."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from workspace import district
+from workspace.clock import WorkspaceClock
+from workspace.people_act import Acts
+from workspace.server import Site, create_site, describe_slot
+from workspace.socket_mode import SocketMode
+from workspace.state import BOT_USER_ID, Workspace
+from workspace.web_api import APP_TOKEN, BOT_TOKEN, Responder, WebAPI
+
+NEXT = datetime(2026, 12, 7, 14, 0, tzinfo=UTC)
+
+
+class FixedControls:
+    def __init__(self) -> None:
+        self.jumps = 0
+
+    def next_nudge(self) -> datetime | None:
+        return NEXT.astimezone(WorkspaceZone)
+
+    def jump_to_next_nudge(self) -> datetime | None:
+        self.jumps += 1
+        return NEXT
+
+    def start_over(self) -> None:
+        return None
+
+
+from zoneinfo import ZoneInfo  # noqa: E402
+
+WorkspaceZone = ZoneInfo("America/Chicago")
+
+
+@pytest.fixture
+def site() -> Site:
+    workspace = Workspace(WorkspaceClock())
+    workspace.reset(district.PEOPLE, district.CHANNELS)
+    socket_mode = SocketMode(workspace)
+    web_api = WebAPI(workspace, lambda: "ws://127.0.0.1:1/link/")
+    acts = Acts(workspace, web_api, socket_mode, "http://testserver/")
+    return Site(workspace, web_api, socket_mode, acts, FixedControls(), "phase 3 · 3.8 · help")
+
+
+@pytest.fixture
+def client(site: Site) -> Iterator[TestClient]:
+    with TestClient(create_site(site)) as client:
+        yield client
+
+
+def call(client: TestClient, method: str, token: str = BOT_TOKEN, **args: Any) -> dict[str, Any]:
+    answer = client.post(f"/api/{method}", data=args, headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 200
+    result: dict[str, Any] = answer.json()
+    return result
+
+
+def page(client: TestClient, path: str) -> str:
+    answer = client.get(path)
+    assert answer.status_code == 200
+    return answer.text
+
+
+def test_the_front_page_opens_the_teachers_channel_as_the_first_person(client: TestClient) -> None:
+    answer = client.get("/", follow_redirects=False)
+    assert answer.status_code == 303
+    assert answer.headers["location"] == f"/c/{district.TEACHERS.id}?as={district.ADMIN.id}"
+
+
+def test_the_channel_page_has_named_navigation_a_labelled_box_and_the_usage_hint(
+    client: TestClient,
+) -> None:
+    html = page(client, f"/c/{district.TEACHERS.id}?as={district.TEACHER.id}")
+    assert '<nav class="sidebar" aria-label="Channels">' in html
+    for channel in district.CHANNELS:
+        assert f">#{channel.name}</a>" in html
+    assert (
+        '<label for="message-box" class="visually-hidden">Message #lincoln-teachers</label>' in html
+    )
+    assert "phase 3 · 3.8 · help" in html
+    assert "Next nudge: <strong>Monday 8:00, America/Chicago</strong>" in html
+    assert f'<option value="{district.TEACHER.id}" selected>' in html
+
+
+def test_an_unknown_channel_is_404(client: TestClient) -> None:
+    assert client.get("/c/C0NOPE").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("method", "token", "error"),
+    [
+        ("auth.test", "", "not_authed"),
+        ("auth.test", "xoxb-wrong", "invalid_auth"),
+        ("chat.postMessage", APP_TOKEN, "not_allowed_token_type"),
+        ("apps.connections.open", BOT_TOKEN, "not_allowed_token_type"),
+        ("chat.unknownThing", BOT_TOKEN, "unknown_method"),
+    ],
+)
+def test_tokens_and_methods_are_refused_as_slack_refuses_them(
+    client: TestClient, method: str, token: str, error: str
+) -> None:
+    assert call(client, method, token=token, channel=district.TEACHERS.id, text="x") == {
+        "ok": False,
+        "error": error,
+    }
+
+
+def test_auth_test_and_connections_open_answer_the_app(client: TestClient) -> None:
+    identity = call(client, "auth.test")
+    assert identity["ok"] and identity["user_id"] == BOT_USER_ID
+    assert call(client, "apps.connections.open", token=APP_TOKEN)["url"].startswith("ws://")
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        ({"channel": "C0NOPE", "text": "hi"}, "channel_not_found"),
+        ({"channel": district.TEACHERS.id}, "no_text"),
+    ],
+)
+def test_a_post_slack_would_refuse_is_refused(
+    client: TestClient, args: dict[str, str], error: str
+) -> None:
+    assert call(client, "chat.postMessage", **args)["error"] == error
+
+
+def test_a_posted_message_shows_and_an_update_replaces_it_on_the_page(client: TestClient) -> None:
+    posted = call(client, "chat.postMessage", channel=district.TEACHERS.id, text="First words")
+    assert posted["ok"] and posted["message"]["text"] == "First words"
+    fragment = f"/fragment/messages?channel={district.TEACHERS.id}&as={district.TEACHER.id}"
+    assert "First words" in page(client, fragment)
+
+    updated = call(client, "chat.update", channel=district.TEACHERS.id, ts=posted["ts"], text="New")
+    assert updated["ok"] and updated["ts"] == posted["ts"]
+    html = page(client, fragment)
+    assert "New" in html and "First words" not in html and "(edited)" in html
+
+    assert call(client, "chat.update", channel=district.TEACHERS.id, ts="1.2", text="x") == {
+        "ok": False,
+        "error": "message_not_found",
+    }
+    assert call(client, "chat.delete", channel=district.TEACHERS.id, ts=posted["ts"])["ok"]
+    assert "New" not in page(client, fragment)
+
+
+def test_an_ephemeral_message_is_only_visible_to_its_person(client: TestClient) -> None:
+    answer = call(
+        client,
+        "chat.postEphemeral",
+        channel=district.TEACHERS.id,
+        user=district.TEACHER.id,
+        text="Just for Priya",
+    )
+    assert answer["ok"] and answer["message_ts"]
+    fragment = f"/fragment/messages?channel={district.TEACHERS.id}&as="
+    mine = page(client, fragment + district.TEACHER.id)
+    assert "Just for Priya" in mine and "Only visible to you" in mine
+    assert "Just for Priya" not in page(client, fragment + district.SECOND_TEACHER.id)
+
+
+def test_reactions_are_named_buttons_with_their_count(client: TestClient, site: Site) -> None:
+    posted = call(client, "chat.postMessage", channel=district.TEACHERS.id, text="A nudge")
+    site.workspace.toggle_reaction(
+        district.TEACHERS.id, posted["ts"], "white_check_mark", district.TEACHER.id
+    )
+    html = page(
+        client, f"/fragment/messages?channel={district.TEACHERS.id}&as={district.TEACHER.id}"
+    )
+    assert 'aria-pressed="true" aria-label="React with :white_check_mark: (1)"' in html
+    assert 'aria-label="React with :tada: (0)"' in html
+
+
+def test_users_info_says_who_is_an_admin(client: TestClient) -> None:
+    admin = call(client, "users.info", user=district.ADMIN.id)["user"]
+    teacher = call(client, "users.info", user=district.TEACHER.id)["user"]
+    assert admin["is_admin"] and not teacher["is_admin"]
+    assert call(client, "users.info", user="U0NOBODY")["error"] == "user_not_found"
+
+
+def test_a_direct_message_lands_in_the_app_home_messages(client: TestClient) -> None:
+    opened = call(client, "conversations.open", users=district.PRINCIPAL.id)
+    channel = opened["channel"]["id"]
+    assert call(client, "chat.postMessage", channel=channel, text="A channel is gone")["ok"]
+    assert call(client, "conversations.info", channel=channel)["channel"]["is_im"]
+    assert "A channel is gone" in page(client, f"/fragment/home?as={district.PRINCIPAL.id}")
+
+
+def test_views_publish_is_the_persons_home_tab(client: TestClient) -> None:
+    section = {"type": "section", "text": {"type": "mrkdwn", "text": "Your progress"}}
+    view = json.dumps({"type": "home", "blocks": [section]})
+    published = call(client, "views.publish", user_id=district.TEACHER.id, view=view)
+    assert published["ok"] and published["view"]["type"] == "home"
+    assert "Your progress" in page(client, f"/home?as={district.TEACHER.id}")
+    assert "Your progress" not in page(client, f"/fragment/home?as={district.COACH.id}")
+    bad = call(client, "views.publish", user_id=district.TEACHER.id, view='{"type": "modal"}')
+    assert bad["error"] == "invalid_arguments"
+
+
+def test_a_response_url_replies_privately_or_in_the_channel(client: TestClient, site: Site) -> None:
+    url = site.web_api.new_response_url(
+        "http://testserver/", Responder(district.TEACHER.id, district.TEACHERS.id)
+    )
+    path = url.removeprefix("http://testserver")
+    assert client.post(path, json={"text": "Private answer"}).json() == {"ok": True}
+    assert client.post(path, json={"text": "Shared answer", "response_type": "in_channel"}).json()[
+        "ok"
+    ]
+    fragment = f"/fragment/messages?channel={district.TEACHERS.id}&as={district.SECOND_TEACHER.id}"
+    other = page(client, fragment)
+    assert "Shared answer" in other and "Private answer" not in other
+    assert client.post("/response/999999", json={"text": "x"}).status_code == 404
+
+
+def test_the_developer_view_lists_calls_with_arguments_and_answers(client: TestClient) -> None:
+    call(client, "chat.postMessage", channel="C0NOPE", text="lost")
+    html = page(client, "/developer")
+    assert "chat.postMessage" in html and "channel_not_found" in html and "lost" in html
+    assert BOT_TOKEN not in html
+
+
+def test_socket_mode_says_hello_and_a_command_without_the_app_is_refused(
+    client: TestClient,
+) -> None:
+    answer = client.post(
+        "/act/command",
+        json={"as": district.TEACHER.id, "channel": district.TEACHERS.id, "text": "/progression"},
+    )
+    assert answer.status_code == 409 and "not connected" in answer.json()["error"]
+    with client.websocket_connect("/link/?ticket=local") as socket:
+        hello = socket.receive_json()
+        assert hello["type"] == "hello" and hello["connection_info"]["app_id"]
+
+
+def test_jump_asks_the_controls(client: TestClient, site: Site) -> None:
+    assert client.post("/act/jump").status_code == 204
+    assert isinstance(site.controls, FixedControls) and site.controls.jumps == 1
+
+
+def test_a_slot_is_described_by_weekday_time_and_zone() -> None:
+    at = datetime(2026, 12, 7, 8, 0, tzinfo=ZoneInfo("America/Chicago"))
+    assert describe_slot(at) == "Monday 8:00, America/Chicago"

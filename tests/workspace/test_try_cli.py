@@ -1,0 +1,82 @@
+"""`progression-bot try` as a newcomer runs it: it starts, keeps its workspace between runs
+unless --fresh, and says in one line what is wrong."""
+
+from __future__ import annotations
+
+import json
+import socket
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_cli
+from tests.workspace.conftest import start_try, stop_try
+from workspace import district
+from workspace.cli import host_warning
+
+
+def teachers_channel(url: str) -> str:
+    query = f"channel={district.TEACHERS.id}&as={district.TEACHER.id}"
+    with urllib.request.urlopen(f"{url}fragment/messages?{query}", timeout=10) as answer:
+        return str(answer.read().decode())
+
+
+def test_a_restart_keeps_the_workspace_and_fresh_starts_over(tmp_path: Path) -> None:
+    first = start_try(tmp_path)
+    try:
+        seeded = teachers_channel(first.url).count("This week&#39;s next move")
+        assert seeded == district.PAST_WEEKS
+        data = json.dumps(
+            {
+                "as": district.TEACHER.id,
+                "channel": district.TEACHERS.id,
+                "text": "/progression 3.8 share",
+            }
+        ).encode()
+        request = urllib.request.Request(
+            f"{first.url}act/command", data, {"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            assert answer.status == 204
+        assert "Shared by" in teachers_channel(first.url)
+    finally:
+        stop_try(first)
+    assert (tmp_path / "progression-try.db").exists()
+
+    again = start_try(tmp_path)
+    try:
+        assert "Shared by" in teachers_channel(again.url)
+    finally:
+        stop_try(again)
+
+    fresh = start_try(tmp_path, "--fresh")
+    try:
+        html = teachers_channel(fresh.url)
+        assert "Shared by" not in html
+        assert html.count("This week&#39;s next move") == district.PAST_WEEKS
+    finally:
+        stop_try(fresh)
+
+
+def test_a_port_in_use_is_one_line_naming_it(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_cli("try", "--port", str(port), "--no-open", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"progression-bot: --port {port}: could not listen on 127.0.0.1:{port} "
+        "(Address already in use): pick another --port"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("host", "warned"), [("127.0.0.1", False), ("localhost", False), ("0.0.0.0", True)]
+)
+def test_a_host_other_than_this_machine_is_warned_about(host: str, warned: bool) -> None:
+    warning = host_warning(host)
+    assert (warning is not None) == warned
+    if warning:
+        assert "no sign-in" in warning and "demo" in warning

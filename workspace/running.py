@@ -1,0 +1,296 @@
+"""`progression-bot try` put together: the workspace's server in a thread, and the real app
+started as `serve` starts it, in Socket Mode, on the workspace's clock and its own database."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Coroutine
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from slack_bolt import App
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+from bot.runner import AppDuties, start_runner_thread
+from bot.server import connect_socket_mode
+from bot.serving import start_app
+from bot.settings import Settings, load_settings
+from bot.slack_checks import check_app_token, check_token
+from progression.calendar import next_slot
+from scheduler.jobs import NudgeScheduler
+from scheduler.plan import workspace_slot
+from scheduler.runner import Runner
+from store import Store
+from workspace import district, seed
+from workspace.clock import WorkspaceClock
+from workspace.people_act import Acts
+from workspace.server import Site, create_site, usage_hint
+from workspace.socket_mode import SocketMode
+from workspace.state import TEAM_ID, Workspace
+from workspace.web_api import APP_TOKEN, BOT_TOKEN, WebAPI
+
+logger = logging.getLogger("workspace")
+
+ROOT = Path(__file__).resolve().parent.parent
+MANIFEST = ROOT / "app_manifest.yml"
+DEFAULT_DB = Path("progression-try.db")
+JUMP_LEAD = timedelta(seconds=1)  # a jump lands just before the slot, so the slot is ahead
+
+
+class WorkspaceStartError(Exception):
+    """The workspace or its app could not start; the message says why and what to do."""
+
+
+class RunningApp:
+    """The app in this process, started and stopped as `serve` starts it in Socket Mode: the
+    Bolt app and its runner, sharing one store."""
+
+    def __init__(self, settings: Settings, clock: WorkspaceClock) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.app: App | None = None
+        self.store: Store | None = None
+        self.runner: Runner | None = None
+        self._runner_thread: threading.Thread | None = None
+        self.handler: SocketModeHandler | None = None
+
+    @property
+    def scheduler(self) -> NudgeScheduler | None:
+        """The running nudge scheduler, once the runner is active."""
+        duties = self.runner.duties if self.runner is not None else None
+        return duties.scheduler if isinstance(duties, AppDuties) else None
+
+    def start(self) -> None:
+        check_token(self.settings)
+        check_app_token(self.settings)
+        store = Store(self.settings.progression_db)
+        self.app = start_app(self.settings, store, socket_mode=True, clock=self.clock)
+        self.runner, self._runner_thread = start_runner_thread(
+            self.settings, store, clock=self.clock
+        )
+        # Its own database and nobody else's runner: the lease is taken at once.
+        if not self.runner.wait_active(timeout=20):
+            raise WorkspaceStartError("the app's runner did not start; see the log above")
+        self.store = store
+        self.handler = connect_socket_mode(self.app, APP_TOKEN)
+
+    def stop(self) -> None:
+        if self.handler is not None:
+            self.handler.close()
+            self.handler = None
+        # Gone for the page at once: its status line no longer reads the store being closed.
+        runner, self.runner = self.runner, None
+        store, self.store = self.store, None
+        if runner is not None:
+            runner.stop()  # a fan-out in progress finishes its posts first
+            if self._runner_thread is not None:
+                self._runner_thread.join(timeout=60)
+        if store is not None:
+            store.close()
+
+    def rearm(self) -> None:
+        """After the clock moved: every workspace's job armed again from the new time."""
+        scheduler, store = self.scheduler, self.store
+        if scheduler is None or store is None:
+            return
+        for team_id in store.teams():
+            scheduler.rebuild(team_id)
+
+    def is_nudge(self, channel_id: str, ts: str) -> bool:
+        """Whether the app has confirmed this message as a nudge it posted."""
+        if self.store is None:
+            return False
+        return self.store.delivery_by_ts(TEAM_ID, channel_id, ts) is not None
+
+    def next_nudge(self) -> datetime | None:
+        store = self.store
+        if store is None:
+            return None
+        soonest: datetime | None = None
+        for team_id in store.teams():
+            slot = workspace_slot(store, team_id, self.settings.progression_tz)
+            try:
+                _week, at = next_slot(self.clock(), slot, store.breaks(team_id))
+            except ValueError:
+                continue
+            soonest = at if soonest is None or at < soonest else soonest
+        return soonest
+
+
+class LocalWorkspace:
+    """The workspace's server and the app connected to it; `start()`, then `stop()`."""
+
+    def __init__(self, host: str, port: int, db: Path = DEFAULT_DB, fresh: bool = False) -> None:
+        self.host, self.port, self.db = host, port, db
+        self.clock = WorkspaceClock()
+        self.workspace = Workspace(self.clock)
+        self.socket_mode = SocketMode(self.workspace)
+        self.web_api = WebAPI(self.workspace, self._socket_url)
+        self.acts = Acts(self.workspace, self.web_api, self.socket_mode, self.local_url)
+        self.site = Site(
+            self.workspace, self.web_api, self.socket_mode, self.acts, self, usage_hint(MANIFEST)
+        )
+        self.app = RunningApp(self._settings(), self.clock)
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._fresh = fresh
+        self._lock = threading.Lock()
+
+    @property
+    def local_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    @property
+    def url(self) -> str:
+        host = "127.0.0.1" if self.host in ("127.0.0.1", "0.0.0.0", "::") else self.host
+        return f"http://{host}:{self.port}/"
+
+    def _socket_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/link/?ticket=local&app_id=A0PROGRESS"
+
+    def _settings(self) -> Settings:
+        return load_settings(
+            SLACK_BOT_TOKEN=BOT_TOKEN,
+            SLACK_APP_TOKEN=APP_TOKEN,
+            SLACK_SIGNING_SECRET=None,
+            SLACK_API_URL=f"{self.local_url}api/",
+            PROGRESSION_DB=self.db,
+            PROGRESSION_MANAGERS="",
+            PROGRESSION_TZ=district.TIMEZONE,
+        )
+
+    # --- lifecycle ------------------------------------------------------------------
+
+    @property
+    def kept(self) -> Path:
+        """The workspace's messages and clock, kept beside the app's database between runs."""
+        return self.db.with_name(self.db.name + ".workspace.json")
+
+    def start(self) -> None:
+        self._serve()
+        with self._lock:
+            self.workspace.reset(district.PEOPLE, district.CHANNELS)
+            snapshot = None if self._fresh else self._read_kept()
+            if snapshot is None:
+                self._remove_database()
+            else:
+                self.workspace.restore(snapshot["workspace"])
+                self.clock.set_offset(timedelta(seconds=float(snapshot["clock_offset"])))
+            self._start_app()
+            if snapshot is None:
+                seed.seed(self.workspace, self.acts, self.run, self.app.rearm, self.app.is_nudge)
+            self.save()
+
+    def save(self) -> None:
+        snapshot = {
+            "clock_offset": self.clock.offset().total_seconds(),
+            "workspace": self.workspace.snapshot(),
+        }
+        self.kept.write_text(json.dumps(snapshot))
+
+    def _read_kept(self) -> dict[str, Any] | None:
+        if not self.db.exists():
+            return None
+        try:
+            snapshot = json.loads(self.kept.read_text())
+            return snapshot if isinstance(snapshot, dict) and "workspace" in snapshot else None
+        except (OSError, ValueError):
+            return None  # a database without its workspace: start over
+
+    def stop(self) -> None:
+        if self._thread is not None and self.app.store is not None:
+            self.save()
+        self.app.stop()
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def wait(self) -> None:
+        """Until the server stops (Ctrl-C)."""
+        while self._thread is not None and self._thread.is_alive():
+            self._thread.join(timeout=0.5)
+
+    def _serve(self) -> None:
+        config = uvicorn.Config(
+            create_site(self.site),
+            host=self.host,
+            port=self.port,
+            log_level="warning",
+            ws_ping_interval=None,  # the app's Socket Mode client pings; uvicorn answers
+            lifespan="off",
+        )
+        self._server = uvicorn.Server(config)
+        try:
+            # Bound here, so a port in use is one line of ours rather than uvicorn's log.
+            family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+            listening = socket.create_server((self.host, self.port), family=family)
+        except OSError as error:
+            raise WorkspaceStartError(
+                f"--port {self.port}: could not listen on {self.host}:{self.port} "
+                f"({os.strerror(error.errno) if error.errno else error}): pick another --port"
+            ) from None
+        self._loop = asyncio.new_event_loop()
+        server, loop = self._server, self._loop
+        self._thread = threading.Thread(
+            target=lambda: loop.run_until_complete(server.serve(sockets=[listening])),
+            name="workspace",
+            daemon=True,
+        )
+        self._thread.start()
+        deadline = time.monotonic() + 15
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise WorkspaceStartError(f"the local workspace did not start on port {self.port}")
+            time.sleep(0.02)  # the server thread starting to serve
+
+    def run(self, work: Coroutine[Any, Any, Any], timeout: float = 30) -> Any:
+        """Run a coroutine on the server's event loop from another thread."""
+        return asyncio.run_coroutine_threadsafe(work, self._loop).result(timeout)
+
+    def _start_app(self) -> None:
+        self.app.start()
+        if not self.workspace.wait_until(lambda: self.socket_mode.connected, 20):
+            raise WorkspaceStartError("the app did not connect to the workspace in Socket Mode")
+
+    def _remove_database(self) -> None:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{self.db}{suffix}").unlink(missing_ok=True)
+        self.kept.unlink(missing_ok=True)
+
+    # --- the page's controls --------------------------------------------------------
+
+    def next_nudge(self) -> datetime | None:
+        return self.app.next_nudge()
+
+    def jump_to_next_nudge(self) -> datetime | None:
+        at = self.app.next_nudge()
+        if at is None:
+            return None
+        self.clock.set(at - JUMP_LEAD)
+        self.app.rearm()
+        # Back to the page once the slot has passed, so its next-nudge line shows the one after.
+        deadline = time.monotonic() + 10 * JUMP_LEAD.total_seconds()
+        while self.clock() <= at and time.monotonic() < deadline:
+            time.sleep(0.05)  # the workspace's clock reaching the slot it was set just before
+        return at
+
+    def start_over(self) -> None:
+        with self._lock:
+            self.app.stop()
+            self.workspace.wait_until(lambda: not self.socket_mode.connected, 10)
+            self._remove_database()
+            self.clock.reset()
+            self.workspace.reset(district.PEOPLE, district.CHANNELS)
+            self.app = RunningApp(self._settings(), self.clock)
+            self._start_app()
+            seed.seed(self.workspace, self.acts, self.run, self.app.rearm, self.app.is_nudge)
+            self.save()

@@ -1,0 +1,273 @@
+"""What the workspace holds: people, channels, messages with their reactions, App Home views,
+and a log of everything that crossed between Slack and the app. Plain Python, thread-safe;
+every change is announced to the listeners (the page's live updates)."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from workspace.clock import WorkspaceClock
+
+TEAM_ID = "T0LOCAL"
+TEAM_NAME = "Lincoln Unified School District"
+TEAM_DOMAIN = "lincoln-usd"
+APP_ID = "A0PROGRESS"
+BOT_ID = "B0PROGRESS"
+BOT_USER_ID = "U0PROGRESS"
+BOT_NAME = "Progression"
+LOG_SIZE = 500
+
+Change = dict[str, str]
+Listener = Callable[[Change], object]
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    name: str
+    title: str
+    is_admin: bool = False
+    is_bot: bool = False
+    tz: str = "America/Chicago"
+
+
+@dataclass(frozen=True)
+class Channel:
+    id: str
+    name: str
+    purpose: str = ""
+    is_im: bool = False
+    user: str = ""  # the person of a direct message with the app
+
+
+@dataclass
+class Message:
+    channel: str
+    ts: str
+    user: str
+    text: str = ""
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+    attachments: list[dict[str, Any]] = field(default_factory=list)
+    ephemeral_for: str = ""  # a private reply: only this person sees it
+    edited: bool = False
+    reactions: dict[str, list[str]] = field(default_factory=dict)  # emoji -> who, in order
+
+    def as_slack(self) -> dict[str, Any]:
+        """The message as Slack shows it to an app (block_actions, conversations.history)."""
+        message: dict[str, Any] = {"type": "message", "ts": self.ts, "text": self.text}
+        if self.user == BOT_USER_ID:
+            message.update(user=BOT_USER_ID, bot_id=BOT_ID, app_id=APP_ID, team=TEAM_ID)
+        else:
+            message["user"] = self.user
+        if self.blocks:
+            message["blocks"] = self.blocks
+        if self.attachments:
+            message["attachments"] = self.attachments
+        if self.reactions:
+            message["reactions"] = [
+                {"name": name, "users": list(users), "count": len(users)}
+                for name, users in self.reactions.items()
+                if users
+            ]
+        return message
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    number: int
+    at: str  # on the workspace's clock
+    kind: str  # "web_api", "envelope", "response_url"
+    title: str
+    request: Any
+    answer: Any
+
+
+class Workspace:
+    """The workspace's data. Methods that change it announce a `Change` to the listeners."""
+
+    def __init__(self, clock: WorkspaceClock) -> None:
+        self.clock = clock
+        self._lock = threading.Condition()
+        self._listeners: list[Listener] = []
+        self.people: dict[str, Person] = {}
+        self.channels: dict[str, Channel] = {}
+        self.messages: dict[str, list[Message]] = {}
+        self.home_views: dict[str, dict[str, Any]] = {}
+        self.log: deque[LogEntry] = deque(maxlen=LOG_SIZE)
+        self._numbers = itertools.count(1)
+        self._last_ts = 0
+
+    # --- listeners and waiting ------------------------------------------------------
+
+    def listen(self, listener: Listener) -> Callable[[], None]:
+        with self._lock:
+            self._listeners.append(listener)
+
+        def stop() -> None:
+            with self._lock:
+                if listener in self._listeners:
+                    self._listeners.remove(listener)
+
+        return stop
+
+    def _changed(self, **change: str) -> None:
+        """Called holding the lock: wake waiters, tell listeners (which must not block)."""
+        self._lock.notify_all()
+        for listener in list(self._listeners):
+            listener(change)
+
+    def wait_until(self, condition: Callable[[], bool], timeout: float) -> bool:
+        with self._lock:
+            return self._lock.wait_for(condition, timeout)
+
+    # --- directory ------------------------------------------------------------------
+
+    def reset(self, people: Iterable[Person], channels: Iterable[Channel]) -> None:
+        with self._lock:
+            self.people = {p.id: p for p in people}
+            self.people[BOT_USER_ID] = Person(BOT_USER_ID, BOT_NAME, "app", is_bot=True)
+            self.channels = {c.id: c for c in channels}
+            self.messages = {c: [] for c in self.channels}
+            self.home_views.clear()
+            self.log.clear()
+            self._last_ts = 0
+            self._changed(kind="reset")
+
+    def person(self, user_id: str) -> Person | None:
+        return self.people.get(user_id)
+
+    def direct_channel(self, user_id: str) -> Channel:
+        """The app's direct-message channel with a person, opened on first use."""
+        with self._lock:
+            channel_id = "D" + user_id.removeprefix("U")
+            if channel_id not in self.channels:
+                self.channels[channel_id] = Channel(channel_id, user_id, is_im=True, user=user_id)
+                self.messages[channel_id] = []
+            return self.channels[channel_id]
+
+    # --- messages -------------------------------------------------------------------
+
+    def next_ts(self) -> str:
+        """A message ts from the workspace's clock, unique and increasing as Slack's are."""
+        with self._lock:
+            micros = max(int(self.clock.timestamp() * 1_000_000), self._last_ts + 1)
+            self._last_ts = micros
+            return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
+
+    def post(self, message: Message) -> Message:
+        with self._lock:
+            self.messages.setdefault(message.channel, []).append(message)
+            self._changed(kind="channel", id=message.channel)
+        return message
+
+    def find(self, channel_id: str, ts: str) -> Message | None:
+        with self._lock:
+            for message in self.messages.get(channel_id, []):
+                if message.ts == ts:
+                    return message
+        return None
+
+    def update(self, channel_id: str, ts: str, **fields: Any) -> Message | None:
+        with self._lock:
+            message = self.find(channel_id, ts)
+            if message is None:
+                return None
+            for name, value in fields.items():
+                setattr(message, name, value)
+            message.edited = True
+            self._changed(kind="channel", id=channel_id)
+            return message
+
+    def delete(self, channel_id: str, ts: str) -> bool:
+        with self._lock:
+            message = self.find(channel_id, ts)
+            if message is None:
+                return False
+            self.messages[channel_id].remove(message)
+            self._changed(kind="channel", id=channel_id)
+            return True
+
+    def toggle_reaction(self, channel_id: str, ts: str, name: str, user_id: str) -> bool | None:
+        """Add the person's reaction, or take it away if they had it: True when added; None
+        when there is no such message."""
+        with self._lock:
+            message = self.find(channel_id, ts)
+            if message is None:
+                return None
+            users = message.reactions.setdefault(name, [])
+            added = user_id not in users
+            if added:
+                users.append(user_id)
+            else:
+                users.remove(user_id)
+            self._changed(kind="channel", id=channel_id)
+            return added
+
+    def visible(self, channel_id: str, user_id: str) -> list[Message]:
+        """The channel as this person sees it: everyone's messages and their private replies."""
+        with self._lock:
+            return [
+                m
+                for m in self.messages.get(channel_id, [])
+                if not m.ephemeral_for or m.ephemeral_for == user_id
+            ]
+
+    def count(self, channel_id: str, author: str = BOT_USER_ID) -> int:
+        """Messages in the channel for everyone, by `author`."""
+        with self._lock:
+            return sum(
+                1
+                for m in self.messages.get(channel_id, [])
+                if m.user == author and not m.ephemeral_for
+            )
+
+    # --- App Home -------------------------------------------------------------------
+
+    def publish_view(self, user_id: str, view: dict[str, Any]) -> None:
+        with self._lock:
+            self.home_views[user_id] = view
+            self._changed(kind="home", user=user_id)
+
+    # --- the developer's log --------------------------------------------------------
+
+    def record(self, kind: str, title: str, request: Any, answer: Any) -> LogEntry:
+        with self._lock:
+            entry = LogEntry(
+                next(self._numbers), self.clock().isoformat(), kind, title, request, answer
+            )
+            self.log.append(entry)
+            self._changed(kind="log")
+            return entry
+
+    # --- kept between runs ----------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """What `try` keeps beside its database, so a restart shows the same workspace."""
+        with self._lock:
+            return {
+                "messages": [asdict(m) for ms in self.messages.values() for m in ms],
+                "direct": [c.user for c in self.channels.values() if c.is_im],
+                "home_views": dict(self.home_views),
+                "last_ts": self._last_ts,
+            }
+
+    def restore(self, snapshot: Mapping[str, Any]) -> None:
+        with self._lock:
+            for user_id in snapshot.get("direct", []):
+                self.direct_channel(user_id)
+            for fields in snapshot.get("messages", []):
+                message = Message(**fields)
+                if message.channel in self.messages:
+                    self.messages[message.channel].append(message)
+            self.home_views.update(snapshot.get("home_views", {}))
+            self._last_ts = int(snapshot.get("last_ts", 0))
+            self._changed(kind="reset")
+
+    def announce(self, **change: str) -> None:
+        with self._lock:
+            self._changed(**change)
