@@ -132,6 +132,8 @@ class Runner:
         self._valid_until = asked + self.times.ttl - self.times.renew_every
         if not self._active:
             self._step_up(lease)
+        elif self._work_thread is None or not self._work_thread.is_alive():
+            self._start_work()  # it stopped while a renewal was late: the lease is ours again
 
     def _step_up(self, lease: Lease) -> None:
         logger.info(
@@ -141,9 +143,12 @@ class Runner:
         )
         self._active = True
         self.duties.start(lease.taken_from)
+        self._start_work()
+        self._became_active.set()
+
+    def _start_work(self) -> None:
         self._work_thread = threading.Thread(target=self._work, name="runner-work", daemon=True)
         self._work_thread.start()
-        self._became_active.set()
 
     def _step_down(self) -> None:
         if not self._active:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -148,3 +149,22 @@ def test_a_backlog_of_one_kind_never_hides_the_work_of_another(db: Store, runnin
     assert duties.work.done_event.wait(10)
     assert [w.kind for w in duties.work.done] == ["count"]
     assert duties.later.done == []
+
+
+def test_a_late_renewal_pauses_the_work_and_the_next_one_resumes_it(
+    db: Store, running: Running
+) -> None:
+    offset = [0.0]  # how far this runner's clock has jumped ahead (a process paused, say)
+    duties = FakeDuties()
+    runner = Runner(
+        db, duties, holder="h:1", times=FAST, monotonic=lambda: time.monotonic() + offset[0]
+    )
+    thread = threading.Thread(target=runner.run, daemon=True)
+    thread.start()
+    running.append((runner, duties, thread))
+    assert runner.wait_active(10)
+    offset[0] = FAST.ttl  # past the lease's validity until the next renewal
+    assert not runner.holds_lease()
+    db.request_work("arm", "T1", "", now=1.0)
+    assert duties.work.done_event.wait(10), "the work resumed once the lease was renewed"
+    assert runner.holds_lease() and duties.started == [None], "still the same active runner"
