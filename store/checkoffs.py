@@ -206,7 +206,8 @@ class CheckoffStore:
     ) -> list[tuple[str, str]]:
         """Take back everything a user (found to be a bot) checked off; the (channel, nudge
         ts) pairs whose count changed, whose live counts the runner is asked to update."""
-        with immediate(self.db.conn) as db:
+
+        def take_back(db: sqlite3.Connection) -> list[tuple[str, str]]:
             rows = db.execute(
                 "select channel_id, message_ts from checkoffs "
                 "where team_id = ? and user_id = ? and message_ts is not null",
@@ -221,7 +222,9 @@ class CheckoffStore:
             )
             for channel_id, ts in rows:
                 enqueue(db, "count", team_id, nudge_subject(channel_id, ts), now.timestamp())
-        return [(r[0], r[1]) for r in rows]
+            return [(r[0], r[1]) for r in rows]
+
+        return self._group.run(take_back)
 
     # --- who is a bot -----------------------------------------------------------------
 
@@ -233,10 +236,12 @@ class CheckoffStore:
         return None if row is None else bool(row[0])
 
     def remember_user(self, team_id: str, user_id: str, is_bot: bool, now: datetime) -> None:
-        self.db.execute(
-            "insert or replace into slack_users (team_id, user_id, is_bot, checked_at) "
-            "values (?, ?, ?, ?)",
-            [team_id, user_id, int(is_bot), now.isoformat()],
+        self._group.run(
+            lambda db: db.execute(
+                "insert or replace into slack_users (team_id, user_id, is_bot, checked_at) "
+                "values (?, ?, ?, ?)",
+                [team_id, user_id, int(is_bot), now.isoformat()],
+            )
         )
 
     # --- reading ----------------------------------------------------------------------

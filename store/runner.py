@@ -19,7 +19,7 @@ from typing import Literal
 
 from sqlite_utils import Database
 
-from store.group import immediate
+from store.group import GroupCommit
 
 # What a row asks of the runner.
 Kind = Literal[
@@ -57,7 +57,10 @@ def enqueue(db: sqlite3.Connection, kind: Kind, team_id: str, subject: str, now:
 
 
 class RunnerStore:
-    """Mixed into `Store`."""
+    """Mixed into `Store`. Its writes go through the store's group commit, like the web
+    workers' check-offs, so they queue with them instead of polling for SQLite's lock."""
+
+    _group: GroupCommit
 
     @property
     def db(self) -> Database:
@@ -68,29 +71,36 @@ class RunnerStore:
 
     def take_lease(self, name: str, holder: str, now: float, ttl: float) -> Lease | None:
         """Take or renew the lease until `now + ttl`; None while someone else holds it."""
-        with immediate(self.db.conn) as db:
-            row = db.execute(
-                "select holder, expires_at from leases where name = ?", [name]
-            ).fetchone()
-            if row is not None and row[0] != holder and row[1] > now:
-                return None
-            db.execute(
-                "insert into leases (name, holder, expires_at, taken_at) values (?, ?, ?, ?) "
-                "on conflict (name) do update set holder = excluded.holder, "
-                "expires_at = excluded.expires_at, taken_at = case "
-                "when leases.holder = excluded.holder then leases.taken_at "
-                "else excluded.taken_at end",
-                [name, holder, now + ttl, now],
-            )
+        return self._group.run(lambda db: self._take_lease(db, name, holder, now, ttl))
+
+    @staticmethod
+    def _take_lease(
+        db: sqlite3.Connection, name: str, holder: str, now: float, ttl: float
+    ) -> Lease | None:
+        row = db.execute("select holder, expires_at from leases where name = ?", [name]).fetchone()
+        if row is not None and row[0] != holder and row[1] > now:
+            return None
+        db.execute(
+            "insert into leases (name, holder, expires_at, taken_at) values (?, ?, ?, ?) "
+            "on conflict (name) do update set holder = excluded.holder, "
+            "expires_at = excluded.expires_at, taken_at = case "
+            "when leases.holder = excluded.holder then leases.taken_at "
+            "else excluded.taken_at end",
+            [name, holder, now + ttl, now],
+        )
         taken_from = row[0] if row is not None and row[0] != holder else None
         return Lease(name, holder, now + ttl, taken_from)
 
     def release_lease(self, name: str, holder: str) -> bool:
         """Give the lease up at once (a clean stop), so a standby need not wait for it."""
         return bool(
-            self.db.execute(
-                "delete from leases where name = ? and holder = ?", [name, holder]
-            ).rowcount
+            self._group.run(
+                lambda db: (
+                    db.execute(
+                        "delete from leases where name = ? and holder = ?", [name, holder]
+                    ).rowcount
+                )
+            )
         )
 
     def lease(self, name: str) -> Lease | None:
@@ -116,13 +126,17 @@ class RunnerStore:
     def finish_work(self, work: Work) -> bool:
         """Done with `work`; False (the row stays, due again) if a change came after it."""
         return bool(
-            self.db.execute(
-                "delete from outbox where kind = ? and team_id = ? and subject = ? and seq = ?",
-                [work.kind, work.team_id, work.subject, work.seq],
-            ).rowcount
+            self._group.run(
+                lambda db: (
+                    db.execute(
+                        "delete from outbox "
+                        "where kind = ? and team_id = ? and subject = ? and seq = ?",
+                        [work.kind, work.team_id, work.subject, work.seq],
+                    ).rowcount
+                )
+            )
         )
 
     def request_work(self, kind: Kind, team_id: str, subject: str, now: float) -> None:
         """Ask the runner for work that no other change goes with."""
-        with immediate(self.db.conn) as db:
-            enqueue(db, kind, team_id, subject, now)
+        self._group.run(lambda db: enqueue(db, kind, team_id, subject, now))
