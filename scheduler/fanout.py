@@ -137,8 +137,9 @@ def this_owner() -> str:
 def owner_is_alive(owner: str) -> bool:
     """Whether the process that claimed a delivery may still be sending it.
 
-    Only processes on this host can be checked; another host's claims count as alive (a
-    multi-host deployment needs leases in the store, not pids).
+    Only processes on this host can be checked; another host's claims count as alive. A runner
+    on another host that died is settled through its lease instead: the runner taking the
+    lapsed lease over marks what its holder left `sending` as unconfirmed.
     """
     host, _, pid = owner.rpartition(":")
     if host != socket.gethostname() or not pid.isdigit():
