@@ -201,5 +201,10 @@ def _field_path(loc: tuple[int | str, ...]) -> str:
     """('phases', 1, 'actions', 2, 'next_move') -> 'phases[1].actions[2].next_move'."""
     path = ""
     for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else part)
+        if isinstance(part, int):
+            path += f"[{part}]"
+            continue
+        # A key typed with a newline or other control character must not break the one line.
+        name = part if part.isprintable() else repr(part)
+        path += f".{name}" if path else name
     return path

@@ -347,3 +347,18 @@ def _refusal(
     with pytest.raises(ProgressionFileError) as refused:
         load_progression(Path("custom.yml"))
     return str(refused.value)
+
+
+@pytest.mark.parametrize("key", ["\n", "a\rb", "x\u2028y", "\x00"])
+def test_an_unknown_field_with_a_control_character_is_named_on_one_line(
+    tmp_path: Path, key: str
+) -> None:
+    data = _bundled_data()
+    data["phases"][0][key] = "x"
+    path = tmp_path / "custom.yml"
+    path.write_text(yaml.dump(data, Dumper=_FastDumper), encoding="utf-8")
+    with pytest.raises(ProgressionFileError) as refused:
+        load_progression(path)
+    message = str(refused.value)
+    assert "\n" not in message and "\r" not in message and "\u2028" not in message
+    assert repr(key) in message
