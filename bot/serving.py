@@ -95,6 +95,9 @@ class RunnerProcess:
         self._stopping = threading.Event()
 
     def start(self) -> None:
+        # Started here, in gunicorn's master before it forks its workers: a worker forked while
+        # Popen is under way would inherit Popen's pipe and hold it up.
+        self._process = self._spawn()
         threading.Thread(target=self._supervise, name="runner-supervisor", daemon=True).start()
 
     def stop(self, timeout: float = 60.0) -> None:
@@ -107,15 +110,21 @@ class RunnerProcess:
             except subprocess.TimeoutExpired:
                 process.kill()
 
-    def _supervise(self) -> None:
+    def _spawn(self) -> subprocess.Popen[bytes]:
         command = [sys.executable, "-m", "bot.cli", "runner", "--parent-pid", str(os.getpid())]
-        while not self._stopping.is_set():
-            process = subprocess.Popen(command)
-            self._process = process
-            process.wait()
+        return subprocess.Popen(command)
+
+    def _supervise(self) -> None:
+        # Polled, not waited for: gunicorn's master reaps every child that exits, ours too, and
+        # a poll then finds it gone (its exit status taken, so reported as 0).
+        while not self._stopping.wait(1.0):
+            process = self._process
+            if process is None or process.poll() is None:
+                continue
+            logger.error("The runner exited (%s): starting it again", process.returncode)
             if self._stopping.wait(self.RESTART_AFTER):
                 return
-            logger.error("The runner exited (%s): starting it again", process.returncode)
+            self._process = self._spawn()
 
 
 def _log_identity(identity: dict[str, object]) -> None:

@@ -283,6 +283,12 @@ def test_two_app_processes_on_one_database_act_as_one_app(api: SlackWebAPI, tmp_
             expected[nudges[1].channel] += 1
             wait_until(counts_shown, 30, "a standby to update the live count")
             assert lease_holder(db) not in (None, holder)
+            # And the app whose runner died starts another, a standby now.
+            wait_until(
+                lambda: any("The runner exited" in a.output() for a in apps),
+                30,
+                "serve to restart its runner",
+            )
         finally:
             for sender in senders:
                 sender.close()
