@@ -83,7 +83,9 @@ def main() -> None:
         ours_port = int(ours.url.rsplit(":", 1)[1])
         try:
             apps = {'bare Bolt app (acks "ok")': bare_port, "progression-bot": ours_port}
-            requests = {port: _constant(signed_command(port, "phase 3")) for port in apps.values()}
+            # A fresh request each time, as Slack sends: the same signed bytes twice would be a
+            # replay, which the app answers without acting on.
+            requests = {port: _fresh(port, "phase 3") for port in apps.values()}
             throughput: dict[str, list[Result]] = {name: [] for name in apps}
             for _ in range(args.rounds):
                 for name, port in apps.items():
@@ -104,8 +106,8 @@ def main() -> None:
     _report(rows, ratio, p99_ratio, args)
 
 
-def _constant(request: bytes) -> Callable[[], bytes]:
-    return lambda: request
+def _fresh(port: int, text: str) -> Callable[[], bytes]:
+    return lambda: signed_command(port, text)
 
 
 def _report(rows: list[Summary], ratio: float, p99_ratio: float, args: argparse.Namespace) -> None:

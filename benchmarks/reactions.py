@@ -4,13 +4,13 @@
         [--repeat 1]
 
 The app runs as `progression-bot serve --http` (a web worker per core, its runner beside them)
-against the local Slack stand-in, with a few confirmed nudges in its database. Every event is signed as Slack signs it; a retry repeats
-an earlier event's body and `event_id` with `X-Slack-Retry-Num`/`-Reason`. They are sent as fast
-as the app takes them over keep-alive connections. Then the database is checked (every
-completion recorded exactly once) and `chat.update` calls are counted against Slack's Tier 3
-(about 50 a minute per workspace). Baseline, measured in the same run: a bare Bolt app on the
-same multi-worker gunicorn stack (a sync worker per core) whose reaction listeners only ack
-(`benchmarks/bare_app.py`).
+against the local Slack stand-in, with a few confirmed nudges in its database. Every event is
+signed as Slack signs it; a retry repeats an earlier event's body and `event_id` with
+`X-Slack-Retry-Num`/`-Reason`. They are sent as fast as the app takes them over keep-alive
+connections. Then the database is checked (every completion recorded exactly once) and
+`chat.update` calls are counted against Slack's Tier 3 (about 50 a minute per workspace).
+Baseline, measured in the same run: a bare Bolt app on the same multi-worker gunicorn stack (a
+sync worker per core) whose reaction listeners only ack (`benchmarks/bare_app.py`).
 """
 
 from __future__ import annotations

@@ -8,8 +8,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
+from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 
 from bot import views
@@ -48,10 +49,11 @@ def create_app(
     """The Bolt app. Lookups answer inside the ack, so requests need no listener thread."""
     progression = progression or load_progression(settings.progression_file)
     secret = settings.slack_signing_secret
+    background = client or slack_client(settings)
     bolt_logger = logging.getLogger("progression_bot.slack")
     bolt_logger.addFilter(_no_token_warning)  # added once: the same filter is not added twice
     app = App(
-        client=client or slack_client(settings),
+        client=client or slack_client(settings, in_request=True),
         signing_secret=secret.get_secret_value() if secret else None,
         # Answer in the HTTP response itself: Bolt's default runner polls for ack() every
         # 10 ms, and a lookup needs no Slack call before it answers.
@@ -60,7 +62,10 @@ def create_app(
         request_verification_enabled=not socket_mode,
         logger=bolt_logger,
     )
-    services = Services(settings=settings, store=store, progression=progression, clock=clock)
+    services = Services(
+        settings=settings, store=store, progression=progression, slack=background, clock=clock
+    )
+    app.use(RequireTeamAndUser())
     register_all(app, services)
     app.error(on_listener_error)
     return app
@@ -68,12 +73,49 @@ def create_app(
 
 def on_listener_error(
     error: Exception, body: dict[str, Any], logger: logging.Logger
-) -> BoltResponse | None:
-    """Log with the traceback; a slash command still gets a reply rather than Slack's banner."""
+) -> BoltResponse:
+    """Log with the traceback, and still ack: a 500 (or no Socket Mode ack) makes Slack retry
+    an event and show the person an error; a slash command gets a sentence instead."""
     logger.error("Listener failed: %s", type(error).__name__, exc_info=error)
     if "command" not in body:
-        return None
+        return BoltResponse(status=200, body="")
     reply = {"response_type": "ephemeral", **views.internal_error_message()}
     return BoltResponse(
         status=200, body=json.dumps(reply), headers={"content-type": "application/json"}
     )
+
+
+class RequireTeamAndUser(Middleware):
+    """A payload that names no workspace or no person is refused: an empty team id must never
+    read as "every workspace". (A `Middleware` subclass: no argument injection per request.)"""
+
+    def process(
+        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
+        body = req.body
+        if body.get("type") == "url_verification" or "ssl_check" in body:
+            return next()
+        if payload_team_and_user(body) is None:
+            logger.warning("Refused a payload without a team id or a user id")
+            # Still an ack over Socket Mode, or Slack sends it again; over HTTP, a 400.
+            return BoltResponse(status=200 if req.mode == "socket_mode" else 400, body="")
+        return next()
+
+
+def payload_team_and_user(body: dict[str, Any]) -> tuple[str, str] | None:
+    """The (team id, user id) a command, an interaction or one of our events comes from."""
+    if "command" in body:
+        team, user = body.get("team_id"), body.get("user_id")
+    elif body.get("type") == "event_callback":
+        event = body.get("event")
+        team = body.get("team_id")
+        user = event.get("user") if isinstance(event, dict) else None
+    else:
+        person = body.get("user")
+        workspace = body.get("team")
+        person = person if isinstance(person, dict) else {}
+        workspace = workspace if isinstance(workspace, dict) else {}
+        team, user = workspace.get("id") or person.get("team_id"), person.get("id")
+    if not isinstance(team, str) or not team or not isinstance(user, str) or not user:
+        return None
+    return team, user

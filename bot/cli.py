@@ -14,6 +14,7 @@ from slack_bolt.error import BoltError
 
 from bot.cli_errors import CliError
 from bot.export import add_export_parser
+from bot.log_lines import configure_logging
 from bot.nudge_cli import add_nudge_parser
 from bot.outputs import check_out_file, stdout_reported, write_failed
 from bot.settings import Settings, SettingsError, load_settings
@@ -29,9 +30,7 @@ PLUGIN_GROUP = "progression_bot.commands"
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging()
     try:
         settings = load_settings()
         with stdout_reported():

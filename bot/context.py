@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from slack_sdk import WebClient
+
+from bot.after_ack import AfterAck
 from bot.settings import Settings
 from progression.model import Progression
 from store import Store
@@ -20,4 +23,8 @@ class Services:
     settings: Settings
     store: Store
     progression: Progression
+    # For work after the ack (it may wait out a Retry-After); listeners get Bolt's, which
+    # never waits.
+    slack: WebClient
     clock: Callable[[], datetime] = utc_now
+    after_ack: AfterAck = field(default_factory=AfterAck)

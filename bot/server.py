@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import signal
 import threading
 from collections.abc import Callable, Iterable
+from http import HTTPStatus
 from types import FrameType
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -13,6 +15,8 @@ from gunicorn.app.base import BaseApplication
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+from bot.request_guard import Refused, RequestGuard
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
@@ -23,17 +27,44 @@ EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 
 
-def wsgi_app(app: App) -> WSGIApplication:
-    """Slack requests at POST /slack/events, a health check at GET /healthz."""
+def wsgi_app(app: App, guard: RequestGuard | None = None) -> WSGIApplication:
+    """Slack requests at POST /slack/events, a health check at GET /healthz.
+
+    With `guard`, a request reaches Bolt only once it is within the size limit, signed and
+    shaped as Slack sends it (bot/request_guard.py)."""
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
 
     def serve(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") == "GET":
-            start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "3")])
-            return [b"ok\n"]
+        path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
+        if path == HEALTH_PATH and method == "GET":
+            return _plain(start_response, "200 OK", b"ok\n")
+        if guard is None or path != EVENTS_PATH or method != "POST":
+            return slack(environ, start_response)
+        try:
+            body = guard.admit(environ)
+        except Refused as refused:
+            logger.info("Refused a request to %s: %d, %s", path, refused.status, refused.reason)
+            status = f"{refused.status} {HTTPStatus(refused.status).phrase}"
+            # Close rather than keep alive: gunicorn would otherwise read the unread body
+            # to find the next request.
+            phrase = HTTPStatus(refused.status).phrase.encode()
+            return _plain(start_response, status, phrase, close=True)
+        # Bolt reads the body again from the stream.
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
         return slack(environ, start_response)
 
     return serve
+
+
+def _plain(
+    start_response: StartResponse, status: str, body: bytes, close: bool = False
+) -> list[bytes]:
+    headers = [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))]
+    if close:
+        headers.append(("Connection", "close"))
+    start_response(status, headers)
+    return [body]
 
 
 class Beside(Protocol):

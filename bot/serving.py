@@ -16,6 +16,7 @@ from slack_bolt import App
 
 from bot.app import create_app
 from bot.context import utc_now
+from bot.request_guard import RequestGuard
 from bot.runner import start_runner_thread
 from bot.server import serve_http, serve_socket_mode, wsgi_app
 from bot.settings import Settings
@@ -51,7 +52,10 @@ def run_http(
 
     def load() -> WSGIApplication:
         # Built in gunicorn's worker process, after the fork: no connection or thread crosses it.
-        return wsgi_app(start_app(settings, Store(settings.progression_db), socket_mode=False))
+        app = start_app(settings, Store(settings.progression_db), socket_mode=False)
+        assert settings.slack_signing_secret is not None  # checked by load_settings for --http
+        guard = RequestGuard(settings.slack_signing_secret.get_secret_value())
+        return wsgi_app(app, guard)
 
     runner = RunnerProcess(settings) if with_runner else None
     logger.info(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from slack_sdk import WebClient
+from slack_sdk.http_retry import RetryHandler
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -11,19 +12,31 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from bot.settings import Settings
 
+# Slack shows an error to a person whose request is not answered in 3 seconds.
+REQUEST_TIMEOUT_SECONDS = 2.5
 
-def slack_client(settings: Settings, *, retries: int = 3) -> WebClient:
-    """A client that honours 429 Retry-After and retries 5xx and connection errors."""
+
+def slack_client(settings: Settings, *, retries: int = 3, in_request: bool = False) -> WebClient:
+    """A client that honours 429 Retry-After and retries 5xx and connection errors.
+
+    `in_request`: the client Bolt hands to listeners, which answer Slack within 3 seconds: it
+    never sleeps out a Retry-After or a backoff, and gives up before Slack would.
+    """
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    return WebClient(
-        token=token,
-        base_url=settings.slack_api_url,
-        timeout=10,
-        retry_handlers=[
+    handlers: list[RetryHandler] = (
+        []
+        if in_request
+        else [
             ConnectionErrorRetryHandler(max_retry_count=retries),
             RateLimitErrorRetryHandler(max_retry_count=retries),
             ServerErrorRetryHandler(max_retry_count=retries),
-        ],
+        ]
+    )
+    return WebClient(
+        token=token,
+        base_url=settings.slack_api_url,
+        timeout=int(REQUEST_TIMEOUT_SECONDS) if in_request else 10,
+        retry_handlers=handlers,
     )
 
 

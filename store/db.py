@@ -13,10 +13,11 @@ from store.group import GroupCommit
 from store.migrations import migrations
 from store.nudges import NudgeStore
 from store.paths import check_database_path
+from store.requests import RequestStore
 from store.runner import RunnerStore
 
 
-class Store(NudgeStore, CheckoffStore, RunnerStore):
+class Store(NudgeStore, CheckoffStore, RequestStore, RunnerStore):
     """Named operations over the progression database; safe to share between threads.
 
     Each thread gets its own connection to the file (so `:memory:` would give each thread a
@@ -55,3 +56,4 @@ class Store(NudgeStore, CheckoffStore, RunnerStore):
         if db is not None:
             db.close()
             self._local.db = None
+        self.close_requests_connection()

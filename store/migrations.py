@@ -99,7 +99,16 @@ def m002_checkoff_reactions(db: Database) -> None:
 
 
 @migrations()
-def m010_runner_leases_outbox(db: Database) -> None:
+def m010_slack_ack_seen_requests(db: Database) -> None:
+    # The signature of each signed command and button press, for five minutes: a replay of
+    # one inside Slack's timestamp window is answered but not acted on (store/requests.py).
+    db.table("slack_ack_seen_requests").create(
+        {"signature": str, "seen_at": float}, pk="signature", not_null={"seen_at"}
+    )
+
+
+@migrations()
+def m011_runner_leases_outbox(db: Database) -> None:
     # The runner's lease: one row per name, renewed by its holder ("host:pid") until it lapses.
     db.table("leases").create(
         {"name": str, "holder": str, "expires_at": float, "taken_at": float},

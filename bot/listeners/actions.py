@@ -1,59 +1,114 @@
-"""Buttons: "Share in channel" on a private lookup reply; "Mark done" / "Undo" on App Home."""
+"""Buttons: "Share in channel" on a private lookup reply; "Mark done" / "Undo" on App Home.
+
+Each is acked first; what needs Slack (the response_url, views.publish) runs after the ack.
+"""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
-from slack_sdk import WebClient
+from slack_bolt import Ack, App, BoltRequest
+from slack_sdk.errors import SlackApiError
 
 from bot import views
 from bot.context import Services
 from bot.grammar import CommandError, parse_command
 from bot.handlers.lookups import LOOKUPS, answer_lookup, checked_here
-from bot.handlers.progress import home_view, mark_from_home
+from bot.handlers.progress import mark_from_home
+from bot.listeners.events import publish_home
+from bot.mrkdwn import without_unsafe
+from bot.replays import is_replay
+from bot.response_url import ResponseUrlRefused, send_to_response_url
+from bot.views import waiting
 
 ACTIONS = (views.SHARE_ACTION, views.MARK_DONE_ACTION, views.UNDO_ACTION)
 
+logger = logging.getLogger("progression_bot.actions")
+
 
 def register(app: App, services: Services) -> None:
-    def on_share(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
-        ack()
-        try:
-            request = parse_command(action.get("value", ""), services.progression).request
-        except CommandError as error:
-            respond(response_type="ephemeral", replace_original=False, **views.error_message(error))
-            return
-        if not isinstance(request, LOOKUPS):
-            return
-        team_id = str((body.get("team") or {}).get("id") or "")
-        channel_id = str((body.get("channel") or {}).get("id") or "")
-        checked_by = checked_here(request, services.store, team_id, channel_id)
-        message = answer_lookup(request, services.progression, checked_by)
-        shared = views.shared_message(message, body["user"]["id"])
-        # The private copy goes away once the public one is there.
-        respond(response_type="in_channel", delete_original=True, **shared)
-
-    def on_home_button(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
+    def on_share(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], request: BoltRequest
     ) -> None:
         ack()
-        user_id = body["user"]["id"]
+        if is_replay(request, services):
+            return
+        text = without_unsafe(str(action.get("value", "")))
+        team_id = str((body.get("team") or {}).get("id") or "")
+        channel_id = str((body.get("channel") or {}).get("id") or "")
+        user_id = str(body["user"]["id"])
+        response_url = str(body.get("response_url") or "")
+        if not response_url:
+            return
+        share = share_later(services, text, team_id, channel_id, user_id, response_url)
+        services.after_ack.submit(share, "Sharing a lookup")
+
+    def on_home_button(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], request: BoltRequest
+    ) -> None:
+        ack()
+        if is_replay(request, services):
+            return
+        user_id = str(body["user"]["id"])
         team_id = str((body.get("team") or {}).get("id") or body["user"].get("team_id") or "")
         done = action["action_id"] == views.MARK_DONE_ACTION
-        now = services.clock()
         # A change asks the runner (in the same transaction) to update the nudge's live count.
-        mark_from_home(services.store, team_id, user_id, str(action.get("value", "")), done, now)
-        view = home_view(
-            services.store,
-            services.progression,
-            team_id,
-            user_id,
-            now,
-            services.settings.progression_tz,
+        mark_from_home(
+            services.store, team_id, user_id, str(action.get("value", "")), done, services.clock()
         )
-        client.views_publish(user_id=user_id, view=view)
+
+        def tell() -> None:
+            services.slack.chat_postMessage(channel=user_id, **waiting.home_not_refreshed_message())
+
+        services.after_ack.submit(publish_home(services, team_id, user_id), "Refreshing Home", tell)
 
     app.action(views.SHARE_ACTION)(on_share)
     app.action(views.MARK_DONE_ACTION)(on_home_button)
     app.action(views.UNDO_ACTION)(on_home_button)
+
+
+def share_later(
+    services: Services, text: str, team_id: str, channel_id: str, user_id: str, response_url: str
+) -> Any:
+    """Post the shared copy, then remove the private reply: two requests, since Slack's
+    documentation disagrees on mixing `delete_original` with a new message."""
+
+    def share() -> None:
+        try:
+            request = parse_command(text, services.progression).request
+        except CommandError as error:
+            reply = {"response_type": "ephemeral", "replace_original": False}
+            send_to_response_url(response_url, {**reply, **views.error_message(error)}, "an error")
+            return
+        if not isinstance(request, LOOKUPS):
+            return
+        checked_by = checked_here(request, services.store, team_id, channel_id)
+        answer = answer_lookup(request, services.progression, checked_by)
+        shared = views.shared_message(answer, user_id)
+        try:
+            send_to_response_url(
+                response_url,
+                {"response_type": "in_channel", "replace_original": False, **shared},
+                "the shared copy",
+            )
+        except ResponseUrlRefused as refused:
+            logger.warning("Share refused by Slack's response_url: %s", refused)
+            _tell_share_failed(services, text, channel_id, user_id)
+            return
+        try:
+            send_to_response_url(response_url, {"delete_original": True}, "the removal")
+        except ResponseUrlRefused as refused:
+            # Shared all the same; the private copy stays, which the person can dismiss.
+            logger.warning("Removing the private reply was refused: %s", refused)
+
+    return share
+
+
+def _tell_share_failed(services: Services, text: str, channel_id: str, user_id: str) -> None:
+    try:
+        services.slack.chat_postEphemeral(
+            channel=channel_id, user=user_id, **waiting.share_failed_message(text)
+        )
+    except SlackApiError as error:
+        logger.warning("Could not tell %s that sharing failed: %s", user_id, type(error).__name__)

@@ -1,19 +1,20 @@
 """Events: check-off reactions on nudges, and the App Home tab.
 
-`process_before_response` keeps the HTTP response waiting for the listener, so a reaction is
-only recorded in the store here; the nudge's live count is updated by the runner.
+`process_before_response` keeps the HTTP response waiting for the listener, so a listener
+never calls Slack: a reaction is only recorded in the store here (the nudge's live count is
+updated by the runner), and the Home tab is published after the ack.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import App, BoltContext
-from slack_sdk import WebClient
 
 from bot.bot_users import KnownBots
 from bot.context import Services
@@ -82,26 +83,36 @@ class Nudges:
         return found
 
 
+def publish_home(services: Services, team_id: str, user_id: str) -> Callable[[], None]:
+    """The work of showing a person their Home tab, for after the ack."""
+
+    def publish() -> None:
+        view = home_view(
+            services.store,
+            services.progression,
+            team_id,
+            user_id,
+            services.clock(),
+            services.settings.progression_tz,
+        )
+        services.slack.views_publish(user_id=user_id, view=view)
+
+    return publish
+
+
 def register(app: App, services: Services) -> None:
     bots = KnownBots(services.store)
     nudges = Nudges(services.store)
     check_emoji = services.settings.check_emoji
 
     def on_app_home_opened(
-        event: dict[str, Any], body: dict[str, Any], context: BoltContext, client: WebClient
+        event: dict[str, Any], body: dict[str, Any], context: BoltContext
     ) -> None:
         if event.get("tab", "home") != "home":
             return
         team_id = str(context.team_id or body.get("team_id") or "")
-        view = home_view(
-            services.store,
-            services.progression,
-            team_id,
-            event["user"],
-            services.clock(),
-            services.settings.progression_tz,
-        )
-        client.views_publish(user_id=event["user"], view=view)
+        publish = publish_home(services, team_id, str(event["user"]))
+        services.after_ack.submit(publish, "Publishing the Home tab")
 
     def on_reaction(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
         reaction = parse_reaction(event)

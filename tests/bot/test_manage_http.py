@@ -16,6 +16,7 @@ from bot import views
 from progression.load import load_progression
 from progression.lookup import find_move
 from store import Store
+from tests.bot.answers import final_answer
 from tests.conftest import SIGNING_SECRET, RunningApp, app_env, start_http_app, stop_app
 from tests.slack.signing import SlackSender
 from tests.slack.web_api import SlackWebAPI
@@ -46,10 +47,9 @@ def _texts(node: Any) -> str:
     return ""
 
 
-def ask(slack: SlackSender, text: str, team: str, user: str, channel: str) -> str:
-    reply = slack.command(text, team_id=team, user_id=user, channel_id=channel)
-    assert reply.status == 200
-    body = reply.json()
+def ask(slack: SlackSender, api: SlackWebAPI, text: str, team: str, user: str, channel: str) -> str:
+    """The answer the person ends up with (after the interim reply, when Slack is asked)."""
+    body = final_answer(slack, api, text, team_id=team, user_id=user, channel_id=channel)
     assert body["response_type"] == "ephemeral"
     return _texts(body["blocks"])
 
@@ -57,13 +57,13 @@ def ask(slack: SlackSender, text: str, team: str, user: str, channel: str) -> st
 def test_a_manager_subscribes_a_channel(
     slack: SlackSender, api: SlackWebAPI, team: str, admin: str, http_app: RunningApp
 ) -> None:
-    said = ask(slack, "subscribe teachers phase 2,3", team, admin, "CSUB1")
+    said = ask(slack, api, "subscribe teachers phase 2,3", team, admin, "CSUB1")
     assert "now gets one *Teacher* move a week (phases 2, 3)" in said
     assert "Monday at 08:00 (UTC)" in said and "The first nudge goes out on *Monday" in said
     [announcement] = api.calls("chat.postMessage")
     assert announcement.params["channel"] == "CSUB1"
     assert "one Teacher move" in announcement.params["text"]
-    listed = ask(slack, "subscriptions", team, admin, "CSUB1")
+    listed = ask(slack, api, "subscriptions", team, admin, "CSUB1")
     assert "<#CSUB1>" in listed and "phases 2, 3" in listed and "*2.7*" in listed
     subscription = Store(http_app.db).subscription(team, "CSUB1")
     assert subscription is not None and subscription.phases == (2, 3)
@@ -73,10 +73,21 @@ def test_anyone_else_is_told_who_can_and_nothing_changes(
     slack: SlackSender, api: SlackWebAPI, team: str, admin: str
 ) -> None:
     api.add_user("UPLAIN1")
-    said = ask(slack, "subscribe teacher", team, "UPLAIN1", "CSUB2")
+    said = ask(slack, api, "subscribe teacher", team, "UPLAIN1", "CSUB2")
     assert "Only managers can do that." in said and "admins and owners" in said
     assert not api.calls("chat.postMessage")
-    assert "CSUB2" not in ask(slack, "subscriptions", team, admin, "CSUB2")
+    assert "CSUB2" not in ask(slack, api, "subscriptions", team, admin, "CSUB2")
+
+
+def test_someone_slack_said_is_no_manager_is_refused_at_once(
+    slack: SlackSender, api: SlackWebAPI, team: str
+) -> None:
+    api.add_user("UPLAIN2")
+    assert "Only managers" in ask(slack, api, "subscriptions", team, "UPLAIN2", "CSUB3")
+    # Slack has answered for this person: no "Subscribing…" while it is asked again.
+    reply = slack.command("subscribe teacher", team_id=team, user_id="UPLAIN2", channel_id="CSUB3")
+    assert "Only managers can do that." in _texts(reply.json()["blocks"])
+    assert not api.calls("chat.postMessage")
 
 
 def test_a_user_named_in_progression_managers_may_manage(
@@ -86,9 +97,9 @@ def test_a_user_named_in_progression_managers_may_manage(
     try:
         with SlackSender(app.url + "/slack/events", SIGNING_SECRET) as slack:
             assert "now gets one *Leader* move" in ask(
-                slack, "subscribe leaders", team, "U42", "C42"
+                slack, api, "subscribe leaders", team, "U42", "C42"
             )
-            assert "Only managers" in ask(slack, "subscribe leaders", team, "U43", "C43")
+            assert "Only managers" in ask(slack, api, "subscribe leaders", team, "U43", "C43")
     finally:
         stop_app(app)
 
@@ -106,17 +117,17 @@ def test_a_channel_the_app_is_not_in_gets_invite_instructions(
     channel: str,
 ) -> None:
     api.fail("chat.postMessage", error, channel=channel)
-    said = ask(slack, "subscribe student", team, admin, channel)
+    said = ask(slack, api, "subscribe student", team, admin, channel)
     assert "/invite @progression" in said and "subscribe again" in said
     assert Store(http_app.db).subscription(team, channel) is None
-    assert channel not in ask(slack, "subscriptions", team, admin, channel)
+    assert channel not in ask(slack, api, "subscriptions", team, admin, channel)
 
 
 def test_subscriptions_show_inactive_and_unconfirmed_and_resubscribing_reactivates(
-    slack: SlackSender, team: str, admin: str, http_app: RunningApp
+    slack: SlackSender, api: SlackWebAPI, team: str, admin: str, http_app: RunningApp
 ) -> None:
-    ask(slack, "subscribe teacher", team, admin, "CSTA1")
-    ask(slack, "subscribe systems", team, admin, "CSTA2")
+    ask(slack, api, "subscribe teacher", team, admin, "CSTA1")
+    ask(slack, api, "subscribe systems", team, admin, "CSTA2")
     store = Store(http_app.db)
     store.mark_inactive(team, "CSTA1", "is_archived", NOW)
     claimed = store.claim_delivery(
@@ -124,35 +135,37 @@ def test_subscriptions_show_inactive_and_unconfirmed_and_resubscribing_reactivat
     )
     assert claimed
     store.mark_unconfirmed(team, "CSTA2", "2026-W40")
-    listed = ask(slack, "subscriptions", team, admin, "CSTA1")
+    listed = ask(slack, api, "subscriptions", team, admin, "CSTA1")
     assert "2 subscribed channel(s)" in listed
     assert "inactive: the channel is archived" in listed and "/invite @progression" in listed
     assert "the 2026-W40 nudge may or may not have reached Slack" in listed
-    said = ask(slack, "subscribe leader phase 4", team, admin, "CSTA1")
+    said = ask(slack, api, "subscribe leader phase 4", team, admin, "CSTA1")
     assert "now gets one *Leader* move a week (phase 4)" in said
     again = store.subscription(team, "CSTA1")
     assert again is not None and again.active and again.role == "leader"
     assert again.phases == (4,)
-    assert "inactive:" not in ask(slack, "subscriptions", team, admin, "CSTA1")
+    assert "inactive:" not in ask(slack, api, "subscriptions", team, admin, "CSTA1")
 
 
-def test_unsubscribe_stops_and_keeps_the_history(slack: SlackSender, team: str, admin: str) -> None:
-    ask(slack, "subscribe teacher", team, admin, "CUNS1")
-    said = ask(slack, "unsubscribe", team, admin, "CUNS1")
+def test_unsubscribe_stops_and_keeps_the_history(
+    slack: SlackSender, api: SlackWebAPI, team: str, admin: str
+) -> None:
+    ask(slack, api, "subscribe teacher", team, admin, "CUNS1")
+    said = ask(slack, api, "unsubscribe", team, admin, "CUNS1")
     assert "no longer gets weekly *Teacher* moves" in said and "kept" in said
-    assert "not subscribed" in ask(slack, "unsubscribe", team, admin, "CUNS1")
-    assert "No channel is subscribed yet" in ask(slack, "subscriptions", team, admin, "CUNS1")
+    assert "not subscribed" in ask(slack, api, "unsubscribe", team, admin, "CUNS1")
+    assert "No channel is subscribed yet" in ask(slack, api, "subscriptions", team, admin, "CUNS1")
 
 
 def test_the_schedule_is_shown_and_changed_with_its_next_date(
-    slack: SlackSender, team: str, admin: str
+    slack: SlackSender, api: SlackWebAPI, team: str, admin: str
 ) -> None:
-    assert "every *Monday at 08:00 (UTC)*" in ask(slack, "schedule", team, admin, "CSCH1")
-    said = ask(slack, "schedule tuesday 07:30 America/Chicago", team, admin, "CSCH1")
+    assert "every *Monday at 08:00 (UTC)*" in ask(slack, api, "schedule", team, admin, "CSCH1")
+    said = ask(slack, api, "schedule tuesday 07:30 America/Chicago", team, admin, "CSCH1")
     assert "now go out every *Tuesday at 07:30 (America/Chicago)*" in said
     assert "The next one: *Tuesday" in said and "at 07:30 (America/Chicago)" in said
-    assert "Tuesday at 07:30" in ask(slack, "schedule", team, admin, "CSCH1")
-    kept = ask(slack, "schedule wed 9am", team, admin, "CSCH1")
+    assert "Tuesday at 07:30" in ask(slack, api, "schedule", team, admin, "CSCH1")
+    kept = ask(slack, api, "schedule wed 9am", team, admin, "CSCH1")
     assert "every *Wednesday at 09:00 (America/Chicago)*" in kept
 
 
@@ -165,31 +178,31 @@ def test_the_schedule_is_shown_and_changed_with_its_next_date(
     ],
 )
 def test_a_bad_schedule_gets_a_clear_reply(
-    slack: SlackSender, team: str, admin: str, text: str, says: str
+    slack: SlackSender, api: SlackWebAPI, team: str, admin: str, text: str, says: str
 ) -> None:
-    assert says in ask(slack, text, team, admin, "CSCH2")
-    assert "Monday at 08:00 (UTC)" in ask(slack, "schedule", team, admin, "CSCH2")
+    assert says in ask(slack, api, text, team, admin, "CSCH2")
+    assert "Monday at 08:00 (UTC)" in ask(slack, api, "schedule", team, admin, "CSCH2")
 
 
 def test_school_breaks_are_recorded_listed_and_removed(
-    slack: SlackSender, team: str, admin: str
+    slack: SlackSender, api: SlackWebAPI, team: str, admin: str
 ) -> None:
-    said = ask(slack, "skip 2030-12-23 2031-01-03", team, admin, "CBRK1")
+    said = ask(slack, api, "skip 2030-12-23 2031-01-03", team, admin, "CBRK1")
     assert "Recorded the break Monday 2030-12-23 to Friday 2031-01-03" in said
     assert "2030-W52: no nudge" in said and "2031-W01: no nudge" in said
-    holiday = ask(slack, "skip 2030-11-25", team, admin, "CBRK1")
+    holiday = ask(slack, api, "skip 2030-11-25", team, admin, "CBRK1")
     assert "Monday 2030-11-25 is in the break, so the nudge goes out on Tuesday 26" in holiday
-    listed = ask(slack, "skips", team, admin, "CBRK1")
+    listed = ask(slack, api, "skips", team, admin, "CBRK1")
     assert "2 school break(s)" in listed and "Monday 2030-12-23 to Friday 2031-01-03" in listed
-    assert "Removed the break" in ask(slack, "unskip 2030-12-23", team, admin, "CBRK1")
-    assert "nothing removed" in ask(slack, "unskip 2030-12-23", team, admin, "CBRK1")
-    assert "1 school break(s)" in ask(slack, "skips", team, admin, "CBRK1")
+    assert "Removed the break" in ask(slack, api, "unskip 2030-12-23", team, admin, "CBRK1")
+    assert "nothing removed" in ask(slack, api, "unskip 2030-12-23", team, admin, "CBRK1")
+    assert "1 school break(s)" in ask(slack, api, "skips", team, admin, "CBRK1")
 
 
 def test_preview_shows_exactly_the_next_nudge_and_when(
-    slack: SlackSender, team: str, admin: str
+    slack: SlackSender, api: SlackWebAPI, team: str, admin: str
 ) -> None:
-    ask(slack, "subscribe teacher", team, admin, "CPRV1")
+    ask(slack, api, "subscribe teacher", team, admin, "CPRV1")
     reply = slack.command("preview", team_id=team, user_id=admin, channel_id="CPRV1").json()
     progression = load_progression()
     move = find_move(progression, 1, 7)
@@ -197,16 +210,16 @@ def test_preview_shows_exactly_the_next_nudge_and_when(
     expected = views.nudge_message(progression, move)
     assert reply["blocks"][1:] == expected["blocks"]
     assert "Preview: this is what this channel gets on Monday" in _texts(reply["blocks"][0])
-    assert "not a role channel" in ask(slack, "preview", team, admin, "CPRV2")
+    assert "not a role channel" in ask(slack, api, "preview", team, admin, "CPRV2")
 
 
 def test_next_shows_this_weeks_move_and_the_one_after(
-    slack: SlackSender, team: str, admin: str
+    slack: SlackSender, api: SlackWebAPI, team: str, admin: str
 ) -> None:
-    ask(slack, "subscribe leader phase 4", team, admin, "CNXT1")
-    said = ask(slack, "next", team, "UANYONE", "CNXT1")
+    ask(slack, api, "subscribe leader phase 4", team, admin, "CNXT1")
+    said = ask(slack, api, "next", team, "UANYONE", "CNXT1")
     assert "*4.4*" in said and "*4.5*" in said
-    elsewhere = ask(slack, "next", team, "UANYONE", "CNXT2")
+    elsewhere = ask(slack, api, "next", team, "UANYONE", "CNXT2")
     assert "not a role channel" in elsewhere and "`/progression teacher`" in elsewhere
 
 
@@ -223,7 +236,7 @@ def test_a_channel_subscribed_in_slack_gets_its_first_move_from_nudge(
     http_app: RunningApp,
     nudge_env: dict[str, str],
 ) -> None:
-    ask(slack, "subscribe teacher", team, admin, "CE2E1")
+    ask(slack, api, "subscribe teacher", team, admin, "CE2E1")
     subscription = Store(http_app.db).subscription(team, "CE2E1")
     assert subscription is not None
     api.clear()
@@ -249,7 +262,7 @@ def test_a_channel_subscribed_in_slack_gets_its_first_move_from_nudge(
     assert posted.params["channel"] == "CE2E1"
     assert "Create and post an agenda for students" not in posted.params["text"]
     assert "Ensure everything posted in your LMS has purpose" in posted.params["text"]
-    said = ask(slack, "next", team, admin, "CE2E1")
+    said = ask(slack, api, "next", team, admin, "CE2E1")
     assert "*This week:* *1.7*" in said or "*1.8*" in said
 
 
@@ -258,5 +271,5 @@ def test_managers_rows_are_for_managers_only(
     slack: SlackSender, api: SlackWebAPI, team: str, text: str
 ) -> None:
     api.add_user("UPLAIN2")
-    said = ask(slack, text, team, "UPLAIN2", "CMGR1")
+    said = ask(slack, api, text, team, "UPLAIN2", "CMGR1")
     assert "Only managers can do that." in said and "admins and owners" in said

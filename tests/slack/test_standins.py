@@ -439,6 +439,32 @@ def test_response_urls_are_received_and_recorded(api: SlackWebAPI) -> None:
     assert call.params == {"text": "shared", "response_type": "in_channel"}
 
 
+def test_a_response_url_can_answer_as_an_expired_one(api: SlackWebAPI) -> None:
+    api.answer_response_url("old", 404, "expired_url")
+    answer = WebhookClient(api.response_url("old")).send(text="late")
+    assert (answer.status_code, answer.body) == (404, "expired_url")
+    assert WebhookClient(api.response_url("old")).send(text="again").status_code == 200
+    assert [c.outcome for c in api.calls("response_url")] == ["http_404", "ok"]
+
+
+def test_held_answers_wait_for_release_and_calls_are_seen_on_arrival(api: SlackWebAPI) -> None:
+    api.hold()
+    answers: list[int] = []
+
+    def call_both() -> None:
+        answers.append(client_for(api).auth_test().status_code)
+        answers.append(WebhookClient(api.response_url("held")).send(text="x").status_code)
+
+    caller = threading.Thread(target=call_both)
+    caller.start()
+    api.wait_for("auth.test")
+    caller.join(timeout=0.2)  # a bounded look: still waiting for its answer
+    assert caller.is_alive() and answers == []
+    api.release()
+    caller.join(timeout=5)
+    assert answers == [200, 200] and not api.holding
+
+
 def test_keep_alive_carries_thousands_of_calls_a_second(api: SlackWebAPI) -> None:
     body = json.dumps({"channel": "C1", "text": "x"}).encode()
     headers = {"Authorization": f"Bearer {BOT}", "Content-Type": "application/json"}

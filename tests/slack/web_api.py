@@ -41,6 +41,7 @@ class Call:
     token: str | None
     at: float
     outcome: str = "ok"
+    name: str = ""  # a response_url call: the name given to `response_url(name)`
 
 
 @dataclass
@@ -105,6 +106,9 @@ class SlackWebAPI:
         self.clock = clock
         self.limit_violations = 0
         self.socket_url = ""
+        self._released = threading.Event()  # see hold()
+        self._released.set()
+        self._response_faults: dict[str, list[tuple[int, str]]] = defaultdict(list)
         self._server = _Server(("127.0.0.1", 0), _handler_for(self))
         self._thread: threading.Thread | None = None
 
@@ -161,7 +165,9 @@ class SlackWebAPI:
             self._random = None
             self._workspace_wait = None
             self._not_before.clear()
+            self._response_faults.clear()
             self.limit_violations = 0
+        self.release()
 
     # --- records --------------------------------------------------------------------
 
@@ -182,6 +188,19 @@ class SlackWebAPI:
                     raise AssertionError(f"{len(found)} {method} calls, wanted {count}")
                 self._lock.wait(left)
 
+    def wait_for_response_url(self, name: str, count: int = 1, timeout: float = 5) -> list[Call]:
+        """Block until `count` POSTs to `response_url(name)` arrived; AssertionError after."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while True:
+                found = [c for c in self._calls if c.method == "response_url" and c.name == name]
+                if len(found) >= count:
+                    return found
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"{len(found)} POSTs to response_url {name}, not {count}")
+                self._lock.wait(left)
+
     def clear(self) -> None:
         with self._lock:
             self._calls.clear()
@@ -189,6 +208,40 @@ class SlackWebAPI:
     def response_url(self, name: str = "r") -> str:
         """A response_url whose POSTs are recorded as `response_url` calls."""
         return f"http://127.0.0.1:{self.port}/response/{name}"
+
+    # --- holding answers ----------------------------------------------------------
+
+    def hold(self) -> None:
+        """From now on every Web API and response_url call is recorded on arrival and its
+        answer held until `release()`: what the app does before Slack answers is then
+        observable without timing."""
+        self._released.clear()
+
+    def release(self) -> None:
+        """Send every held answer, and stop holding."""
+        self._released.set()
+
+    @property
+    def holding(self) -> bool:
+        return not self._released.is_set()
+
+    def _wait_released(self) -> None:
+        # Bounded, so a test that forgets to release cannot hang the server's threads.
+        self._released.wait(timeout=60)
+
+    # --- response_url answers -------------------------------------------------------
+
+    def answer_response_url(self, name: str, status: int, body: str) -> None:
+        """The next POST to `response_url(name)` gets `status` and `body` (text), as Slack
+        answers an expired or used response_url (404 `expired_url`, `used_url`)."""
+        with self._lock:
+            self._response_faults[name].append((status, body))
+
+    def _response_answer(self, name: str) -> tuple[int, str] | None:
+        """The injected answer for this response_url, or None for Slack's usual one."""
+        with self._lock:
+            faults = self._response_faults.get(name)
+            return faults.pop(0) if faults else None
 
     # --- directories ----------------------------------------------------------------
 
@@ -646,8 +699,15 @@ def _handler_for(api: SlackWebAPI) -> type[BaseHTTPRequestHandler]:
             body = self.rfile.read(length) if length else b""
             params = _decode(body, self.headers.get("Content-Type", ""), query)
             if path.startswith("/response/"):
-                api._record(Call("response_url", params, None, api.clock()))
-                self._send(_Reply(200, {"ok": True}))
+                name = path.removeprefix("/response/")
+                injected = api._response_answer(name)
+                outcome = "ok" if injected is None else f"http_{injected[0]}"
+                api._record(Call("response_url", params, None, api.clock(), outcome, name))
+                api._wait_released()
+                if injected is None:
+                    self._send(_Reply(200, {"ok": True}))
+                else:
+                    self._send_text(*injected)
                 return
             if not path.startswith("/api/"):
                 self._send(_Reply(404, {"ok": False, "error": "not_found"}))
@@ -658,7 +718,16 @@ def _handler_for(api: SlackWebAPI) -> type[BaseHTTPRequestHandler]:
             reply, delay = api._respond(path.removeprefix("/api/"), params, token or from_params)
             if delay:
                 time.sleep(delay)  # Slack being slow to answer; the call has arrived
+            api._wait_released()
             self._send(reply)
+
+        def _send_text(self, status: int, text: str) -> None:
+            data = text.encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "text/plain; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
 
         def _send(self, reply: _Reply) -> None:
             if reply.drop:

@@ -25,7 +25,7 @@ from bot import views
 from bot.grammar import CommandError, parse_command
 from bot.managers import who_can_manage
 from bot.settings import Settings
-from bot.views import managing
+from bot.views import managing, waiting
 from progression.calendar import SchoolBreak, WeeklySlot
 from progression.load import load_progression
 from progression.model import Move, Progression
@@ -244,6 +244,16 @@ def managing_replies() -> Iterator[tuple[str, dict[str, Any]]]:
     yield "next nothing", managing.next_message(PROGRESSION, None, [])
 
 
+def waiting_replies() -> Iterator[tuple[str, dict[str, Any]]]:
+    """While Slack is asked, and when Slack says no after the answer."""
+    yield "subscribing", waiting.subscribing_message("C01TEACHERS")
+    yield "checking manager", waiting.checking_manager_message()
+    yield "busy", waiting.busy_message()
+    yield "slack failed", waiting.slack_failed_message()
+    yield "share failed", waiting.share_failed_message("phase 3 `x` <!here>")
+    yield "home not refreshed", waiting.home_not_refreshed_message()
+
+
 def replies() -> Iterator[tuple[str, dict[str, Any]]]:
     """What the listeners send: private replies with a share button, and shared copies."""
     for name, message in [*lookups(PROGRESSION), *progress()]:
@@ -288,7 +298,15 @@ def built_with_record(
 
 MESSAGES, CALLED = built_with_record(
     lambda: dict(
-        [*lookups(PROGRESSION), *errors(), *nudges(), *progress(), *managing_replies(), *replies()]
+        [
+            *lookups(PROGRESSION),
+            *errors(),
+            *nudges(),
+            *progress(),
+            *managing_replies(),
+            *waiting_replies(),
+            *replies(),
+        ]
     )
 )
 VIEWS, CALLED_FOR_VIEWS = built_with_record(lambda: dict(home_views()))

@@ -1,0 +1,109 @@
+"""The door of /slack/events: what is refused before Bolt sees a request.
+
+In this order, so that an unsigned request costs nothing: a body over the limit is refused
+unread (413); signature headers that are missing or malformed are refused unread (401); the
+signature is checked over the raw bytes (401); only then is the body parsed (400 when it is not
+what Slack sends). No body is ever logged. (Replays are the listeners' to refuse, where a
+request would act: bot/replays.py.)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import re
+import time
+import urllib.parse
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from wsgiref.types import WSGIEnvironment
+
+logger = logging.getLogger("progression_bot.requests")
+
+# Slack's largest payloads (a view submission with big state) are far below this.
+MAX_BODY_BYTES = 1024 * 1024
+# Slack refuses a signature older than 5 minutes; so does the app, either way.
+MAX_SKEW_SECONDS = 5 * 60
+_TIMESTAMP = re.compile(r"[0-9]{1,11}")
+_SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
+
+
+@dataclass(frozen=True)
+class Refused(Exception):
+    status: int  # 400, 401, 413
+    reason: str  # ours, never a value from the request
+
+
+class RequestGuard:
+    """`admit(environ)` returns the body to hand to Bolt, or raises `Refused`."""
+
+    def __init__(
+        self,
+        signing_secret: str,
+        clock: Callable[[], float] = time.time,
+        max_body: int = MAX_BODY_BYTES,
+    ) -> None:
+        self._secret = signing_secret.encode()
+        self._clock = clock
+        self._max_body = max_body
+
+    def admit(self, environ: WSGIEnvironment) -> bytes:
+        length = _content_length(environ, self._max_body)
+        timestamp = str(environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", ""))
+        signature = str(environ.get("HTTP_X_SLACK_SIGNATURE", ""))
+        if not _TIMESTAMP.fullmatch(timestamp) or not _SIGNATURE.fullmatch(signature):
+            raise Refused(401, "missing or malformed signature headers")
+        now = self._clock()
+        if abs(now - int(timestamp)) > MAX_SKEW_SECONDS:
+            raise Refused(401, "stale signature timestamp")
+        body = _read(environ, length, self._max_body)
+        base = b"v0:" + timestamp.encode() + b":" + body
+        expected = "v0=" + hmac.new(self._secret, base, hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected, signature):
+            raise Refused(401, "invalid signature")
+        _check_shape(body, str(environ.get("CONTENT_TYPE", "")))
+        return body
+
+
+def _content_length(environ: WSGIEnvironment, limit: int) -> int | None:
+    declared = str(environ.get("CONTENT_LENGTH") or "")
+    if not declared:
+        return None  # chunked: read up to the limit
+    if not declared.isdigit():
+        raise Refused(400, "malformed Content-Length")
+    if int(declared) > limit:
+        raise Refused(413, "body over the limit")
+    return int(declared)
+
+
+def _read(environ: WSGIEnvironment, length: int | None, limit: int) -> bytes:
+    stream = environ["wsgi.input"]
+    body: bytes = stream.read(length) if length is not None else stream.read(limit + 1)
+    if len(body) > limit:
+        raise Refused(413, "body over the limit")
+    return body
+
+
+def _check_shape(body: bytes, content_type: str) -> None:
+    """Parse as Bolt will (`slack_bolt.request.internals.parse_body`): a JSON object, or a
+    form whose `payload`, if any, is one."""
+    try:
+        text = body.decode("utf-8")
+        if content_type == "application/json" or text.startswith("{"):
+            if not isinstance(json.loads(text), dict):
+                raise ValueError("not an object")
+            return
+        # Bolt parses a form without failing, except a `payload` that is not JSON; a slash
+        # command (no "payload" in it) is not parsed here at all, which keeps lookups fast.
+        if "payload" in text:
+            fields = dict(urllib.parse.parse_qsl(text, keep_blank_values=True))
+            payload = fields.get("payload")
+            if payload is not None and not isinstance(json.loads(payload), dict):
+                raise ValueError("payload is not an object")
+    except ValueError:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        raise Refused(400, "signed, but not a body Slack sends") from None
