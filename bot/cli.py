@@ -173,7 +173,8 @@ def _runner(args: argparse.Namespace, settings: Settings) -> int:
         )
     _progression(settings)
     check_database_path(str(settings.progression_db), create=True)
-    check_token(settings)
+    if args.parent_pid is None:  # started by `serve`, which checked the token already
+        check_token(settings)
     runner.run_runner(settings, parent_pid=args.parent_pid)
     return 0
 
