@@ -204,14 +204,16 @@ def test_two_app_processes_on_one_database_act_as_one_app(api: SlackWebAPI, tmp_
             assert post_calls(api) == {c: 1 for c in weekly}
 
             # A command to either app sees what the other one did.
-            admin = {"channel_id": "CSUB", "user_id": "UADMIN"}
-            subscribed = final_answer(senders[0], api, "subscribe leader", **admin)
+            def admin(sender: SlackSender, text: str) -> dict[str, object]:
+                return final_answer(sender, api, text, channel_id="CSUB", user_id="UADMIN")
+
+            subscribed = admin(senders[0], "subscribe leader")
             assert "leader" in str(subscribed).lower()
-            listed = final_answer(senders[1], api, "subscriptions", **admin)
+            listed = admin(senders[1], "subscriptions")
             assert "<#CSUB>" in str(listed)
 
             # A schedule changed through either app re-arms the one runner's job within seconds.
-            changed = final_answer(senders[1], api, "schedule friday 06:45 UTC", **admin)
+            changed = admin(senders[1], "schedule friday 06:45 UTC")
             assert "Friday" in str(changed), changed
             wait_until(
                 lambda: any(
