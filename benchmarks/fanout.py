@@ -1,13 +1,16 @@
 """The weekly fan-out to 1,000 channels against a stand-in that enforces Slack's limits.
 
     .venv/bin/python -m benchmarks.fanout [--channels 1000] [--repeat 1] [--latency 0]
+        [--per-minute 300]
 
 `progression-bot nudge --week` runs in its own process, as cron would run it, against the
-stand-in in this one. The stand-in answers 429 to any post past one per second per channel or
-20 per second per workspace, and injects about 5% random 429s (Retry-After: 1) and 2% 500s.
-Each 429 asks the whole workspace to wait: a post to any channel that arrives during the wait
-counts as a limit violation, except in its first 0.1 s (posts already on their way). The limit
-allows 1,000 / 20 = 50 s; the target is at most 1.2x that. Measured in the same run: the same
+stand-in in this one, with the workspace's pace `PROGRESSION_POSTS_PER_MINUTE` (its default,
+300 a minute, unless `--per-minute` says otherwise). The stand-in answers 429 to any post past
+one per second per channel or the pace per workspace (300 a minute: 5 in any second), and
+injects about 5% random 429s (Retry-After: 1) and 2% 500s. Each 429 asks the whole workspace to
+wait: a post to any channel that arrives during the wait counts as a limit violation, except in
+its first 0.1 s (posts already on their way). The pace allows 1,000 / 300 a minute = 200 s; the
+target is at most 1.2x that. Measured in the same run: the same
 fan-out with no faults injected (the baseline), then with faults; medians over `--repeat` runs.
 `--latency` makes the stand-in answer each post that many seconds late, as a distant Slack would.
 
@@ -30,13 +33,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.settings import DEFAULT_POSTS_PER_MINUTE
 from store import Store
 from tests.conftest import app_env
 from tests.slack.web_api import SlackWebAPI
 
 TEAM = "T0001"
 WEEK = "2026-W10"
-WORKSPACE_PER_SECOND = 20
 # A post that reaches the stand-in within this long after a 429 was already on its way.
 IN_FLIGHT = 0.1
 
@@ -47,6 +50,7 @@ class Run:
     seconds: float  # first post to last, as Slack saw them
     process_seconds: float  # `progression-bot nudge` from start to exit
     channels: int
+    per_minute: float
     posted: int
     slack_posts: int  # messages the stand-in accepted during the run
     most_per_channel: int  # the most posts any one channel had accepted
@@ -57,7 +61,7 @@ class Run:
 
     @property
     def allowed_seconds(self) -> float:
-        return self.channels / WORKSPACE_PER_SECOND
+        return self.channels / self.per_minute * 60
 
     @property
     def ratio(self) -> float:
@@ -76,6 +80,7 @@ def fan_out(
     faults: bool,
     seed: int,
     latency: float = 0.0,
+    per_minute: float = DEFAULT_POSTS_PER_MINUTE,
 ) -> Run:
     """`progression-bot nudge --week` in its own process, as an operator or cron runs it."""
     api.reset()
@@ -85,7 +90,7 @@ def fan_out(
     for n in range(channels):
         store.subscribe(TEAM, f"C{n:05d}", "teacher", (), "U0MANAGER", WEEK, now)
     store.close()
-    api.enforce_limits(per_channel_per_second=1, per_workspace_per_second=WORKSPACE_PER_SECOND)
+    api.enforce_limits(per_channel_per_second=1, per_workspace_per_second=per_minute / 60)
     api.delay("chat.postMessage", latency)
     if faults:
         api.inject_random("chat.postMessage", rate_429=0.05, rate_500=0.02, seed=seed)
@@ -93,7 +98,7 @@ def fan_out(
     started = time.monotonic()
     nudge = subprocess.run(
         [sys.executable, "-m", "bot.cli", "nudge", "--week", WEEK, "--team", TEAM],
-        env=app_env(api, db),
+        env=app_env(api, db, PROGRESSION_POSTS_PER_MINUTE=f"{per_minute:g}"),
         capture_output=True,
         text=True,
         check=False,
@@ -116,6 +121,7 @@ def fan_out(
         seconds=posts[-1].at - posts[0].at if posts else 0.0,
         process_seconds=seconds,
         channels=channels,
+        per_minute=per_minute,
         posted=states["posted"],
         slack_posts=sum(accepted.values()),
         most_per_channel=max(accepted.values(), default=0),
@@ -133,24 +139,34 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--latency", type=float, default=0.0, help="seconds Slack takes to answer")
+    parser.add_argument(
+        "--per-minute",
+        type=float,
+        default=DEFAULT_POSTS_PER_MINUTE,
+        help="the workspace's pace, PROGRESSION_POSTS_PER_MINUTE (default %(default)g)",
+    )
     args = parser.parse_args()
+    pace = args.per_minute
     runs: list[Run] = []
     with SlackWebAPI() as api, tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         for n in range(args.repeat):
             if not args.no_baseline:
                 baseline = f"no faults {n}"
-                runs.append(fan_out(api, workdir, baseline, args.channels, False, 0, args.latency))
+                runs.append(
+                    fan_out(api, workdir, baseline, args.channels, False, 0, args.latency, pace)
+                )
             name = f"5% 429 + 2% 500 {n}"
             runs.append(
-                fan_out(api, workdir, name, args.channels, True, args.seed + n, args.latency)
+                fan_out(api, workdir, name, args.channels, True, args.seed + n, args.latency, pace)
             )
     _report(runs)
 
 
 def _report(runs: list[Run]) -> None:
+    allowed = runs[0].allowed_seconds if runs else 0.0
     print(
-        "| run | seconds (first post to last) | / 50 s allowed | process seconds "
+        f"| run | seconds (first post to last) | / {allowed:.0f} s allowed | process seconds "
         "| posted (store) | accepted by Slack | exactly once | postMessage calls "
         "| limit violations | arrived just after a 429 (latest) |"
     )

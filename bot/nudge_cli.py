@@ -18,14 +18,9 @@ from bot.slack_client import fanout_client
 from bot.views import NUDGE_MESSAGES
 from progression.calendar import due_week, next_slot, slot_in_week, week_start
 from progression.load import load_progression
-from scheduler.fanout import (
-    DEFAULT_CONCURRENCY,
-    FanoutReport,
-    run_fanout,
-    this_owner,
-    utc_now,
-)
-from scheduler.limits import SlackLimits
+from scheduler.fanout import DEFAULT_CONCURRENCY, FanoutReport, run_fanout, utc_now
+from scheduler.lease import FanoutRunning, this_owner
+from scheduler.limits import workspace_limits
 from scheduler.plan import workspace_slot
 from store import Store
 
@@ -48,12 +43,6 @@ def add_nudge_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("--team", help="one workspace's team id (default: every workspace)")
     parser.add_argument(
         "--concurrency", type=int, default=DEFAULT_CONCURRENCY, help="channels posted at once"
-    )
-    parser.add_argument(
-        "--per-second",
-        type=float,
-        default=SlackLimits().per_second,
-        help="workspace-wide posts per second (default %(default)g)",
     )
     parser.set_defaults(run=run_nudge)
     return parser
@@ -87,19 +76,27 @@ def run_nudge(args: argparse.Namespace, settings: Settings) -> int:
         if slot_in_week(week, slot, breaks) is None:
             print(f"{team_id} {week}: a school break, nothing posted")
             continue
-        report = run_fanout(
-            store,
-            progression,
-            client,
-            team_id,
-            week,
-            now,
-            NUDGE_MESSAGES,
-            owner=this_owner(),
-            dry_run=args.dry_run,
-            concurrency=args.concurrency,
-            limits=SlackLimits(per_second=args.per_second),
-        )
+        try:
+            report = run_fanout(
+                store,
+                progression,
+                client,
+                team_id,
+                week,
+                now,
+                NUDGE_MESSAGES,
+                owner=this_owner(),
+                dry_run=args.dry_run,
+                concurrency=args.concurrency,
+                limits=workspace_limits(settings.progression_posts_per_minute),
+            )
+        except FanoutRunning as running:
+            print(
+                f"{team_id} {week}: {running}, nothing posted by this one; "
+                "that run delivers the week"
+            )
+            status = INCOMPLETE
+            continue
         print(format_report(report))
         if report.retry or report.failed:
             status = INCOMPLETE

@@ -79,18 +79,15 @@ class AppDuties:
         return self._by_kind
 
     def start(self, taken_from: str | None) -> None:
-        if taken_from:
-            # Its lease lapsed, so it is gone (or cut off and no longer claiming): what it left
-            # `sending` may or may not have reached Slack.
-            settled = self.store.settle_orphans(lambda owner: owner != taken_from)
-            if settled:
-                logger.warning("%d delivery(ies) left by %s are unconfirmed", settled, taken_from)
+        # What a runner that died left `sending` is settled by the next fan-out of that
+        # workspace, under the workspace's own lease (scheduler/lease.py).
         scheduler = build_scheduler(
             self.store,
             self.progression,
             NUDGE_MESSAGES,
             fanout_client(self.settings),
             default_tz=self.settings.progression_tz,
+            posts_per_minute=self.settings.progression_posts_per_minute,
             clock=self.clock,
             may_claim=self.may_claim,
         )

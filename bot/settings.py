@@ -10,6 +10,8 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_CHECK_EMOJI = ("white_check_mark", "heavy_check_mark", "ballot_box_with_check")
+# Slack documents chat.postMessage at "several hundred per minute" per workspace.
+DEFAULT_POSTS_PER_MINUTE = 300.0
 README_CREATE_APP = "see README.md, section 'Create the Slack app'"
 TRY_WITHOUT_SLACK = "to try it without Slack: progression-bot try"
 
@@ -35,6 +37,10 @@ class Settings(BaseSettings):
     # How long the runner's lease lasts unrenewed: how soon a standby takes over.
     progression_runner_lease: float = Field(
         default=30.0, ge=1.0, le=600.0, alias="PROGRESSION_RUNNER_LEASE"
+    )
+    # The workspace's posting pace for the weekly nudges, across every process and host.
+    progression_posts_per_minute: float = Field(
+        default=DEFAULT_POSTS_PER_MINUTE, gt=0, alias="PROGRESSION_POSTS_PER_MINUTE"
     )
 
     @field_validator("slack_api_url")

@@ -5,17 +5,19 @@ Never twice: each channel's (team, channel, week) is claimed in the store right 
 and released only when Slack surely did not post. Never silently missed: whatever was released
 is posted by the next run, and a claim left `sending` by a process that died is settled as
 `unconfirmed` and shown to managers instead of being posted again.
+
+One run per workspace at a time: a run holds the workspace's lease in the store (see
+scheduler/lease.py), so the workspace's pace holds however many processes or hosts run it.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import queue
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -25,6 +27,7 @@ from slack_sdk import WebClient
 from progression.lookup import role_moves
 from progression.model import Move, Progression
 from progression.next_move import Celebration
+from scheduler.lease import FanoutLease, this_owner
 from scheduler.limits import PostResult, SlackLimits, SlackPoster
 from scheduler.plan import plan_for
 from store import CELEBRATION, Store, Subscription
@@ -34,6 +37,9 @@ logger = logging.getLogger(__name__)
 # Enough threads for a whole window of posts (20 a second) to leave together, with a few to spare
 # for posts sleeping before a retry. A thread claims its delivery only as its post leaves.
 DEFAULT_CONCURRENCY = 24
+# Recording a post's ts again after a failed write (a full disk may clear), then giving up:
+# the delivery is left unconfirmed, its ts in the log, and never posted again.
+CONFIRM_RETRIES = (0.2, 1.0, 3.0)
 # Slack's answers that mean the channel is gone for us: stop nudging it and tell its manager.
 GONE = {
     "channel_not_found": (
@@ -129,30 +135,6 @@ class FanoutReport:
         return f"{self.team_id} {self.week}: {counts or 'no channels'} in {self.seconds:.1f} s"
 
 
-def this_owner() -> str:
-    """Who claims deliveries: "host:pid"."""
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def owner_is_alive(owner: str) -> bool:
-    """Whether the process that claimed a delivery may still be sending it.
-
-    Only processes on this host can be checked; another host's claims count as alive. A runner
-    on another host that died is settled through its lease instead: the runner taking the
-    lapsed lease over marks what its holder left `sending` as unconfirmed.
-    """
-    host, _, pid = owner.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return True
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's live process
-    return True
-
-
 @dataclass(frozen=True)
 class NudgeMessages:
     """How a nudge and a celebration look. The app passes its Block Kit views in, so the
@@ -180,45 +162,55 @@ def run_fanout(
     concurrency: int = DEFAULT_CONCURRENCY,
     limits: SlackLimits | None = None,
     clock: Callable[[], datetime] = utc_now,
+    sleep: Callable[[float], None] = time.sleep,
     may_claim: Callable[[], bool] = lambda: True,
 ) -> FanoutReport:
     """Deliver `week`'s nudge to every active subscription of the team that has not had it.
 
-    `may_claim` is asked before each claim: a runner that lost its lease stops claiming, so
-    the runner taking over never races it for a channel."""
+    Raises `FanoutRunning` when another run holds the workspace's lease (dry runs need none).
+    `may_claim` is asked before each claim too: a runner that lost the runner lease stops
+    claiming, and leaves the rest to the runner taking over.
+    """
     started = time.monotonic()
     owner = owner or this_owner()
-    if not dry_run:
-        settled = store.settle_orphans(owner_is_alive)
-        if settled:
-            logger.warning("%d delivery(ies) left by a stopped process are unconfirmed", settled)
-    report = FanoutReport(team_id, week, dry_run)
-    delivered = store.delivered_channels(team_id, week)
-    unconfirmed = {d.channel_id for d in store.unconfirmed(team_id) if d.week == week}
-    due: list[Subscription] = []
-    for subscription in store.subscriptions(team_id):
-        if not subscription.active or subscription.first_week > week:
-            continue
-        channel = subscription.channel_id
-        if channel in unconfirmed:
-            report.results.append(ChannelResult(channel, "unconfirmed", detail="left by a crash"))
-        elif channel in delivered:
-            report.results.append(ChannelResult(channel, "skipped"))
-        else:
-            due.append(subscription)
-    delivery = _Delivery(
-        store,
-        progression,
-        messages,
-        SlackPoster(client, limits),
-        week,
-        now,
-        owner,
-        dry_run,
-        clock,
-        may_claim,
-    )
-    report.results.extend(_in_threads(delivery.deliver, due, concurrency, store))
+    lease = None if dry_run else FanoutLease(store, team_id, owner, clock)
+    with lease if lease is not None else nullcontext():
+        if lease is not None:
+            settled = store.settle_orphans(team_id)
+            if settled:
+                logger.warning("%d delivery(ies) left by an earlier run are unconfirmed", settled)
+        report = FanoutReport(team_id, week, dry_run)
+        delivered = store.delivered_channels(team_id, week)
+        unconfirmed = {d.channel_id for d in store.unconfirmed(team_id) if d.week == week}
+        due: list[Subscription] = []
+        for subscription in store.subscriptions(team_id):
+            if not subscription.active or subscription.first_week > week:
+                continue
+            channel = subscription.channel_id
+            if channel in unconfirmed:
+                report.results.append(
+                    ChannelResult(channel, "unconfirmed", detail="left by a crash")
+                )
+            elif channel in delivered:
+                report.results.append(ChannelResult(channel, "skipped"))
+            else:
+                due.append(subscription)
+        poster = SlackPoster(client, limits, sleep=sleep)
+        delivery = _Delivery(
+            store,
+            progression,
+            messages,
+            poster,
+            week,
+            now,
+            owner,
+            dry_run,
+            clock,
+            sleep,
+            lease,
+            may_claim,
+        )
+        report.results.extend(_in_threads(delivery.deliver, due, concurrency, store))
     order = {s.channel_id: n for n, s in enumerate(store.subscriptions(team_id))}
     report.results.sort(key=lambda r: order.get(r.channel_id, len(order)))
     report.seconds = time.monotonic() - started
@@ -237,7 +229,9 @@ class _Delivery:
     owner: str
     dry_run: bool
     clock: Callable[[], datetime]
-    may_claim: Callable[[], bool]
+    sleep: Callable[[float], None] = time.sleep
+    lease: FanoutLease | None = None
+    may_claim: Callable[[], bool] = lambda: True
 
     def deliver(self, subscription: Subscription) -> ChannelResult:
         team, channel = subscription.team_id, subscription.channel_id
@@ -258,6 +252,8 @@ class _Delivery:
         def claim() -> bool:
             # Taken only once the post has its place in Slack's limits (see SlackPoster.post).
             nonlocal claimed, fenced
+            if self.lease is not None and not self.lease.held:
+                return False  # another run took the workspace over: it posts the rest
             if not self.may_claim():
                 fenced = True
                 return False
@@ -290,8 +286,7 @@ class _Delivery:
     def _settle(self, subscription: Subscription, ref: str, result: PostResult) -> ChannelResult:
         team, channel = subscription.team_id, subscription.channel_id
         if result.kind == "sent" and result.ts:
-            self.store.confirm_delivery(team, channel, self.week, result.ts, self.clock())
-            return ChannelResult(channel, "posted", ref, result.ts)
+            return self._confirm(team, channel, ref, result.ts)
         if result.kind == "unknown":
             self.store.mark_unconfirmed(team, channel, self.week)
             return ChannelResult(channel, "unconfirmed", ref, result.error)
@@ -303,6 +298,38 @@ class _Delivery:
             return self._deactivate(subscription, ref, result.error)
         logger.error("Slack refused the nudge for %s: %s", channel, result.error)
         return ChannelResult(channel, "failed", ref, result.error)
+
+    def _confirm(self, team: str, channel: str, ref: str, ts: str) -> ChannelResult:
+        """Record the post's ts; Slack has the post, so whatever happens it is never sent
+        again: a write that keeps failing leaves the delivery unconfirmed, its ts logged."""
+        for delay in (*CONFIRM_RETRIES, None):
+            try:
+                self.store.confirm_delivery(team, channel, self.week, ts, self.clock())
+                return ChannelResult(channel, "posted", ref, ts)
+            except Exception as error:
+                failure = error
+                if delay is not None:
+                    logger.warning(
+                        "Recording the post to %s (ts %s) failed: %s; again in %.1f s",
+                        channel,
+                        ts,
+                        error,
+                        delay,
+                    )
+                    self.sleep(delay)
+        logger.error(
+            "Slack posted %s's nudge (ts %s) but recording it failed: %s; the delivery is "
+            "left unconfirmed and will not be posted again",
+            channel,
+            ts,
+            failure,
+        )
+        try:
+            self.store.mark_unconfirmed(team, channel, self.week, ts=ts)
+        except Exception:
+            # Still `sending`: shown as unconfirmed once this run ends, settled by the next.
+            logger.exception("Marking %s's delivery (ts %s) unconfirmed failed", channel, ts)
+        return ChannelResult(channel, "unconfirmed", ref, f"posted as {ts}, not recorded")
 
     def _deactivate(self, subscription: Subscription, ref: str, error: str) -> ChannelResult:
         channel = subscription.channel_id

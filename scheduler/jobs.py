@@ -26,15 +26,9 @@ from slack_sdk import WebClient
 
 from progression.calendar import due_week, next_slot, week_of
 from progression.model import Progression
-from scheduler.fanout import (
-    DEFAULT_CONCURRENCY,
-    FanoutReport,
-    NudgeMessages,
-    run_fanout,
-    this_owner,
-    utc_now,
-)
-from scheduler.limits import SlackLimits, without_retries
+from scheduler.fanout import DEFAULT_CONCURRENCY, FanoutReport, NudgeMessages, run_fanout, utc_now
+from scheduler.lease import FanoutRunning, this_owner
+from scheduler.limits import SlackLimits, without_retries, workspace_limits
 from scheduler.plan import workspace_slot
 from store import Store
 
@@ -57,6 +51,7 @@ class NudgeJobs:
     client: WebClient
     scheduler: BackgroundScheduler
     default_tz: str = "UTC"  # a workspace without a schedule of its own: PROGRESSION_TZ
+    posts_per_minute: float = 300.0  # the workspace's pace: PROGRESSION_POSTS_PER_MINUTE
     clock: Callable[[], datetime] = utc_now
     owner: str = field(default_factory=this_owner)
     limits: SlackLimits | None = None
@@ -82,6 +77,7 @@ def build_scheduler(
     client: WebClient,
     *,
     default_tz: str = "UTC",
+    posts_per_minute: float = 300.0,
     clock: Callable[[], datetime] = utc_now,
     limits: SlackLimits | None = None,
     concurrency: int = DEFAULT_CONCURRENCY,
@@ -107,6 +103,7 @@ def build_scheduler(
         messages=messages,
         client=without_retries(client),
         default_tz=default_tz,
+        posts_per_minute=posts_per_minute,
         scheduler=scheduler,
         clock=clock,
         limits=limits,
@@ -125,6 +122,7 @@ def run_nudge_job(
     """The job: deliver the week due at `now`, if any, then arm the next run."""
     now = now or jobs.clock()
     report: FanoutReport | None = None
+    running = False
     try:
         slot = workspace_slot(jobs.store, team_id, jobs.default_tz)
         week = due_week(now, slot, jobs.store.breaks(team_id))
@@ -141,13 +139,18 @@ def run_nudge_job(
                 jobs.messages,
                 owner=jobs.owner,
                 concurrency=jobs.concurrency,
-                limits=jobs.limits,
+                limits=jobs.limits or workspace_limits(jobs.posts_per_minute),
                 clock=jobs.clock,
                 may_claim=jobs.may_claim,
             )
+    except FanoutRunning as error:
+        # Another process is delivering it; look again in a few minutes in case it dies.
+        logger.info("Nudges for %s not run here: %s", team_id, error)
+        running = True
     finally:
         # Armed even when the run failed, so one bad run does not stop a workspace's nudges.
-        arm(jobs, team_id, now, retry=report is not None and report.needs_retry)
+        retry = running or (report is not None and report.needs_retry)
+        arm(jobs, team_id, now, retry=retry)
         jobs.store.close()
     return report
 

@@ -1,19 +1,20 @@
 """Posting within Slack's limits, so the fan-out does not provoke 429s and survives them.
 
-`chat.postMessage` allows about one message per second per channel and a workspace-wide burst
-(we pace at 20 per second by default). A 429 pauses every post of the workspace until its
-Retry-After has passed: Slack's answer applies to the token, not to the one channel. Posts that
-already had their place in the window when the 429 came back still go: they were on their way,
-as far as the workspace's pacing is concerned, and holding them would waste the window they hold.
-5xx answers and failures to reach Slack are retried with backoff, a bounded number of times.
+`chat.postMessage` allows about one message per second per channel and "several hundred per minute"
+per workspace (we pace at `PROGRESSION_POSTS_PER_MINUTE`, 300 a minute by default). A 429 pauses
+every post of the workspace until its Retry-After has passed: Slack's answer applies to the token,
+not to the one channel. Posts already sent when the 429 came back were on their way; a post that
+had its place in the window but had not left yet (its claim being written) keeps that place and
+waits out the pause before it leaves. 5xx answers and failures to reach Slack are retried with
+backoff, a bounded number of times.
 
-A window's posts leave together (see WorkspacePacer), so a pause mostly covers time the window
-had no room in anyway: that is how random 429s cost little even when each pauses everyone.
+A window's posts leave together (see WorkspacePacer), so a pause mostly covers time the window had
+no room in anyway: that is how random 429s cost little even when each pauses everyone.
 
-Slack's `chat.postMessage` has no idempotency key, so a post is retried only when Slack surely
-did not take it: a 429, a 5xx, or a connection that failed before the request was sent. A
-request that was sent and then got no answer (timeout, connection dropped) may have been posted:
-it is reported as unknown, never sent again.
+Slack's `chat.postMessage` has no idempotency key, so a post is retried only when Slack surely did
+not take it: a 429, a 5xx, or a connection that failed before the request was sent. A request that
+was sent and then got no answer (timeout, connection dropped) may have been posted: it is reported
+as unknown, never sent again.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class SlackLimits:
-    per_second: float = 20.0  # workspace-wide posts per second
+    per_second: float = 5.0  # workspace-wide posts per second (300 a minute)
     channel_interval: float = 1.0  # seconds between two posts to the same channel
     max_attempts: int = 5  # per channel, for 5xx and connection errors
     max_rate_limited: int = 10  # per channel: 429s answered before giving up for this run
@@ -51,6 +52,11 @@ class SlackLimits:
         """Seconds before retry number `attempt` (1-based): exponential, capped, jittered."""
         delay = min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1))
         return delay * (0.75 + 0.5 * (rng or random).random())
+
+
+def workspace_limits(posts_per_minute: float) -> SlackLimits:
+    """The limits for a workspace paced at `posts_per_minute` (the setting)."""
+    return SlackLimits(per_second=posts_per_minute / 60)
 
 
 class WorkspacePacer:
@@ -269,6 +275,7 @@ class SlackPoster:
                         if not claim():
                             return PostResult("not_claimed")
                         claim = None
+                    self._wait_out_a_pause()
                     slot.sending()
                     response = self.client.chat_postMessage(
                         channel=channel,
@@ -312,6 +319,15 @@ class SlackPoster:
                 "Post to %s failed (%s): retry %d in %.1f s", channel, reason, attempts, delay
             )
             self._sleep(delay)
+
+    def _wait_out_a_pause(self) -> None:
+        """A 429 that came back while this post was getting ready (its claim being written)
+        pauses it too: it has not left yet. It keeps its place in the window meanwhile."""
+        for _ in range(3):  # a pause extended meanwhile by another 429
+            wait = self.pacer.paused_for
+            if wait <= 0:
+                return
+            self._sleep(wait)
 
 
 def retry_after(headers: dict[str, Any]) -> float:

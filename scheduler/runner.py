@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from scheduler.fanout import this_owner
+from scheduler.lease import this_owner
 from store import Store
 from store.runner import Kind, Lease, Work
 

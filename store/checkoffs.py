@@ -36,6 +36,14 @@ class ReactionChange:
     emoji: str
     added: bool
     at: datetime
+    # Slack's time for the event: the envelope's `event_time` (seconds), then the event's own
+    # `event_ts` (to the microsecond). The latest event of a reaction decides its state.
+    event_time: int = 0
+    event_ts: float = 0.0
+
+    @property
+    def order(self) -> tuple[int, float]:
+        return (self.event_time, self.event_ts)
 
 
 @dataclass(frozen=True)
@@ -47,6 +55,7 @@ class Checkoff:
     checked_at: str
     message_ts: str | None
     role: str | None = None
+    by_home: bool = False  # marked done on App Home (it stays until undone there)
 
 
 class CheckoffStore:
@@ -98,10 +107,7 @@ class CheckoffStore:
             ).rowcount
             if not claimed:
                 return "duplicate"
-        if change.added:
-            outcome = self._add_reaction(db, change)
-        else:
-            outcome = self._remove_reaction(db, change)
+        outcome = self._apply_reaction(db, change)
         if outcome != "unchanged":
             enqueue(
                 db,
@@ -114,45 +120,53 @@ class CheckoffStore:
             enqueue(db, "user", change.team_id, change.user_id, received_at)
         return outcome
 
-    def _add_reaction(self, db: sqlite3.Connection, change: ReactionChange) -> Outcome:
+    def _apply_reaction(self, db: sqlite3.Connection, change: ReactionChange) -> Outcome:
         key = [change.team_id, change.channel_id, change.ts, change.user_id, change.emoji]
-        db.execute(
-            "insert or ignore into checkoff_reactions "
-            "(team_id, channel_id, ts, user_id, emoji, ref, reacted_at) "
-            "values (?, ?, ?, ?, ?, ?, ?)",
-            [*key, change.ref, change.at.isoformat()],
-        )
-        inserted = db.execute(
-            "insert or ignore into checkoffs "
-            "(team_id, channel_id, ref, user_id, checked_at, message_ts) values (?, ?, ?, ?, ?, ?)",
-            [
-                change.team_id,
-                change.channel_id,
-                change.ref,
-                change.user_id,
-                change.at.isoformat(),
-                change.ts,
-            ],
-        ).rowcount
-        return "checked" if inserted else "unchanged"
-
-    def _remove_reaction(self, db: sqlite3.Connection, change: ReactionChange) -> Outcome:
-        db.execute(
-            "delete from checkoff_reactions "
+        last = db.execute(
+            "select event_time, event_ts from checkoff_reactions "
             "where team_id = ? and channel_id = ? and ts = ? and user_id = ? and emoji = ?",
-            [change.team_id, change.channel_id, change.ts, change.user_id, change.emoji],
-        )
-        # Another check-off emoji on any nudge of the same move keeps the completion.
-        still = db.execute(
-            "select 1 from checkoff_reactions "
-            "where team_id = ? and channel_id = ? and ref = ? and user_id = ? limit 1",
-            [change.team_id, change.channel_id, change.ref, change.user_id],
+            key,
         ).fetchone()
-        if still:
+        if last is not None and (last[0] or 0, last[1] or 0.0) > change.order:
+            return "unchanged"  # a later event of this reaction already decided it
+        db.execute(
+            "insert into checkoff_reactions "
+            "(team_id, channel_id, ts, user_id, emoji, ref, reacted_at, present, event_time, "
+            "event_ts) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "on conflict (team_id, channel_id, ts, user_id, emoji) do update set "
+            "present = excluded.present, event_time = excluded.event_time, "
+            "event_ts = excluded.event_ts, reacted_at = excluded.reacted_at",
+            [
+                *key,
+                change.ref,
+                change.at.isoformat(),
+                int(change.added),
+                change.event_time,
+                change.event_ts,
+            ],
+        )
+        if change.added:
+            inserted = db.execute(
+                "insert or ignore into checkoffs "
+                "(team_id, channel_id, ref, user_id, checked_at, message_ts, by_home) "
+                "values (?, ?, ?, ?, ?, ?, 0)",
+                [
+                    change.team_id,
+                    change.channel_id,
+                    change.ref,
+                    change.user_id,
+                    change.at.isoformat(),
+                    change.ts,
+                ],
+            ).rowcount
+            return "checked" if inserted else "unchanged"
+        # Another check-off emoji on any nudge of the same move keeps the completion, and so
+        # does a Mark done on App Home: a reaction takes back only what reactions made.
+        if _held_by_reaction(db, change.team_id, change.channel_id, change.ref, change.user_id):
             return "unchanged"
         removed = db.execute(
-            "delete from checkoffs "
-            "where team_id = ? and channel_id = ? and ref = ? and user_id = ?",
+            "delete from checkoffs where team_id = ? and channel_id = ? and ref = ? "
+            "and user_id = ? and by_home = 0",
             [change.team_id, change.channel_id, change.ref, change.user_id],
         ).rowcount
         return "unchecked" if removed else "unchanged"
@@ -166,14 +180,25 @@ class CheckoffStore:
         now: datetime,
         message_ts: str | None = None,
     ) -> bool:
-        """Record a completion (the App Home button); False when it was already there."""
+        """Record a completion from App Home's "Mark done"; False when it was already there.
+
+        It stays until "Undo" on App Home, whatever happens to the person's reactions. A new
+        completion asks the runner to update the nudge's live count, in the same transaction."""
+        key = [team_id, channel_id, ref, user_id]
         with immediate(self.db.conn) as db:
             inserted = db.execute(
-                "insert or ignore into checkoffs (team_id, channel_id, ref, user_id, "
-                "checked_at, message_ts) values (?, ?, ?, ?, ?, ?)",
-                [team_id, channel_id, ref, user_id, now.isoformat(), message_ts],
+                "insert or ignore into checkoffs "
+                "(team_id, channel_id, ref, user_id, checked_at, message_ts, by_home) "
+                "values (?, ?, ?, ?, ?, ?, 1)",
+                [*key, now.isoformat(), message_ts],
             ).rowcount
-            if inserted and message_ts:
+            if not inserted:
+                db.execute(
+                    "update checkoffs set by_home = 1 "
+                    "where team_id = ? and channel_id = ? and ref = ? and user_id = ?",
+                    key,
+                )
+            elif message_ts:
                 enqueue(
                     db, "count", team_id, nudge_subject(channel_id, message_ts), now.timestamp()
                 )
@@ -188,13 +213,15 @@ class CheckoffStore:
         now: datetime,
         message_ts: str | None = None,
     ) -> bool:
-        """Take a completion back (the App Home "Undo"); False when there was none."""
+        """App Home's "Undo": take back its own "Mark done"; False when nothing changed (no
+        completion, or a check-off reaction still on the nudge keeps it)."""
+        key = [team_id, channel_id, ref, user_id]
+        where = "team_id = ? and channel_id = ? and ref = ? and user_id = ?"
         with immediate(self.db.conn) as db:
-            removed = db.execute(
-                "delete from checkoffs "
-                "where team_id = ? and channel_id = ? and ref = ? and user_id = ?",
-                [team_id, channel_id, ref, user_id],
-            ).rowcount
+            db.execute(f"update checkoffs set by_home = 0 where {where}", key)
+            if _held_by_reaction(db, *key):
+                return False
+            removed = db.execute(f"delete from checkoffs where {where}", key).rowcount
             if removed and message_ts:
                 enqueue(
                     db, "count", team_id, nudge_subject(channel_id, message_ts), now.timestamp()
@@ -296,7 +323,8 @@ class CheckoffStore:
         """Channels where the user has checked something off or has a check-off reaction."""
         rows = self.db.execute(
             "select channel_id from checkoffs where team_id = ? and user_id = ? union "
-            "select channel_id from checkoff_reactions where team_id = ? and user_id = ?",
+            "select channel_id from checkoff_reactions where team_id = ? and user_id = ? "
+            "and present = 1",
             [team_id, user_id, team_id, user_id],
         ).fetchall()
         return sorted(r[0] for r in rows)
@@ -344,4 +372,17 @@ def _checkoff(row: dict[str, Any]) -> Checkoff:
         checked_at=row["checked_at"],
         message_ts=row["message_ts"],
         role=row.get("role"),
+        by_home=bool(row.get("by_home")),
     )
+
+
+def _held_by_reaction(
+    db: sqlite3.Connection, team_id: str, channel_id: str, ref: str, user_id: str
+) -> bool:
+    """Whether the person still has a check-off emoji on a nudge of the move."""
+    row = db.execute(
+        "select 1 from checkoff_reactions where team_id = ? and channel_id = ? and ref = ? "
+        "and user_id = ? and present = 1 limit 1",
+        [team_id, channel_id, ref, user_id],
+    ).fetchone()
+    return row is not None

@@ -10,6 +10,8 @@ from sqlite_utils import Database
 
 from store.checkoffs import CheckoffStore
 from store.group import GroupCommit
+from store.leases import LeaseStore
+from store.members import MemberStore
 from store.migrations import migrations
 from store.nudges import NudgeStore
 from store.paths import check_database_path
@@ -17,7 +19,7 @@ from store.requests import RequestStore
 from store.runner import RunnerStore
 
 
-class Store(NudgeStore, CheckoffStore, RequestStore, RunnerStore):
+class Store(NudgeStore, CheckoffStore, RequestStore, LeaseStore, MemberStore, RunnerStore):
     """Named operations over the progression database; safe to share between threads.
 
     Each thread gets its own connection to the file (so `:memory:` would give each thread a

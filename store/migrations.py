@@ -108,7 +108,52 @@ def m010_slack_ack_seen_requests(db: Database) -> None:
 
 
 @migrations()
-def m011_runner_leases_outbox(db: Database) -> None:
+def m011_slack_order_reaction_order(db: Database) -> None:
+    # A reaction's state is decided by the latest of its events by Slack's time, whatever order
+    # they arrive in: a removed reaction stays as a row (present = 0) with the time of the event
+    # that removed it, so an earlier add that Slack retries later cannot bring it back.
+    db.execute("alter table checkoff_reactions add column present integer not null default 1")
+    db.execute("alter table checkoff_reactions add column event_time integer")
+    db.execute("alter table checkoff_reactions add column event_ts real")
+    # A completion made on App Home stays until undone there; a reaction takes back only what a
+    # reaction made. Existing completions with no reaction behind them came from App Home.
+    db.execute("alter table checkoffs add column by_home integer not null default 0")
+    db.execute(
+        "update checkoffs set by_home = 1 where not exists (select 1 from checkoff_reactions r "
+        "where r.team_id = checkoffs.team_id and r.channel_id = checkoffs.channel_id "
+        "and r.ref = checkoffs.ref and r.user_id = checkoffs.user_id)"
+    )
+
+
+@migrations()
+def m012_slack_order_fanout_leases(db: Database) -> None:
+    # One fan-out per workspace at a time across processes and hosts (see store/leases.py).
+    # Times are seconds since the epoch: hosts compare them, so they need synchronized clocks.
+    db.table("fanout_leases").create(
+        {"team_id": str, "owner": str, "expires_at": float, "taken_at": float},
+        pk="team_id",
+        not_null={"owner", "expires_at"},
+    )
+
+
+@migrations()
+def m013_slack_order_channel_members(db: Database) -> None:
+    # The channels each person is in (users.conversations), remembered for a few minutes so
+    # App Home does not ask Slack at every open; member_checks says when it was asked.
+    db.table("channel_members").create(
+        {"team_id": str, "user_id": str, "channel_id": str},
+        pk=("team_id", "user_id", "channel_id"),
+    )
+    db.table("member_checks").create(
+        # covers: a digest of the workspace's role channels when asked; a new one asks again
+        {"team_id": str, "user_id": str, "checked_at": float, "covers": str},
+        pk=("team_id", "user_id"),
+        not_null={"checked_at"},
+    )
+
+
+@migrations()
+def m014_runner_leases_outbox(db: Database) -> None:
     # The runner's lease: one row per name, renewed by its holder ("host:pid") until it lapses.
     db.table("leases").create(
         {"name": str, "holder": str, "expires_at": float, "taken_at": float},

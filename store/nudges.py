@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator
+import time as clock
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, time
-from time import time as time_now
 from typing import Any
 
 from sqlite_utils import Database
@@ -212,32 +212,26 @@ class NudgeStore:
             [team_id, channel_id, week],
         )
 
-    def mark_unconfirmed(self, team_id: str, channel_id: str, week: str) -> None:
-        """The post went out and no answer came back: Slack may have it, never re-post it."""
+    def mark_unconfirmed(
+        self, team_id: str, channel_id: str, week: str, ts: str | None = None
+    ) -> None:
+        """Slack may have the post (no answer came back), or has it (`ts`) but recording that
+        failed: never re-post it. With its `ts`, reactions on it are still recorded."""
         self._write(
-            "update deliveries set state = 'unconfirmed' "
+            "update deliveries set state = 'unconfirmed', ts = coalesce(?, ts) "
             "where team_id = ? and channel_id = ? and week = ? and state = 'sending'",
-            [team_id, channel_id, week],
+            [ts, team_id, channel_id, week],
         )
 
-    def settle_orphans(self, is_alive: Callable[[str], bool]) -> int:
-        """Claims left `sending` by a process that is gone become `unconfirmed`: Slack may or
-        may not have the post, so they are shown to managers and never re-posted blindly."""
-        owners = [
-            r[0]
-            for r in self.db.execute(
-                "select distinct owner from deliveries where state = 'sending'"
-            ).fetchall()
-        ]
-        settled = 0
-        for owner in owners:
-            if not is_alive(owner):
-                settled += self.db.execute(
-                    "update deliveries set state = 'unconfirmed' "
-                    "where state = 'sending' and owner = ?",
-                    [owner],
-                ).rowcount
-        return settled
+    def settle_orphans(self, team_id: str) -> int:
+        """Called under the workspace's fan-out lease, when none of its posts is in flight:
+        claims still `sending` were left by a run that died or could not record its answer.
+        Slack may or may not have those posts, so they become `unconfirmed`, shown to managers
+        and never re-posted blindly."""
+        return self.db.execute(
+            "update deliveries set state = 'unconfirmed' where team_id = ? and state = 'sending'",
+            [team_id],
+        ).rowcount
 
     def deliveries(self, team_id: str, channel_id: str) -> list[Delivery]:
         """The channel's history, oldest week first."""
@@ -259,9 +253,16 @@ class NudgeStore:
         )
         return self._delivery(row) if row else None
 
-    def unconfirmed(self, team_id: str) -> list[Delivery]:
+    def unconfirmed(self, team_id: str, now: float | None = None) -> list[Delivery]:
+        """Deliveries Slack may have without our record of it, and claims still `sending`
+        while no fan-out of the workspace runs (the next run settles them as unconfirmed)."""
+        now = clock.time() if now is None else now
         rows = self.db.table("deliveries").rows_where(
-            "team_id = ? and state = 'unconfirmed'", [team_id], order_by="week"
+            "team_id = ? and (state = 'unconfirmed' or (state = 'sending' and not exists "
+            "(select 1 from fanout_leases l where l.team_id = deliveries.team_id "
+            "and l.expires_at > ?)))",
+            [team_id, now],
+            order_by="week",
         )
         return [self._delivery(r) for r in rows]
 
@@ -271,7 +272,7 @@ class NudgeStore:
         that asks the runner to re-arm its job."""
         with immediate(self.db.conn) as db:
             yield
-            enqueue(db, "arm", team_id, "", (now.timestamp() if now else time_now()))
+            enqueue(db, "arm", team_id, "", (now.timestamp() if now else clock.time()))
 
     # --- rows to records --------------------------------------------------------------
 

@@ -160,7 +160,7 @@ class Acts:
             },
             "channel": {"id": channel_id, "name": channel.name},
             # Slack leaves a private message out of the payload: the app knows it only by ts.
-            **({} if private else {"message": message.as_slack()}),
+            **({} if private else {"message": message.as_slack(self.workspace.identity)}),
             "response_url": self.web_api.new_response_url(self.base_url, responder),
         }
 

@@ -3,11 +3,9 @@ started as `serve` starts it, in Socket Mode, on the workspace's clock and its o
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import os
-import socket
 import threading
 import time
 from collections.abc import Coroutine
@@ -15,7 +13,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import uvicorn
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 
@@ -33,6 +30,7 @@ from workspace import district, seed
 from workspace.clock import WorkspaceClock
 from workspace.people_act import Acts
 from workspace.server import Site, create_site, usage_hint
+from workspace.serving import ServerThread, listen
 from workspace.socket_mode import SocketMode
 from workspace.state import TEAM_ID, Workspace
 from workspace.web_api import APP_TOKEN, BOT_TOKEN, WebAPI
@@ -139,8 +137,7 @@ class LocalWorkspace:
             self.workspace, self.web_api, self.socket_mode, self.acts, self, usage_hint(MANIFEST)
         )
         self.app = RunningApp(self._settings(), self.clock)
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
+        self._server: ServerThread | None = None
         self._fresh = fresh
         self._lock = threading.Lock()
 
@@ -206,55 +203,35 @@ class LocalWorkspace:
             return None  # a database without its workspace: start over
 
     def stop(self) -> None:
-        if self._thread is not None and self.app.store is not None:
+        if self._server is not None and self.app.store is not None:
             self.save()
         self.app.stop()
         if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+            self._server.stop()
 
     def wait(self) -> None:
         """Until the server stops (Ctrl-C)."""
-        while self._thread is not None and self._thread.is_alive():
-            self._thread.join(timeout=0.5)
+        while self._server is not None and self._server.alive():
+            self._server.thread.join(timeout=0.5)
 
     def _serve(self) -> None:
-        config = uvicorn.Config(
-            create_site(self.site),
-            host=self.host,
-            port=self.port,
-            log_level="warning",
-            ws_ping_interval=None,  # the app's Socket Mode client pings; uvicorn answers
-            lifespan="off",
-        )
-        self._server = uvicorn.Server(config)
         try:
             # Bound here, so a port in use is one line of ours rather than uvicorn's log.
-            family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-            listening = socket.create_server((self.host, self.port), family=family)
+            listening = listen(self.host, self.port)
         except OSError as error:
             raise WorkspaceStartError(
                 f"--port {self.port}: could not listen on {self.host}:{self.port} "
                 f"({os.strerror(error.errno) if error.errno else error}): pick another --port"
             ) from None
-        self._loop = asyncio.new_event_loop()
-        server, loop = self._server, self._loop
-        self._thread = threading.Thread(
-            target=lambda: loop.run_until_complete(server.serve(sockets=[listening])),
-            name="workspace",
-            daemon=True,
-        )
-        self._thread.start()
-        deadline = time.monotonic() + 15
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise WorkspaceStartError(f"the local workspace did not start on port {self.port}")
-            time.sleep(0.02)  # the server thread starting to serve
+        self._server = ServerThread(create_site(self.site), listening)
+        self.site.hang_up = self._server.hang_up
+        if not self._server.start():
+            raise WorkspaceStartError(f"the local workspace did not start on port {self.port}")
 
     def run(self, work: Coroutine[Any, Any, Any], timeout: float = 30) -> Any:
         """Run a coroutine on the server's event loop from another thread."""
-        return asyncio.run_coroutine_threadsafe(work, self._loop).result(timeout)
+        assert self._server is not None
+        return self._server.run(work, timeout)
 
     def _start_app(self) -> None:
         self.app.start()

@@ -24,9 +24,10 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from workspace.blockkit import Names, render_message, render_view
 from workspace.people_act import ActError, Acts
+from workspace.slack_http import HangUp, slack_routes
 from workspace.socket_mode import NotConnected, SocketMode
 from workspace.state import BOT_NAME, TEAM_NAME, Change, Message, Workspace
-from workspace.web_api import WebAPI, decode_arguments
+from workspace.web_api import WebAPI
 
 HERE = Path(__file__).resolve().parent
 REACTIONS = (("white_check_mark", "✅"), ("+1", "👍"), ("tada", "🎉"), ("eyes", "👀"))
@@ -50,6 +51,7 @@ class Site:
     controls: Controls
     usage_hint: str
     busy: str = ""  # "Starting over…" while the controls work
+    hang_up: HangUp | None = None  # how to drop a connection (a fault the Web API may inject)
 
 
 def usage_hint(manifest: Path) -> str:
@@ -205,23 +207,6 @@ def create_site(site: Site) -> Starlette:
             )
         return Response(status_code=204)
 
-    async def web_api(request: Request) -> Response:
-        params = decode_arguments(
-            await request.body(), request.headers.get("content-type", ""), request.url.query
-        )
-        auth = request.headers.get("authorization", "")
-        token = auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else None
-        token = token or params.pop("token", None)
-        params.pop("token", None)
-        return JSONResponse(site.web_api.call(request.path_params["method"], params, token))
-
-    async def response_url(request: Request) -> Response:
-        body = decode_arguments(
-            await request.body(), request.headers.get("content-type", ""), request.url.query
-        )
-        answer = site.web_api.respond(request.path_params["key"], body)
-        return JSONResponse(answer, status_code=200 if answer.get("ok") else 404)
-
     async def live(websocket: WebSocket) -> None:
         """Tells the page what changed; the page fetches the fragments it shows."""
         await websocket.accept()
@@ -252,9 +237,7 @@ def create_site(site: Site) -> Starlette:
         Route("/developer", developer_page),
         Route("/fragment/{what}", fragment),
         Route("/act/{what}", act, methods=["POST"]),
-        Route("/api/{method}", web_api, methods=["GET", "POST"]),
-        Route("/response/{key}", response_url, methods=["POST"]),
-        WebSocketRoute("/link/", site.socket_mode.serve),
+        *slack_routes(site.web_api, site.socket_mode, site.hang_up),
         WebSocketRoute("/live", live),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]

@@ -27,6 +27,22 @@ Listener = Callable[[Change], object]
 
 
 @dataclass(frozen=True)
+class Identity:
+    """Who the workspace is and who its app is, as auth.test and every payload tell the app."""
+
+    team_id: str = TEAM_ID
+    team_name: str = TEAM_NAME
+    team_domain: str = TEAM_DOMAIN
+    app_id: str = APP_ID
+    bot_id: str = BOT_ID
+    bot_user_id: str = BOT_USER_ID
+    bot_name: str = BOT_NAME
+
+
+LOCAL = Identity()
+
+
+@dataclass(frozen=True)
 class Person:
     id: str
     name: str
@@ -34,6 +50,8 @@ class Person:
     is_admin: bool = False
     is_bot: bool = False
     tz: str = "America/Chicago"
+    is_owner: bool = False
+    deleted: bool = False
 
 
 @dataclass(frozen=True)
@@ -43,6 +61,9 @@ class Channel:
     purpose: str = ""
     is_im: bool = False
     user: str = ""  # the person of a direct message with the app
+    is_private: bool = False
+    is_member: bool = True  # whether the app is in it (a private one it is not in is hidden)
+    is_archived: bool = False
 
 
 @dataclass
@@ -57,11 +78,16 @@ class Message:
     edited: bool = False
     reactions: dict[str, list[str]] = field(default_factory=dict)  # emoji -> who, in order
 
-    def as_slack(self) -> dict[str, Any]:
+    def as_slack(self, identity: Identity = LOCAL) -> dict[str, Any]:
         """The message as Slack shows it to an app (block_actions, conversations.history)."""
         message: dict[str, Any] = {"type": "message", "ts": self.ts, "text": self.text}
-        if self.user == BOT_USER_ID:
-            message.update(user=BOT_USER_ID, bot_id=BOT_ID, app_id=APP_ID, team=TEAM_ID)
+        if self.user == identity.bot_user_id:
+            message.update(
+                user=identity.bot_user_id,
+                bot_id=identity.bot_id,
+                app_id=identity.app_id,
+                team=identity.team_id,
+            )
         else:
             message["user"] = self.user
         if self.blocks:
@@ -90,14 +116,16 @@ class LogEntry:
 class Workspace:
     """The workspace's data. Methods that change it announce a `Change` to the listeners."""
 
-    def __init__(self, clock: WorkspaceClock) -> None:
+    def __init__(self, clock: WorkspaceClock, identity: Identity = LOCAL) -> None:
         self.clock = clock
+        self.identity = identity
         self._lock = threading.Condition()
         self._listeners: list[Listener] = []
         self.people: dict[str, Person] = {}
         self.channels: dict[str, Channel] = {}
         self.messages: dict[str, list[Message]] = {}
         self.home_views: dict[str, dict[str, Any]] = {}
+        self.members: dict[str, set[str]] = {}  # channel -> people, where they were set
         self.log: deque[LogEntry] = deque(maxlen=LOG_SIZE)
         self._numbers = itertools.count(1)
         self._last_ts = 0
@@ -130,16 +158,42 @@ class Workspace:
     def reset(self, people: Iterable[Person], channels: Iterable[Channel]) -> None:
         with self._lock:
             self.people = {p.id: p for p in people}
-            self.people[BOT_USER_ID] = Person(BOT_USER_ID, BOT_NAME, "app", is_bot=True)
+            bot = self.identity.bot_user_id
+            self.people[bot] = Person(bot, self.identity.bot_name, "app", is_bot=True)
             self.channels = {c.id: c for c in channels}
             self.messages = {c: [] for c in self.channels}
             self.home_views.clear()
+            self.members.clear()
             self.log.clear()
             self._last_ts = 0
             self._changed(kind="reset")
 
     def person(self, user_id: str) -> Person | None:
         return self.people.get(user_id)
+
+    def add_person(self, person: Person) -> None:
+        with self._lock:
+            self.people[person.id] = person
+
+    def add_channel(self, channel: Channel) -> None:
+        with self._lock:
+            self.channels[channel.id] = channel
+            self.messages.setdefault(channel.id, [])
+
+    def set_members(self, channel_id: str, user_ids: Iterable[str]) -> None:
+        """Who is in a channel; a channel whose members were never set has everyone in it
+        (the app included), as in the seeded district."""
+        with self._lock:
+            self.members[channel_id] = set(user_ids)
+
+    def members_of(self, channel_id: str) -> list[str]:
+        with self._lock:
+            if channel_id in self.members:
+                return sorted(self.members[channel_id])
+            channel = self.channels.get(channel_id)
+            if channel is not None and channel.is_im:
+                return [channel.user, self.identity.bot_user_id]
+            return list(self.people)  # everyone, the app too
 
     def direct_channel(self, user_id: str) -> Channel:
         """The app's direct-message channel with a person, opened on first use."""
@@ -217,8 +271,9 @@ class Workspace:
                 if not m.ephemeral_for or m.ephemeral_for == user_id
             ]
 
-    def count(self, channel_id: str, author: str = BOT_USER_ID) -> int:
-        """Messages in the channel for everyone, by `author`."""
+    def count(self, channel_id: str, author: str = "") -> int:
+        """Messages in the channel for everyone, by `author` (the app by default)."""
+        author = author or self.identity.bot_user_id
         with self._lock:
             return sum(
                 1

@@ -1,32 +1,28 @@
 """Slack's Web API, the methods the app calls, with Slack's argument names, answers and errors.
 
-`WebAPI.call(method, params, token)` is plain Python; the HTTP layer only decodes the request
-and encodes the answer, so the same object can serve tests that inject faults or read calls."""
+`WebAPI.handle(method, params, token)` is plain Python; the HTTP layer only decodes the request
+and sends the `Reply`, so the same object serves the page, and tests that inject faults
+(`faults`) or read every call (`calls`)."""
 
 from __future__ import annotations
 
 import json
 import urllib.parse
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from workspace.blockkit import with_slack_ids
-from workspace.state import (
-    APP_ID,
-    BOT_ID,
-    BOT_USER_ID,
-    TEAM_DOMAIN,
-    TEAM_ID,
-    TEAM_NAME,
-    Message,
-    Workspace,
-)
+from workspace.calls import Call, CallLog
+from workspace.faults import Faults, Reply
+from workspace.state import Channel, Message, Workspace
 
 BOT_TOKEN = "xoxb-local-workspace-bot-token"
 APP_TOKEN = "xapp-local-workspace-app-token"
-# Arguments slack_sdk sends as JSON strings in form bodies.
-JSON_ARGUMENTS = frozenset({"blocks", "attachments", "view", "metadata"})
+# Arguments slack_sdk (or an app) may send as JSON strings, in form and JSON bodies alike.
+JSON_ARGUMENTS = frozenset(
+    {"blocks", "attachments", "view", "metadata", "user_auth_blocks", "unfurls", "message"}
+)
 
 Answer = dict[str, Any]
 
@@ -44,29 +40,52 @@ class Responder:
 
 @dataclass
 class WebAPI:
+    """`tokens`: the only tokens accepted (None: any xoxb- or xapp- token).
+    `open_directory`: a workspace that answers for channels, messages and response_urls it
+    never heard of as Slack answers for ones that exist (a public channel the app is in), so a
+    test can talk to it without setting the workspace up first."""
+
     workspace: Workspace
     socket_url: Callable[[], str]
-    bot_token: str = BOT_TOKEN
-    app_token: str = APP_TOKEN
+    tokens: frozenset[str] | None = frozenset({BOT_TOKEN, APP_TOKEN})
+    open_directory: bool = False
+    faults: Faults = field(default_factory=Faults)
+    calls: CallLog | None = None  # every call with its token and arrival, when kept
     responders: dict[str, Responder] = field(default_factory=dict)
 
     # --- calls ----------------------------------------------------------------------
 
-    def call(self, method: str, params: dict[str, Any], token: str | None) -> Answer:
-        """Slack's answer to one call; every call is in the developer's log."""
-        answer = self._refusal(method, token)
-        if answer is None:
+    def handle(self, method: str, params: dict[str, Any], token: str | None) -> Reply:
+        """Slack's answer to one call, decided on its arrival, faults included; every call
+        is in the developer's log (and in `calls`)."""
+        channel = _channel_of(params)
+        now = self.faults.clock()
+        refused = self._refusal(method, token)
+        reply = Reply(200, refused) if refused else self.faults.before_answer(method, channel, now)
+        if reply is None:
             handler = _METHODS.get(method)
             answer = handler(self, params) if handler else {"ok": False, "error": "unknown_method"}
-        self.workspace.record("web_api", method, params, answer)
-        return answer
+            reply = Reply(200, answer)
+        self.workspace.record("web_api", method, params, reply.payload or reply.outcome)
+        if self.calls is not None:
+            self.calls.record(Call(method, params, token, now, reply.outcome))
+        return replace(reply, delay=self.faults.delay_for(method, channel))
+
+    def call(self, method: str, params: dict[str, Any], token: str | None) -> Answer:
+        """The answer's JSON (an injected 429 or 5xx included)."""
+        payload = self.handle(method, params, token).payload
+        return payload if isinstance(payload, dict) else {"ok": True}
 
     def _refusal(self, method: str, token: str | None) -> Answer | None:
         if not token:
             return {"ok": False, "error": "not_authed"}
-        if token not in (self.bot_token, self.app_token):
+        if self.tokens is not None:
+            known = token in self.tokens
+        else:
+            known = token.startswith(("xoxb-", "xapp-"))
+        if not known:
             return {"ok": False, "error": "invalid_auth"}
-        if (method == "apps.connections.open") != (token == self.app_token):
+        if (method == "apps.connections.open") != token.startswith("xapp-"):
             return {"ok": False, "error": "not_allowed_token_type"}
         return None
 
@@ -77,11 +96,26 @@ class WebAPI:
         self.responders[key] = responder
         return f"{base}response/{key}"
 
+    def handle_response(self, key: str, body: dict[str, Any]) -> Reply:
+        """A POST to a response_url, faults included."""
+        now = self.faults.clock()
+        reply = self.faults.response_answer(key)
+        if reply is None:
+            answer = self.respond(key, body)
+            reply = Reply(200 if answer.get("ok") else 404, answer)
+        else:
+            self.workspace.record("response_url", f"response_url {key}", body, reply.payload)
+        if self.calls is not None:
+            self.calls.record(Call("response_url", body, None, now, reply.outcome, key))
+        return reply
+
     def respond(self, key: str, body: dict[str, Any]) -> Answer:
         """A POST to a response_url: a private reply, a message, or a change to the original."""
         responder = self.responders.get(key)
         if responder is None:
-            answer: Answer = {"ok": False, "error": "expired_url"}
+            answer: Answer = {"ok": bool(self.open_directory)}
+            if not self.open_directory:
+                answer["error"] = "expired_url"
         else:
             answer = self._respond(responder, body)
         self.workspace.record("response_url", f"response_url {key}", body, answer)
@@ -102,7 +136,7 @@ class WebAPI:
             Message(
                 channel=responder.channel,
                 ts=ws.next_ts(),
-                user=BOT_USER_ID,
+                user=ws.identity.bot_user_id,
                 ephemeral_for=responder.user if private else "",
                 **_content(body),
             )
@@ -112,14 +146,15 @@ class WebAPI:
     # --- methods --------------------------------------------------------------------
 
     def auth_test(self, params: dict[str, Any]) -> Answer:
+        me = self.workspace.identity
         return {
             "ok": True,
-            "url": f"https://{TEAM_DOMAIN}.slack.com/",
-            "team": TEAM_NAME,
+            "url": f"https://{me.team_domain}.slack.com/",
+            "team": me.team_name,
             "user": "progression",
-            "team_id": TEAM_ID,
-            "user_id": BOT_USER_ID,
-            "bot_id": BOT_ID,
+            "team_id": me.team_id,
+            "user_id": me.bot_user_id,
+            "bot_id": me.bot_id,
             "is_enterprise_install": False,
         }
 
@@ -130,68 +165,83 @@ class WebAPI:
         channel, refused = self._channel_for_post(params)
         if refused:
             return refused
-        message = self.workspace.post(
+        ws = self.workspace
+        message = ws.post(
             Message(
-                channel=channel, ts=self.workspace.next_ts(), user=BOT_USER_ID, **_content(params)
+                channel=channel, ts=ws.next_ts(), user=ws.identity.bot_user_id, **_content(params)
             )
         )
-        return {"ok": True, "channel": channel, "ts": message.ts, "message": message.as_slack()}
+        answer = message.as_slack(ws.identity)
+        for key in ("metadata", "thread_ts"):  # echoed as Slack echoes them
+            if key in params:
+                answer[key] = params[key]
+        return {"ok": True, "channel": channel, "ts": message.ts, "message": answer}
 
     def post_ephemeral(self, params: dict[str, Any]) -> Answer:
         channel, refused = self._channel_for_post(params)
         if refused:
             return refused
         user = str(params.get("user") or "")
-        if user not in self.workspace.people:
+        if not user or (user not in self.workspace.people and not self.open_directory):
             return {"ok": False, "error": "user_not_in_channel"}
-        ts = self.workspace.next_ts()
-        self.workspace.post(
+        ws = self.workspace
+        ts = ws.next_ts()
+        ws.post(
             Message(
-                channel=channel, ts=ts, user=BOT_USER_ID, ephemeral_for=user, **_content(params)
+                channel=channel,
+                ts=ts,
+                user=ws.identity.bot_user_id,
+                ephemeral_for=user,
+                **_content(params),
             )
         )
         return {"ok": True, "message_ts": ts}
 
     def update(self, params: dict[str, Any]) -> Answer:
         channel, ts = str(params.get("channel") or ""), str(params.get("ts") or "")
-        if channel not in self.workspace.channels:
+        ws = self.workspace
+        if self._channel(channel) is None:
             return {"ok": False, "error": "channel_not_found"}
-        found = self.workspace.find(channel, ts)
-        if found is None or found.ephemeral_for:
+        found = ws.find(channel, ts)
+        if not ts or (found is None and not self.open_directory):
             return {"ok": False, "error": "message_not_found"}
-        if found.user != BOT_USER_ID:
+        if found is not None and found.ephemeral_for:
+            return {"ok": False, "error": "message_not_found"}
+        if found is not None and found.user != ws.identity.bot_user_id:
             return {"ok": False, "error": "cant_update_message"}
         if not _has_content(params):
             return {"ok": False, "error": "no_text"}
-        message = self.workspace.update(channel, ts, **_content(params))
-        assert message is not None
+        message = ws.update(channel, ts, **_content(params))
+        if message is None:  # a message this open workspace never saw: as if it had
+            message = Message(channel, ts, ws.identity.bot_user_id, **_content(params))
         return {
             "ok": True,
             "channel": channel,
             "ts": ts,
             "text": message.text,
-            "message": message.as_slack(),
+            "message": message.as_slack(ws.identity),
         }
 
     def delete(self, params: dict[str, Any]) -> Answer:
         channel, ts = str(params.get("channel") or ""), str(params.get("ts") or "")
-        if channel not in self.workspace.channels:
+        ws = self.workspace
+        if self._channel(channel) is None:
             return {"ok": False, "error": "channel_not_found"}
-        found = self.workspace.find(channel, ts)
-        if found is None:
+        found = ws.find(channel, ts)
+        if not ts or (found is None and not self.open_directory):
             return {"ok": False, "error": "message_not_found"}
-        if found.user != BOT_USER_ID:
+        if found is not None and found.user != ws.identity.bot_user_id:
             return {"ok": False, "error": "cant_delete_message"}
-        self.workspace.delete(channel, ts)
+        ws.delete(channel, ts)
         return {"ok": True, "channel": channel, "ts": ts}
 
     def get_permalink(self, params: dict[str, Any]) -> Answer:
         channel, ts = str(params.get("channel") or ""), str(params.get("message_ts") or "")
-        if channel not in self.workspace.channels:
+        if self._channel(channel) is None:
             return {"ok": False, "error": "channel_not_found"}
-        if self.workspace.find(channel, ts) is None:
+        if not ts or (self.workspace.find(channel, ts) is None and not self.open_directory):
             return {"ok": False, "error": "message_not_found"}
-        archive = f"https://{TEAM_DOMAIN}.slack.com/archives/{channel}"
+        archive = f"https://{self.workspace.identity.team_domain}.slack.com/archives/{channel}"
         return {"ok": True, "channel": channel, "permalink": f"{archive}/p{ts.replace('.', '')}"}
 
     def users_info(self, params: dict[str, Any]) -> Answer:
@@ -202,13 +252,13 @@ class WebAPI:
             "ok": True,
             "user": {
                 "id": person.id,
-                "team_id": TEAM_ID,
+                "team_id": self.workspace.identity.team_id,
                 "name": person.name.lower().replace(" ", "."),
                 "real_name": person.name,
-                "deleted": False,
+                "deleted": person.deleted,
                 "tz": person.tz,
                 "is_admin": person.is_admin,
-                "is_owner": False,
+                "is_owner": person.is_owner,
                 "is_primary_owner": False,
                 "is_restricted": False,
                 "is_ultra_restricted": False,
@@ -223,10 +273,10 @@ class WebAPI:
         }
 
     def conversations_info(self, params: dict[str, Any]) -> Answer:
-        channel = self.workspace.channels.get(str(params.get("channel") or ""))
+        channel = self._channel(str(params.get("channel") or ""))
         if channel is None:
             return {"ok": False, "error": "channel_not_found"}
-        return {"ok": True, "channel": _conversation(channel.id, channel.name, channel.is_im)}
+        return {"ok": True, "channel": self._conversation(channel)}
 
     def conversations_open(self, params: dict[str, Any]) -> Answer:
         users = [u for u in str(params.get("users") or "").split(",") if u]
@@ -234,48 +284,112 @@ class WebAPI:
             return {"ok": False, "error": "users_list_not_supplied"}
         if len(users) > 1:
             return {"ok": False, "error": "not_enough_users"}  # group DMs: not in this workspace
-        if users[0] not in self.workspace.people:
+        if users[0] not in self.workspace.people and not self.open_directory:
             return {"ok": False, "error": "user_not_found"}
         channel = self.workspace.direct_channel(users[0])
         return {"ok": True, "channel": {"id": channel.id}}
 
     def conversations_members(self, params: dict[str, Any]) -> Answer:
-        channel = self.workspace.channels.get(str(params.get("channel") or ""))
+        channel = self._channel(str(params.get("channel") or ""))
         if channel is None:
             return {"ok": False, "error": "channel_not_found"}
-        members = [channel.user, BOT_USER_ID] if channel.is_im else list(self.workspace.people)
-        return {"ok": True, "members": members, "response_metadata": {"next_cursor": ""}}
+        members = self._members(channel.id)
+        page, cursor, refused = _page(members, params)
+        if refused:
+            return refused
+        return {"ok": True, "members": page, "response_metadata": {"next_cursor": cursor}}
+
+    def users_conversations(self, params: dict[str, Any]) -> Answer:
+        """The conversations a person is in that the app may see: public ones, and private
+        ones the app is in too. Paged by `limit` and `cursor`, as Slack pages it."""
+        ws = self.workspace
+        user = str(params.get("user") or ws.identity.bot_user_id)
+        if user not in ws.people and not self.open_directory:
+            return {"ok": False, "error": "user_not_found"}
+        types = set(str(params.get("types") or "public_channel").split(","))
+        exclude_archived = str(params.get("exclude_archived", "false")).lower() in ("true", "1")
+        found = []
+        for channel_id in sorted(set(ws.channels) | set(ws.members)):
+            channel = self._channel(channel_id)
+            if channel is None or channel.is_im or user not in self._members(channel_id):
+                continue
+            kind = "private_channel" if channel.is_private else "public_channel"
+            if kind not in types or (exclude_archived and channel.is_archived):
+                continue
+            found.append(self._conversation(channel))
+        page, cursor, refused = _page(found, params)
+        if refused:
+            return refused
+        return {"ok": True, "channels": page, "response_metadata": {"next_cursor": cursor}}
 
     def views_publish(self, params: dict[str, Any]) -> Answer:
         view, user = params.get("view"), str(params.get("user_id") or "")
         if not isinstance(view, dict) or view.get("type") != "home":
             return {"ok": False, "error": "invalid_arguments"}
-        if user not in self.workspace.people:
+        if user not in self.workspace.people and not self.open_directory:
             return {"ok": False, "error": "user_not_found"}
+        me = self.workspace.identity
         published = {
             "id": f"V{user}",
-            "team_id": TEAM_ID,
+            "team_id": me.team_id,
             "type": "home",
             "blocks": with_slack_ids(view).get("blocks", []),
             "private_metadata": view.get("private_metadata", ""),
             "callback_id": view.get("callback_id", ""),
             "state": {"values": {}},
             "hash": self.workspace.next_ts(),
-            "app_id": APP_ID,
-            "bot_id": BOT_ID,
+            "app_id": me.app_id,
+            "bot_id": me.bot_id,
         }
         self.workspace.publish_view(user, published)
         return {"ok": True, "view": published}
 
+    # --- the directory --------------------------------------------------------------
+
+    def _channel(self, channel_id: str) -> Channel | None:
+        """A channel the app may see; in an open directory any channel is one it is in."""
+        channel = self.workspace.channels.get(channel_id)
+        if channel is None and self.open_directory and channel_id:
+            channel = Channel(channel_id, channel_id.lower())
+            self.workspace.add_channel(channel)
+        if channel is not None and channel.is_private and not channel.is_member:
+            return None  # to the app a private channel it is not in does not exist
+        return channel
+
+    def _members(self, channel_id: str) -> list[str]:
+        """Who is in a channel: as set, else everyone; an open directory knows only those set."""
+        if self.open_directory and channel_id not in self.workspace.members:
+            return []
+        return self.workspace.members_of(channel_id)
+
     def _channel_for_post(self, params: dict[str, Any]) -> tuple[str, Answer | None]:
-        channel = str(params.get("channel") or "")
-        if channel.startswith("U") and channel in self.workspace.people:
-            channel = self.workspace.direct_channel(channel).id  # a user ID posts to the DM
-        if channel not in self.workspace.channels:
-            return channel, {"ok": False, "error": "channel_not_found"}
+        channel_id = str(params.get("channel") or "")
+        if channel_id.startswith("U") and channel_id in self.workspace.people:
+            channel_id = self.workspace.direct_channel(channel_id).id  # a user ID posts to a DM
+        channel = self._channel(channel_id)
+        if channel is None:
+            return channel_id, {"ok": False, "error": "channel_not_found"}
+        if channel.is_archived:
+            return channel_id, {"ok": False, "error": "is_archived"}
         if not _has_content(params):
-            return channel, {"ok": False, "error": "no_text"}
-        return channel, None
+            return channel_id, {"ok": False, "error": "no_text"}
+        return channel_id, None
+
+    def _conversation(self, channel: Channel) -> dict[str, Any]:
+        return {
+            "id": channel.id,
+            "name": channel.name,
+            "is_channel": not channel.is_im and not channel.is_private,
+            "is_group": channel.is_private,
+            "is_im": channel.is_im,
+            "is_private": channel.is_private or channel.is_im,
+            "is_member": channel.is_member,
+            "is_archived": channel.is_archived,
+            "is_general": channel.name == "general",
+            "is_shared": False,
+            "is_ext_shared": False,
+            "context_team_id": self.workspace.identity.team_id,
+        }
 
 
 _METHODS: dict[str, Callable[[WebAPI, dict[str, Any]], Answer]] = {
@@ -287,6 +401,7 @@ _METHODS: dict[str, Callable[[WebAPI, dict[str, Any]], Answer]] = {
     "chat.delete": WebAPI.delete,
     "chat.getPermalink": WebAPI.get_permalink,
     "users.info": WebAPI.users_info,
+    "users.conversations": WebAPI.users_conversations,
     "conversations.info": WebAPI.conversations_info,
     "conversations.open": WebAPI.conversations_open,
     "conversations.members": WebAPI.conversations_members,
@@ -331,16 +446,17 @@ def _content(params: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _conversation(channel_id: str, name: str, is_im: bool) -> dict[str, Any]:
-    return {
-        "id": channel_id,
-        "name": name,
-        "is_channel": not is_im,
-        "is_group": False,
-        "is_im": is_im,
-        "is_private": is_im,
-        "is_member": True,
-        "is_archived": False,
-        "is_general": name == "general",
-        "context_team_id": TEAM_ID,
-    }
+def _channel_of(params: dict[str, Any]) -> str | None:
+    channel = params.get("channel")
+    return str(channel) if channel is not None else None
+
+
+def _page(items: list[Any], params: dict[str, Any]) -> tuple[list[Any], str, Answer | None]:
+    """One page of a listing by Slack's `limit` and `cursor`: the page, the next cursor."""
+    try:
+        limit = max(1, min(1000, int(params.get("limit") or 100)))
+        start = int(params.get("cursor") or 0)
+    except ValueError:
+        return [], "", {"ok": False, "error": "invalid_cursor"}
+    more = start + limit < len(items)
+    return items[start : start + limit], str(start + limit) if more else "", None

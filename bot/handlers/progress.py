@@ -6,6 +6,8 @@ they recorded and shapes it for the views.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Collection
 from datetime import datetime
 
 from bot import views
@@ -20,9 +22,8 @@ from progression.next_move import Celebration, Nudge
 from scheduler.plan import next_nudge_at, plan_for, workspace_slot
 from store import CELEBRATION, Delivery, Store
 
-# App Home lists every active role channel of the workspace when there are at most this many;
-# beyond that only the channels where the person has checked something off.
-HOME_ALL_CHANNELS_UP_TO = 10
+logger = logging.getLogger(__name__)
+
 HOME_MAX_MOVES = 15
 
 
@@ -97,14 +98,11 @@ def workspace_progress(ctx: CommandContext) -> views.Message:
 # --- App Home -----------------------------------------------------------------------------
 
 
-def home_channels(store: Store, team_id: str, user_id: str) -> list[str]:
-    """The person's role channels, as far as we can tell without membership scopes: where
-    they have checked something off, plus every active role channel of a small workspace."""
-    mine = store.user_channels(team_id, user_id)
-    active = [s.channel_id for s in store.subscriptions(team_id) if s.active]
-    if len(active) <= HOME_ALL_CHANNELS_UP_TO:
-        mine += [c for c in active if c not in mine]
-    return mine
+def home_channels(store: Store, team_id: str, member_of: Collection[str]) -> list[str]:
+    """The workspace's active role channels that the person is a member of."""
+    return [
+        s.channel_id for s in store.subscriptions(team_id) if s.active and s.channel_id in member_of
+    ]
 
 
 def latest_nudge(store: Store, team_id: str, channel_id: str) -> Delivery | None:
@@ -123,13 +121,14 @@ def home_view(
     user_id: str,
     now: datetime,
     default_timezone: str,
+    member_of: Collection[str],
 ) -> dict[str, object]:
-    """The App Home tab for one person."""
+    """The App Home tab for one person, with the role channels they are a member of."""
     mine = store.user_checkoffs(team_id, user_id)
-    done_here = {(c.channel_id, c.ref) for c in mine}
+    done_here = {(c.channel_id, c.ref): c.by_home for c in mine}
     this_week = week_of(now, workspace_slot(store, team_id, default_timezone).timezone)
     moves: list[HomeMove] = []
-    for channel_id in home_channels(store, team_id, user_id):
+    for channel_id in home_channels(store, team_id, member_of):
         delivery = latest_nudge(store, team_id, channel_id)
         move = find_ref(progression, delivery.ref) if delivery else None
         if delivery is None or delivery.ts is None or move is None:
@@ -144,6 +143,7 @@ def home_view(
                 this_week=delivery.week == this_week,
                 done_by_me=(channel_id, delivery.ref) in done_here,
                 done=store.checkoff_count(team_id, channel_id, delivery.ref),
+                by_reaction=done_here.get((channel_id, delivery.ref)) is False,
             )
         )
         if len(moves) >= HOME_MAX_MOVES:
@@ -154,11 +154,21 @@ def home_view(
 
 
 def mark_from_home(
-    store: Store, team_id: str, user_id: str, value: str, done: bool, now: datetime
+    store: Store,
+    team_id: str,
+    user_id: str,
+    value: str,
+    done: bool,
+    now: datetime,
+    member_of: Collection[str],
 ) -> Delivery | None:
     """A "Mark done" / "Undo" button (value `channel|ts`): the same completion a reaction
-    records. Returns the nudge whose count changed, or None."""
+    records, in a role channel the person is a member of (a button's value can be forged).
+    Returns the nudge whose count changed, or None."""
     channel_id, _, ts = value.partition("|")
+    if channel_id not in member_of:
+        logger.warning("Refused a Home button of %s for %r: not a member", user_id, channel_id)
+        return None
     delivery = store.delivery_by_ts(team_id, channel_id, ts)
     if delivery is None or delivery.is_celebration:
         return None

@@ -17,6 +17,7 @@ from bot.grammar import CommandError, parse_command
 from bot.handlers.lookups import LOOKUPS, answer_lookup, checked_here
 from bot.handlers.progress import mark_from_home
 from bot.listeners.events import publish_home
+from bot.membership import member_role_channels, remembered_role_channels
 from bot.mrkdwn import without_unsafe
 from bot.replays import is_replay
 from bot.response_url import ResponseUrlRefused, send_to_response_url
@@ -53,15 +54,30 @@ def register(app: App, services: Services) -> None:
         user_id = str(body["user"]["id"])
         team_id = str((body.get("team") or {}).get("id") or body["user"].get("team_id") or "")
         done = action["action_id"] == views.MARK_DONE_ACTION
-        # A change asks the runner (in the same transaction) to update the nudge's live count.
-        mark_from_home(
-            services.store, team_id, user_id, str(action.get("value", "")), done, services.clock()
-        )
+        value = str(action.get("value", ""))
+
+        def mark(member_of: frozenset[str]) -> None:
+            # A change asks the runner (same transaction) to update the nudge's live count.
+            now = services.clock()
+            mark_from_home(services.store, team_id, user_id, value, done, now, member_of)
 
         def tell() -> None:
             services.slack.chat_postMessage(channel=user_id, **waiting.home_not_refreshed_message())
 
-        services.after_ack.submit(publish_home(services, team_id, user_id), "Refreshing Home", tell)
+        publish = publish_home(services, team_id, user_id)
+        known = remembered_role_channels(services.store, team_id, user_id, services.clock())
+        if known is not None:  # the Home just opened asked Slack: decided before the answer
+            mark(known)
+            services.after_ack.submit(publish, "Refreshing Home", tell)
+            return
+
+        def ask_then_mark() -> None:
+            # Whether the person is in the channel needs Slack: after the ack.
+            now = services.clock()
+            mark(member_role_channels(services.store, services.slack, team_id, user_id, now))
+            publish()
+
+        services.after_ack.submit(ask_then_mark, "Marking done on Home", tell)
 
     app.action(views.SHARE_ACTION)(on_share)
     app.action(views.MARK_DONE_ACTION)(on_home_button)

@@ -19,6 +19,7 @@ from slack_bolt import App, BoltContext
 from bot.bot_users import KnownBots
 from bot.context import Services
 from bot.handlers.progress import home_view
+from bot.membership import member_role_channels
 from store import Delivery, Store
 from store.checkoffs import ReactionChange
 
@@ -41,14 +42,21 @@ class Reaction:
     channel_id: str
     ts: str
     at: datetime | None
+    event_time: int = 0  # Slack's time for the event (the envelope's), 0 when missing
+    event_ts: float = 0.0
 
 
-def parse_reaction(event: dict[str, Any]) -> Reaction:
+def parse_reaction(event: dict[str, Any], body: dict[str, Any] | None = None) -> Reaction:
     item: dict[str, Any] = event.get("item") or {}
     try:
-        at: datetime | None = datetime.fromtimestamp(float(event["event_ts"]), UTC)
+        event_ts = float(event["event_ts"])
+        at: datetime | None = datetime.fromtimestamp(event_ts, UTC)
+    except (KeyError, TypeError, ValueError, OverflowError, OSError):
+        event_ts, at = 0.0, None
+    try:
+        event_time = int((body or {})["event_time"])
     except (KeyError, TypeError, ValueError):
-        at = None
+        event_time = int(event_ts)
     return Reaction(
         added=event.get("type") == "reaction_added",
         user_id=str(event.get("user") or ""),
@@ -57,6 +65,8 @@ def parse_reaction(event: dict[str, Any]) -> Reaction:
         channel_id=str(item.get("channel") or ""),
         ts=str(item.get("ts") or ""),
         at=at,
+        event_time=event_time,
+        event_ts=event_ts,
     )
 
 
@@ -87,13 +97,16 @@ def publish_home(services: Services, team_id: str, user_id: str) -> Callable[[],
     """The work of showing a person their Home tab, for after the ack."""
 
     def publish() -> None:
+        now = services.clock()
+        member_of = member_role_channels(services.store, services.slack, team_id, user_id, now)
         view = home_view(
             services.store,
             services.progression,
             team_id,
             user_id,
-            services.clock(),
+            now,
             services.settings.progression_tz,
+            member_of,
         )
         services.slack.views_publish(user_id=user_id, view=view)
 
@@ -115,7 +128,7 @@ def register(app: App, services: Services) -> None:
         services.after_ack.submit(publish, "Publishing the Home tab")
 
     def on_reaction(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
-        reaction = parse_reaction(event)
+        reaction = parse_reaction(event, body)
         if reaction.emoji not in check_emoji or reaction.item_type != "message":
             return
         team_id = str(context.team_id or body.get("team_id") or "")
@@ -128,6 +141,7 @@ def register(app: App, services: Services) -> None:
         is_bot = bots.is_bot(team_id, reaction.user_id)
         if is_bot:
             return
+        received = services.clock().timestamp()
         change = ReactionChange(
             team_id=team_id,
             channel_id=reaction.channel_id,
@@ -137,6 +151,9 @@ def register(app: App, services: Services) -> None:
             emoji=reaction.emoji,
             added=reaction.added,
             at=reaction.at or services.clock(),
+            # An event without Slack's time is ordered by when it arrived.
+            event_time=reaction.event_time or int(received),
+            event_ts=reaction.event_ts or float(reaction.event_time) or received,
         )
         received = services.clock().timestamp()
         # The live count's update and, for a user never looked up, the look-up are the

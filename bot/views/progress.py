@@ -62,6 +62,7 @@ class HomeMove:
     this_week: bool
     done_by_me: bool
     done: int
+    by_reaction: bool = False  # checked off only by a reaction: undone by removing it
 
 
 def channel_mention(channel_id: str) -> str:
@@ -199,6 +200,9 @@ def home_move_block(progression: Progression, item: HomeMove) -> Block:
         f"{when} in {channel_mention(item.channel_id)} · {role}\n{_move_line(item.move)}\n"
         f"{_count(item.done)}" + (" · you checked it off" if item.done_by_me else "")
     )
+    if item.by_reaction:
+        # Undo here would not take back the reaction on the nudge: say where to undo it.
+        return section(text + " with a reaction (remove it on the nudge to undo)")
     action, label, style = (
         (UNDO_ACTION, "Undo", None)
         if item.done_by_me
@@ -228,8 +232,8 @@ def home_personal_blocks(
     else:
         blocks.append(
             section(
-                "No role channel moves for you yet: react ✅ on a weekly nudge and its channel "
-                "shows up here."
+                "No role channel moves for you yet: the role channels you are a member of show "
+                "their latest move here."
             )
         )
     blocks.append(divider())

@@ -13,7 +13,7 @@ import pytest
 
 from store import Store
 from tests.bot.answers import is_interim
-from tests.bot.test_checkoffs_http import add_nudge
+from tests.bot.test_checkoffs_http import add_nudge, let_in
 from tests.conftest import RunningApp, SocketModeApp, socket_mode_app
 from tests.slack.signing import (
     TEAM_ID,
@@ -142,6 +142,7 @@ def test_mark_done_is_acked_and_recorded_before_slack_answers(
     slack: SlackSender, held: SlackWebAPI, http_app: RunningApp
 ) -> None:
     nudge = add_nudge(http_app.db, ref="2.3")
+    let_in(http_app.db, held, nudge, "UH2")
     answer = slack.action("home_mark_done", f"{nudge.channel}|{nudge.ts}", user_id="UH2", view=HOME)
     assert answer.status == 200
     assert _is_checked(http_app.db, nudge.channel, nudge.ref, "UH2")
@@ -180,6 +181,7 @@ def test_socket_mode_acks_a_command_an_event_and_a_button_while_slack_is_held(
 ) -> None:
     server, admin = socket_app.server, _admin(api)
     nudge = add_nudge(tmp_path / "progression.db", ref="2.5")
+    let_in(tmp_path / "progression.db", api, nudge, "USOCK2")
     api.hold()
     try:
         command = dict(

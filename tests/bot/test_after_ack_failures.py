@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from store import Store
-from tests.bot.test_checkoffs_http import add_nudge
+from tests.bot.test_checkoffs_http import add_nudge, let_in
 from tests.conftest import RunningApp, SocketModeApp, socket_mode_app
 from tests.slack.signing import (
     TEAM_ID,
@@ -52,6 +52,7 @@ def test_mark_done_is_recorded_and_the_person_told_when_home_cannot_refresh(
     slack: SlackSender, api: SlackWebAPI, http_app: RunningApp
 ) -> None:
     nudge = add_nudge(http_app.db, ref="3.2")
+    let_in(http_app.db, api, nudge, "UF2")
     api.fail("views.publish", "invalid_blocks")
     answer = slack.action("home_mark_done", f"{nudge.channel}|{nudge.ts}", user_id="UF2", view=HOME)
     assert answer.status == 200

@@ -7,6 +7,7 @@ import contextlib
 import csv
 import io
 import itertools
+import json
 import subprocess
 import sys
 import threading
@@ -20,6 +21,7 @@ from typing import Any
 import pytest
 
 from bot.cli import _parser
+from bot.membership import remember_membership
 from store import CELEBRATION, Store
 from tests.bot.answers import final_answer
 from tests.conftest import SIGNING_SECRET, RunningApp, app_env, start_http_app, stop_app
@@ -33,6 +35,7 @@ from tests.slack.web_api import BOT_USER_ID, SlackWebAPI
 
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 WEEK = "2026-W48"
+T_EVENT = 1_764_000_000.0  # Slack's event times in the cases that set them
 _channels = itertools.count(1)
 _events = itertools.count(1)
 
@@ -66,6 +69,16 @@ def add_nudge(db: Path, ref: str = "1.7", role: str = "teacher", week: str = WEE
     finally:
         store.close()
     return Nudge(channel, ts, ref)
+
+
+def let_in(db: Path, api: SlackWebAPI, nudge: Nudge, user: str) -> None:
+    """The person is in the nudge's channel, and opened App Home a moment ago: the app knows."""
+    api.add_member(nudge.channel, user)
+    store = Store(db)
+    try:
+        remember_membership(store, TEAM_ID, user, frozenset({nudge.channel}), datetime.now(UTC))
+    finally:
+        store.close()
 
 
 def _cli_has_export() -> bool:
@@ -123,15 +136,13 @@ def home_of(sender: SlackSender, api: SlackWebAPI, user: str) -> str:
     assert sender.event(app_home_opened_event(user)).status == 200
     published = api.wait_for("views.publish", before + 1)[-1]
     assert published.params["user_id"] == user
-    return str(published.params["view"])
+    return json.dumps(published.params["view"], ensure_ascii=False)
 
 
-def home_buttons(sender: SlackSender, api: SlackWebAPI, user: str) -> dict[str, str]:
+def buttons_of(home: str) -> dict[str, str]:
     """The App Home's buttons: channel -> action id."""
-    before = len(api.calls("views.publish"))
-    assert sender.event(app_home_opened_event(user)).status == 200
-    view = api.wait_for("views.publish", before + 1)[-1].params["view"]
-    accessories = [b["accessory"] for b in view["blocks"] if "accessory" in b]
+    blocks = json.loads(home)["blocks"]
+    accessories = [b["accessory"] for b in blocks if "accessory" in b]
     return {a["value"].split("|")[0]: a["action_id"] for a in accessories}
 
 
@@ -172,6 +183,16 @@ CASES = {
         [],
     ),
     "removed": ([add(), remove()], []),
+    # Slack's time decides, not arrival: the add's first delivery failed, and its retry comes
+    # after the removal that followed it.
+    "removal before a retried, earlier add": (
+        [remove(event_id="E2", at=T_EVENT + 2.5), add(event_id="E1", at=T_EVENT + 1.5, retry=1)],
+        [],
+    ),
+    "add, remove and add again, arriving backwards": (
+        [add(at=T_EVENT + 3), remove(at=T_EVENT + 2), add(at=T_EVENT + 1)],
+        ["U1"],
+    ),
     "removed, another check emoji still on": (
         [add(), add(emoji="ballot_box_with_check"), remove()],
         ["U1"],
@@ -195,10 +216,14 @@ def send(sender: SlackSender, nudge: Nudge, step: Step, celebration_ts: str) -> 
         channel=nudge.channel,
         ts=ts,
         item_type=step.get("item_type", "message"),
+        event_ts=f"{step['at']:.6f}" if "at" in step else None,
     )
     # Steps without an event id are distinct events, as Slack sends them.
     event_id = f"{nudge.channel}-{step.get('event_id') or next(_events)}"
-    answer = sender.event(event, event_id=event_id, retry_num=step.get("retry"))
+    event_time = int(step["at"]) if "at" in step else None
+    answer = sender.event(
+        event, event_id=event_id, retry_num=step.get("retry"), event_time=event_time
+    )
     assert answer.status == 200
 
 
@@ -209,6 +234,7 @@ def test_reactions_count_once_seen_everywhere(
     steps, expected = CASES[case]
     api.add_user("UBOTX", is_bot=True)
     nudge = add_nudge(setup.db)
+    api.add_member(nudge.channel, "U1")
     celebration = add_nudge(setup.db, ref=CELEBRATION, week="2026-W49")
     # The celebration must be in the nudge's channel: move it there.
     store = Store(setup.db)
@@ -226,11 +252,13 @@ def test_reactions_count_once_seen_everywhere(
     lookup = progress_text(sender, nudge.channel, text=nudge.ref)
     for user in expected:
         assert f"<@{user}>" in lookup
-    buttons = home_buttons(sender, api, "U1")
-    if "U1" in expected:
-        assert buttons[nudge.channel] == "home_undo"
-    else:  # shown to be marked done, or not shown: the workspace has many role channels
-        assert buttons.get(nudge.channel, "home_mark_done") == "home_mark_done"
+    home = home_of(sender, api, "U1")
+    buttons = buttons_of(home)
+    if "U1" in expected:  # checked off by a reaction: undone by removing it, not on Home
+        assert nudge.channel not in buttons
+        assert f"<#{nudge.channel}>" in home and "with a reaction" in home
+    else:
+        assert buttons[nudge.channel] == "home_mark_done"
     rows = [r for r in export_rows(setup) if r["channel"] == nudge.channel]
     assert sorted(r["user"] for r in rows) == sorted(expected)
     for row in rows:
@@ -319,12 +347,7 @@ def test_mark_done_and_undo_from_app_home(
     setup: CheckoffApp, sender: SlackSender, api: SlackWebAPI
 ) -> None:
     nudge = add_nudge(setup.db, ref="1.9")
-    # A small workspace, where App Home lists every active role channel.
-    store = Store(setup.db)
-    for other in store.subscriptions(TEAM_ID):
-        if other.channel_id != nudge.channel:
-            store.mark_inactive(TEAM_ID, other.channel_id, "test", NOW)
-    store.close()
+    api.add_member(nudge.channel, "U5")
     view = {"id": "V0001", "type": "home"}
     home = home_of(sender, api, "U5")
     assert f"{nudge.channel}|{nudge.ts}" in home and "Mark done" in home
@@ -346,6 +369,74 @@ def test_mark_done_and_undo_from_app_home(
     republished = str(api.wait_for("views.publish", 3)[-1].params["view"])
     assert "you checked it off" not in republished
     assert "nobody yet" in progress_text(sender, nudge.channel)
+
+
+def checked_by(setup: CheckoffApp, nudge: Nudge) -> list[str]:
+    store = Store(setup.db)
+    try:
+        return store.checked_by(TEAM_ID, nudge.channel, nudge.ref)
+    finally:
+        store.close()
+
+
+def test_app_home_shows_and_checks_off_only_the_role_channels_you_are_in(
+    setup: CheckoffApp, sender: SlackSender, api: SlackWebAPI
+) -> None:
+    mine, private, public = (add_nudge(setup.db, ref=r) for r in ("2.7", "2.8", "2.9"))
+    api.add_channel(private.channel, is_private=True, is_member=True)
+    api.add_member(mine.channel, "U6", "U7")
+    api.add_member(private.channel, "U7")  # a private role channel U6 is not in
+    api.add_member(public.channel, "U7")  # a public one U6 is not in either
+
+    home = home_of(sender, api, "U6")
+    assert buttons_of(home) == {mine.channel: "home_mark_done"}
+    assert private.channel not in home and public.channel not in home
+    assert set(buttons_of(home_of(sender, api, "U7"))) == {
+        mine.channel,
+        private.channel,
+        public.channel,
+    }
+
+    # A Mark done for a channel U6 is not in (a tampered button) is refused.
+    for other in (private, public):
+        value = f"{other.channel}|{other.ts}"
+        assert sender.action("home_mark_done", value, user_id="U6").status == 200
+    assert sender.action("home_mark_done", f"{mine.channel}|{mine.ts}", user_id="U6").status == 200
+    api.wait_for("views.publish", 5)
+    assert checked_by(setup, mine) == ["U6"]
+    assert checked_by(setup, private) == checked_by(setup, public) == []
+    assert "nobody yet" in progress_text(sender, private.channel)
+
+    # Slack was asked once per person: the answers are kept, not asked at every open.
+    asked = [c.params["user"] for c in api.calls("users.conversations")]
+    assert sorted(asked) == ["U6", "U7"]
+    # Once U6 joins the private channel (and the kept answer is renewed by a new role
+    # channel), it shows up.
+    api.add_member(private.channel, "U6")
+    add_nudge(setup.db, ref="3.7")
+    assert private.channel in buttons_of(home_of(sender, api, "U6"))
+
+
+def test_a_mark_done_on_app_home_outlives_a_reaction_added_and_removed(
+    setup: CheckoffApp, sender: SlackSender, api: SlackWebAPI
+) -> None:
+    nudge = add_nudge(setup.db, ref="4.9")
+    api.add_member(nudge.channel, "U8")
+    assert nudge.channel in buttons_of(home_of(sender, api, "U8"))
+    value = f"{nudge.channel}|{nudge.ts}"
+    assert sender.action("home_mark_done", value, user_id="U8").status == 200
+    send(sender, nudge, add(user="U8"), "")
+    send(sender, nudge, remove(user="U8"), "")
+    assert checked_by(setup, nudge) == ["U8"]
+    assert buttons_of(home_of(sender, api, "U8")) == {nudge.channel: "home_undo"}
+
+    # The other way round: Undo on Home leaves what a reaction made, until it is removed.
+    send(sender, nudge, add(user="U8", emoji="heavy_check_mark"), "")
+    assert sender.action("home_undo", value, user_id="U8").status == 200
+    assert checked_by(setup, nudge) == ["U8"]
+    assert "with a reaction" in home_of(sender, api, "U8")
+    send(sender, nudge, remove(user="U8", emoji="heavy_check_mark"), "")
+    assert checked_by(setup, nudge) == []
 
 
 def test_progress_me_and_all(setup: CheckoffApp, sender: SlackSender, api: SlackWebAPI) -> None:

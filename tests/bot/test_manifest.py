@@ -46,6 +46,8 @@ def test_scopes_are_the_fewest(manifest: dict[str, Any]) -> None:
         "chat:write",
         "reactions:read",
         "users:read",
+        "channels:read",
+        "groups:read",
     }
     assert manifest["settings"]["socket_mode_enabled"] is True
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True

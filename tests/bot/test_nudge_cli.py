@@ -7,9 +7,12 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
+
+import pytest
 
 from progression.calendar import SchoolBreak
 from store import Store
@@ -24,12 +27,12 @@ def nudge_command() -> list[str]:
 
 
 def nudge(
-    api: SlackWebAPI, db: Path, *args: str, timeout: float = 60
+    api: SlackWebAPI, db: Path, *args: str, timeout: float = 60, **env: str
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [*nudge_command(), *args],
         cwd=ROOT,
-        env=app_env(api, db),
+        env=app_env(api, db, **env),
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -113,6 +116,50 @@ def test_a_channel_slack_keeps_failing_makes_nudge_exit_non_zero(
     assert outcomes(result.stdout)["C1"] == ("failed", "1.7")
 
 
+@pytest.mark.parametrize(("per_minute", "within"), [("120", True), ("600", False)])
+def test_the_workspace_pace_setting_keeps_posts_inside_the_rate_slack_enforces(
+    api: SlackWebAPI, tmp_path: Path, per_minute: str, within: bool
+) -> None:
+    db = tmp_path / "progression.db"
+    channels = [f"C{n}" for n in range(8)]
+    prepare(db, channels)
+    api.enforce_limits(per_channel_per_second=1, per_workspace_per_second=2)  # 120 a minute
+    result = nudge(api, db, "--week", "2026-W10", PROGRESSION_POSTS_PER_MINUTE=per_minute)
+    assert result.returncode == 0, result.stderr
+    refused = [c for c in api.calls("chat.postMessage") if c.outcome == "ratelimited"]
+    assert (refused == []) is within
+    assert "8 posted" in result.stdout
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "fast"])
+def test_a_wrong_pace_setting_is_one_line_that_names_it(
+    api: SlackWebAPI, tmp_path: Path, value: str
+) -> None:
+    result = nudge(api, tmp_path / "p.db", "--week", "2026-W10", PROGRESSION_POSTS_PER_MINUTE=value)
+    assert result.returncode != 0
+    assert result.stderr.count("\n") == 1 and "PROGRESSION_POSTS_PER_MINUTE" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_second_nudge_while_one_runs_says_so_in_one_line_and_posts_nothing(
+    api: SlackWebAPI, tmp_path: Path
+) -> None:
+    db = tmp_path / "progression.db"
+    prepare(db, ["C1"])
+    store = Store(db)
+    # A fan-out running on another host, renewing its lease.
+    assert store.take_fanout_lease(TEAM, "web-2:4242", time.time(), 60) is None
+    store.close()
+    result = nudge(api, db, "--week", "2026-W10")
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        f"{TEAM} 2026-W10: a fan-out for {TEAM} is already running (web-2:4242), "
+        "nothing posted by this one; that run delivers the week"
+    ]
+    assert result.stderr == ""
+    assert api.calls("chat.postMessage") == []
+
+
 def test_two_processes_running_the_same_week_post_each_channel_once(
     api: SlackWebAPI, tmp_path: Path
 ) -> None:
@@ -120,12 +167,12 @@ def test_two_processes_running_the_same_week_post_each_channel_once(
     channels = [f"C{n:03d}" for n in range(60)]
     prepare(db, channels)
     api.delay("chat.postMessage", 0.02)
-    command = [*nudge_command(), "--week", "2026-W10", "--per-second", "500"]
+    command = [*nudge_command(), "--week", "2026-W10"]
     runs = [
         subprocess.Popen(
             command,
             cwd=ROOT,
-            env=app_env(api, db),
+            env=app_env(api, db, PROGRESSION_POSTS_PER_MINUTE="30000"),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -133,7 +180,11 @@ def test_two_processes_running_the_same_week_post_each_channel_once(
         for _ in range(2)
     ]
     results = [run.communicate(timeout=60) for run in runs]
-    assert [run.returncode for run in runs] == [0, 0], results
+    # One delivers the week; the other, if it started while the first ran, says so and stops.
+    for run, (stdout, stderr) in zip(runs, results, strict=True):
+        assert run.returncode == 0 or (
+            run.returncode == 1 and "already running" in stdout and not stderr
+        ), (stdout, stderr)
     assert post_calls(api) == {channel: 1 for channel in channels}
 
 
@@ -151,13 +202,10 @@ def test_killed_midway_and_rerun_no_channel_twice_and_the_rest_posted_or_unconfi
         "2026-W10",
         "--concurrency",
         str(concurrency),
-        "--per-second",
-        "200",
     ]
     log = (tmp_path / "killed.log").open("w")
-    victim = subprocess.Popen(
-        command, cwd=ROOT, env=app_env(api, db), stdout=log, stderr=subprocess.STDOUT
-    )
+    env = app_env(api, db, PROGRESSION_POSTS_PER_MINUTE="12000")
+    victim = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         api.wait_for("chat.postMessage", 100, timeout=30)
     finally:
@@ -167,7 +215,8 @@ def test_killed_midway_and_rerun_no_channel_twice_and_the_rest_posted_or_unconfi
     assert victim.returncode == -signal.SIGKILL
     api.delay("chat.postMessage", 0)
 
-    rerun = nudge(api, db, "--week", "2026-W10", "--per-second", "200")
+    # The killed run's lease has not expired: the rerun sees it died and takes over.
+    rerun = nudge(api, db, "--week", "2026-W10", PROGRESSION_POSTS_PER_MINUTE="12000")
     assert rerun.returncode == 0, rerun.stderr
 
     # The dead process's in-flight requests have landed by now: the rerun took over a second.

@@ -15,7 +15,7 @@ import pytest
 
 from store import Store
 from tests.bot.test_after_ack_failures import log_since
-from tests.bot.test_checkoffs_http import add_nudge
+from tests.bot.test_checkoffs_http import add_nudge, let_in
 from tests.conftest import (
     SIGNING_SECRET,
     RunningApp,
@@ -211,6 +211,7 @@ def test_a_replayed_button_press_acts_once(
     slack: SlackSender, api: SlackWebAPI, http_app: RunningApp
 ) -> None:
     nudge = add_nudge(http_app.db, ref="4.2")
+    let_in(http_app.db, api, nudge, "UREP2")
     value = f"{nudge.channel}|{nudge.ts}"
     press = _form(block_actions_body("home_mark_done", value, user_id="UREP2", view=HOME))
     pressed = _signed_headers(press)

@@ -114,6 +114,9 @@ def test_home_is_personal_with_buttons(bundled: Progression) -> None:
         views.HomeMove(
             "C2", "leader", move(bundled, "1.4"), "1.000200", "2026-W47", False, True, 5
         ),
+        views.HomeMove(
+            "C3", "leader", move(bundled, "1.4"), "1.000300", "2026-W47", False, True, 1, True
+        ),
     ]
     view = views.home_view(bundled, views.home_personal_blocks(bundled, {"1.4"}, moves))
     assert view["type"] == "home"
@@ -125,10 +128,12 @@ def test_home_is_personal_with_buttons(bundled: Progression) -> None:
     ]
     shown = text_of(view)
     assert "1 of 48" in shown and "This week in <#C1>" in shown and "Latest (2026-W47)" in shown
+    # Checked off with a reaction: no Undo here, it would not take the reaction back.
+    assert "<#C3>" in shown and "with a reaction (remove it on the nudge to undo)" in shown
     assert "/progression" in shown  # what the app can do is still there
 
 
 def test_home_without_channels_says_how_to_get_them(bundled: Progression) -> None:
     view = views.home_view(bundled, views.home_personal_blocks(bundled, set(), []))
     assert_within_block_kit_limits(view)
-    assert "react ✅ on a weekly nudge" in text_of(view)
+    assert "the role channels you are a member of" in text_of(view)

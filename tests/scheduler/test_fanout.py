@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from slack_sdk import WebClient
@@ -11,7 +11,8 @@ from slack_sdk import WebClient
 from bot.views import NUDGE_MESSAGES
 from progression.lookup import role_moves
 from progression.model import Progression
-from scheduler.fanout import FanoutReport, run_fanout, this_owner
+from scheduler.fanout import FanoutReport, run_fanout
+from scheduler.lease import FanoutLease, FanoutRunning, this_owner
 from store import CELEBRATION, Store
 from tests.conftest import BOT_TOKEN
 from tests.scheduler import FAST, MANAGER, TEAM, post_calls, subscribe, texts
@@ -270,3 +271,135 @@ def test_two_runs_of_the_same_week_at_once_post_each_channel_once(
     assert post_calls(api) == {channel: 1 for channel in channels}
     posted = [r.channel_id for report in reports for r in report.posted]
     assert sorted(posted) == channels
+
+
+# --- a post Slack took whose ts cannot be recorded ---------------------------------------
+
+FAIL_CONFIRM = (
+    "create trigger fail_confirm before update on deliveries when new.state = 'posted' "
+    "begin select raise(abort, 'database or disk is full'); end"
+)
+FAIL_EVERY_UPDATE = (
+    "create trigger fail_confirm before update on deliveries "
+    "begin select raise(abort, 'database or disk is full'); end"
+)
+
+
+def test_a_ts_that_cannot_be_recorded_is_retried_then_left_unconfirmed_with_it(
+    api: SlackWebAPI,
+    store: Store,
+    progression: Progression,
+    client: WebClient,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    subscribe(store, "C1", "C2")
+    store.db.execute(FAIL_CONFIRM.replace("when ", "when new.channel_id = 'C1' and "))
+    waits: list[float] = []
+
+    report = fanout(store, progression, client, sleep=waits.append)
+
+    [posted_ts] = [r.detail for r in report.results if r.channel_id == "C2"]
+    assert [(r.channel_id, r.outcome) for r in report.results] == [
+        ("C1", "unconfirmed"),
+        ("C2", "posted"),
+    ]
+    assert len(waits) == 3, "the confirm was retried"
+    [delivery] = store.unconfirmed(TEAM)
+    assert delivery.channel_id == "C1" and delivery.ts
+    assert delivery.ts in report.results[0].detail and delivery.ts != posted_ts
+    assert any(delivery.ts in r.getMessage() and r.levelname == "ERROR" for r in caplog.records)
+    # Its reactions still find it; and it is never posted again.
+    assert store.delivery_by_ts(TEAM, "C1", delivery.ts) is not None
+    again = fanout(store, progression, client)
+    assert [r.outcome for r in again.results] == ["unconfirmed", "skipped"]
+    assert post_calls(api) == {"C1": 1, "C2": 1}
+
+
+def test_a_confirm_that_fails_once_is_recorded_on_the_retry(
+    api: SlackWebAPI, store: Store, progression: Progression, client: WebClient
+) -> None:
+    subscribe(store, "C1")
+    store.db.execute(FAIL_CONFIRM)
+
+    def disk_freed(seconds: float) -> None:
+        store.db.execute("drop trigger if exists fail_confirm")
+
+    report = fanout(store, progression, client, sleep=disk_freed)
+    assert [r.outcome for r in report.results] == ["posted"]
+    assert [d.state for d in store.deliveries(TEAM, "C1")] == ["posted"]
+
+
+def test_when_no_write_gets_through_the_claim_shows_unconfirmed_once_the_run_ends(
+    api: SlackWebAPI, store: Store, progression: Progression, client: WebClient
+) -> None:
+    subscribe(store, "C1")
+    store.db.execute(FAIL_EVERY_UPDATE)
+
+    report = fanout(store, progression, client, sleep=lambda seconds: None)
+    assert [r.outcome for r in report.results] == ["unconfirmed"]
+    assert [(d.channel_id, d.state) for d in store.unconfirmed(TEAM)] == [("C1", "sending")]
+
+    store.db.execute("drop trigger fail_confirm")
+    rerun = fanout(store, progression, client)
+    assert [r.outcome for r in rerun.results] == ["unconfirmed"]
+    assert [d.state for d in store.deliveries(TEAM, "C1")] == ["unconfirmed"]
+    assert post_calls(api) == {"C1": 1}
+
+
+# --- one run per workspace -----------------------------------------------------------------
+
+
+def test_a_run_while_another_holds_the_workspace_posts_nothing_and_says_who(
+    api: SlackWebAPI, store: Store, progression: Progression, client: WebClient
+) -> None:
+    subscribe(store, "C1")
+    taken = datetime.now(UTC)
+    assert store.take_fanout_lease(TEAM, "other-host:42", taken.timestamp(), 60) is None
+
+    with pytest.raises(FanoutRunning, match="other-host:42"):
+        fanout(store, progression, client)
+    assert api.calls("chat.postMessage") == []
+    assert [r.outcome for r in fanout(store, progression, client, dry_run=True).results] == [
+        "would_post"
+    ]
+
+    # Its holder stopped renewing: once the lease expires, the workspace is free again.
+    later = taken + timedelta(seconds=61)
+    assert [r.outcome for r in fanout(store, progression, client, clock=lambda: later).results] == [
+        "posted"
+    ]
+    assert store.fanout_running(TEAM, later.timestamp()) is None
+
+
+def test_a_lease_left_by_a_dead_process_on_this_host_is_taken_over_at_once(
+    api: SlackWebAPI, store: Store, progression: Progression, client: WebClient
+) -> None:
+    subscribe(store, "C1")
+    host = this_owner().rpartition(":")[0]
+    store.take_fanout_lease(TEAM, f"{host}:999999999", datetime.now(UTC).timestamp(), 60)
+    assert [r.outcome for r in fanout(store, progression, client).results] == ["posted"]
+
+
+def test_the_lease_is_renewed_while_a_run_lasts_and_released_after(
+    store: Store,
+) -> None:
+    renewed = threading.Event()
+    times = iter(range(1000))
+
+    def clock() -> datetime:
+        moment = NOW + timedelta(seconds=next(times))
+        if moment > NOW + timedelta(seconds=1):
+            renewed.set()
+        return moment
+
+    with FanoutLease(store, TEAM, "me:1", clock, seconds=5, renew_every=0.01) as lease:
+        assert renewed.wait(timeout=5)
+        holder = store.fanout_running(TEAM, (NOW + timedelta(seconds=2)).timestamp())
+        assert holder == "me:1" and lease.held
+        # Another run took it over (this one stalled past its expiry): this one stops claiming.
+        store.db.execute("update fanout_leases set owner = 'them:2'")
+        deadline = threading.Event()
+        while lease.held and not deadline.wait(0.01):
+            pass
+        assert not lease.held
+    assert store.fanout_running(TEAM, NOW.timestamp()) == "them:2"

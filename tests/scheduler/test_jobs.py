@@ -127,6 +127,17 @@ def test_channels_left_to_retry_re_arm_the_job_minutes_later_in_the_same_week(
     assert armed_at(scheduler) == at(MONDAY + timedelta(weeks=1), 8)
 
 
+def test_a_run_held_by_another_process_posts_nothing_and_looks_again_minutes_later(
+    api: SlackWebAPI, store: Store, scheduler: NudgeScheduler
+) -> None:
+    # Another `serve` (or a `nudge`) is delivering this workspace right now.
+    assert store.take_fanout_lease(TEAM, "web-2:7", at(MONDAY, 7).timestamp(), 60) is None
+    now = at(MONDAY, 8)
+    assert run_nudge_job(scheduler.nudges, TEAM, now) is None
+    assert api.calls("chat.postMessage") == []
+    assert armed_at(scheduler) == now + scheduler.nudges.retry_delay
+
+
 def test_rebuild_follows_a_changed_schedule_in_the_workspace_timezone(
     store: Store, scheduler: NudgeScheduler
 ) -> None:

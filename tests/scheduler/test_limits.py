@@ -7,14 +7,18 @@ import threading
 import time
 
 import pytest
+from slack_sdk import WebClient
 
 from scheduler.limits import (
     ChannelSpacing,
     SlackLimits,
+    SlackPoster,
     WorkspacePacer,
     acquire_post,
     retry_after,
 )
+from tests.conftest import BOT_TOKEN
+from tests.slack.web_api import SlackWebAPI
 
 
 def _max_in_window(times: list[float], window: float) -> int:
@@ -143,3 +147,24 @@ def test_backoff_grows_and_is_capped() -> None:
     assert 0.75 <= limits.backoff(1) <= 1.25
     assert 1.5 <= limits.backoff(2) <= 2.5
     assert limits.backoff(10) <= 5.0
+
+
+def test_a_429_answered_while_a_post_gets_ready_holds_it_until_the_pause_ends(
+    api: SlackWebAPI,
+) -> None:
+    client = WebClient(token=BOT_TOKEN, base_url=api.url, retry_handlers=[])
+    waits: list[tuple[float, int]] = []  # (seconds, posts Slack had got by then)
+
+    def sleep(seconds: float) -> None:
+        waits.append((seconds, len(api.calls("chat.postMessage"))))
+
+    poster = SlackPoster(client, SlackLimits(margin=0.0), sleep=sleep)
+
+    def claim() -> bool:
+        # Another post of the same window was answered 429 while this one's claim was written.
+        poster.pacer.pause(2.0)
+        return True
+
+    result = poster.post("C1", {"text": "hi"}, claim=claim)
+    assert result.kind == "sent"
+    assert waits and waits[0][1] == 0 and 1.5 < waits[0][0] <= 2.0, "waited before it left"

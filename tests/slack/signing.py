@@ -261,9 +261,11 @@ class SlackSender:
         team_id: str = TEAM_ID,
         retry_num: int | None = None,
         retry_reason: str | None = None,
+        event_time: int | None = None,
     ) -> Response:
         """An Events API callback; with `retry_num`, Slack's retry of an unacknowledged one."""
-        body = json.dumps(event_callback(event, event_id=event_id, team_id=team_id)).encode()
+        envelope = event_callback(event, event_id=event_id, team_id=team_id, event_time=event_time)
+        body = json.dumps(envelope).encode()
         extra = {}
         if retry_num is not None:
             extra["X-Slack-Retry-Num"] = str(retry_num)

@@ -8,9 +8,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlite_utils import Database
 
 from store import Store
 from store.checkoffs import EVENT_MEMORY_SECONDS, ReactionChange
+from store.migrations import migrations
 
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 T, C, TS = "T1", "C1", "1700000000.000100"
@@ -34,8 +36,10 @@ def change(
     added: bool = True,
     ts: str = TS,
     ref: str = "1.7",
+    at: float = 0.0,
 ) -> ReactionChange:
-    return ReactionChange(T, C, ts, ref, user, emoji, added, NOW)
+    """`at`: Slack's time for the event, in seconds (0: no time, arrival order decides)."""
+    return ReactionChange(T, C, ts, ref, user, emoji, added, NOW, int(at), at)
 
 
 @pytest.mark.parametrize(
@@ -77,6 +81,44 @@ def test_an_event_id_counts_once(store: Store) -> None:
     assert store.record_reaction(change(added=False), "Ev2", 0) == "unchecked"
     # Slack retries the add after the remove: it must not come back.
     assert store.record_reaction(change(), "Ev1", 0) == "duplicate"
+    assert store.checked_by(T, C, "1.7") == []
+
+
+# (Slack's event time, added?) in the order they arrive; whether the move ends checked off.
+ORDERS = {
+    "in order": ([(10.1, True), (20.2, False)], False),
+    "remove first, then the earlier add": ([(20.2, False), (10.1, True)], False),
+    "add, remove, re-add, arriving backwards": ([(30.0, True), (20.0, False), (10.0, True)], True),
+    "same second, microseconds decide": ([(10.9, False), (10.1, True)], False),
+    "remove, then a later add": ([(20.0, False), (30.0, True)], True),
+}
+
+
+@pytest.mark.parametrize("order", list(ORDERS))
+def test_the_latest_event_by_slacks_time_decides_whatever_the_arrival_order(
+    store: Store, order: str
+) -> None:
+    steps, checked = ORDERS[order]
+    for n, (at, added) in enumerate(steps):
+        store.record_reaction(change(added=added, at=at), f"Ev{n}", NOW.timestamp())
+    assert store.checked_by(T, C, "1.7") == (["U1"] if checked else [])
+
+
+def test_a_mark_done_on_app_home_outlives_a_reaction_added_and_removed(store: Store) -> None:
+    assert store.record_checkoff(T, C, "1.7", "U1", NOW, TS)
+    store.record_reaction(change(at=10.0), "Ev1", 0)
+    assert store.record_reaction(change(added=False, at=20.0), "Ev2", 0) == "unchanged"
+    assert store.checked_by(T, C, "1.7") == ["U1"]
+    assert store.user_checkoffs(T, "U1")[0].by_home
+
+
+def test_undo_on_app_home_takes_back_only_its_own_mark_done(store: Store) -> None:
+    store.record_reaction(change(at=10.0), "Ev1", 0)
+    assert not store.record_checkoff(T, C, "1.7", "U1", NOW, TS)  # already checked off
+    assert not store.remove_checkoff(T, C, "1.7", "U1", NOW)  # the ✅ still holds it
+    assert store.checked_by(T, C, "1.7") == ["U1"]
+    assert not store.user_checkoffs(T, "U1")[0].by_home
+    assert store.record_reaction(change(added=False, at=20.0), "Ev2", 0) == "unchecked"
     assert store.checked_by(T, C, "1.7") == []
 
 
@@ -144,3 +186,27 @@ def test_user_channels_and_counts(store: Store) -> None:
     assert store.user_channels(T, "U1") == ["C1", "C2"]
     assert store.checkoff_counts(T) == {("C1", "1.7"): 2, ("C2", "1.8"): 1}
     assert store.checkoff_counts(T, "C2") == {("C2", "1.8"): 1}
+
+
+def test_completions_recorded_before_the_upgrade_keep_their_source(tmp_path: Path) -> None:
+    db = Database(tmp_path / "old.db")
+    migrations.apply(db, stop_before="m011_slack_order_reaction_order")
+    rows = [("U1", "1.7"), ("U2", "1.7")]
+    for user, ref in rows:
+        db.table("checkoffs").insert(
+            {"team_id": T, "channel_id": C, "ref": ref, "user_id": user, "message_ts": TS}
+        )
+    # U1 reacted; U2 pressed Mark done on App Home.
+    db.table("checkoff_reactions").insert(
+        {"team_id": T, "channel_id": C, "ts": TS, "user_id": "U1", "emoji": "white_check_mark"}
+        | {"ref": "1.7", "reacted_at": NOW.isoformat()}
+    )
+    db.close()
+    store = Store(tmp_path / "old.db")
+    try:
+        assert store.record_reaction(change(user="U1", added=False), None, 0) == "unchecked"
+        assert store.record_reaction(change(user="U2"), None, 0) == "unchanged"
+        assert store.record_reaction(change(user="U2", added=False), None, 0) == "unchanged"
+        assert store.checked_by(T, C, "1.7") == ["U2"]
+    finally:
+        store.close()

@@ -28,3 +28,11 @@ def test_no_module_of_the_app_imports_the_workspace(package: str) -> None:
     for path in sorted((ROOT / package).rglob("*.py")):
         workspace = {m for m in imported_modules(path) if m.split(".")[0] == "workspace"}
         assert not workspace, f"{path.relative_to(ROOT)} imports {sorted(workspace)}"
+
+
+@pytest.mark.parametrize("module", ["web_api.py", "socket_mode.py"])
+def test_the_tests_slack_is_the_workspaces_not_a_second_copy(module: str) -> None:
+    imported = imported_modules(ROOT / "tests" / "slack" / module)
+    servers = {m for m in imported if m.startswith(("http.server", "websockets", "socketserver"))}
+    assert not servers, f"tests/slack/{module} serves Slack itself with {sorted(servers)}"
+    assert any(m.startswith("workspace.") for m in imported)

@@ -134,6 +134,21 @@ def test_a_post_slack_would_refuse_is_refused(
     assert call(client, "chat.postMessage", **args)["error"] == error
 
 
+def test_faults_asked_of_the_workspace_reach_the_app_and_the_developer_view(
+    client: TestClient, site: Site
+) -> None:
+    site.web_api.faults.rate_limit("chat.postMessage", retry_after=3)
+    site.web_api.faults.fail("chat.postMessage", "not_in_channel")
+    args = {"channel": district.TEACHERS.id, "text": "hi"}
+    headers = {"Authorization": f"Bearer {BOT_TOKEN}"}
+    limited = client.post("/api/chat.postMessage", data=args, headers=headers)
+    assert (limited.status_code, limited.headers["retry-after"]) == (429, "3")
+    assert call(client, "chat.postMessage", **args) == {"ok": False, "error": "not_in_channel"}
+    assert call(client, "chat.postMessage", **args)["ok"] is True
+    assert site.workspace.count(district.TEACHERS.id) == 1  # refused posts never landed
+    assert "not_in_channel" in page(client, "/developer")
+
+
 def test_a_posted_message_shows_and_an_update_replaces_it_on_the_page(client: TestClient) -> None:
     posted = call(client, "chat.postMessage", channel=district.TEACHERS.id, text="First words")
     assert posted["ok"] and posted["message"]["text"] == "First words"

@@ -1,0 +1,122 @@
+"""Holding a workspace's fan-out lease while a fan-out runs: taken, renewed, released.
+
+Whatever the number of processes or hosts on one database, one fan-out per workspace posts at a
+time, so the workspace's pace (`PROGRESSION_POSTS_PER_MINUTE`) holds for the workspace and not
+per process. A run that finds the lease held stops at once with `FanoutRunning`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from types import TracebackType
+
+from store import Store
+
+logger = logging.getLogger(__name__)
+
+# Long enough that a busy host renews in time, short enough that a dead holder's workspace is
+# free again within a minute.
+LEASE_SECONDS = 60.0
+RENEW_EVERY = LEASE_SECONDS / 4
+
+
+def this_owner() -> str:
+    """Who holds leases and claims deliveries: "host:pid"."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def owner_is_alive(owner: str) -> bool:
+    """Whether the process named "host:pid" may still be running. Only processes on this host
+    can be checked; another host's count as alive (their leases expire instead)."""
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's live process
+    return True
+
+
+class FanoutRunning(Exception):
+    """Another process holds the workspace's fan-out lease."""
+
+    def __init__(self, team_id: str, holder: str) -> None:
+        super().__init__(f"a fan-out for {team_id} is already running ({holder})")
+        self.team_id, self.holder = team_id, holder
+
+
+class FanoutLease:
+    """`with FanoutLease(store, team, owner, clock):` holds the lease for the block, renewing
+    it on a thread of its own; `held` turns False if it was lost (the holder stalled past its
+    expiry and another run took over), and the run then claims nothing more."""
+
+    def __init__(
+        self,
+        store: Store,
+        team_id: str,
+        owner: str,
+        clock: Callable[[], datetime],
+        *,
+        seconds: float = LEASE_SECONDS,
+        renew_every: float = RENEW_EVERY,
+    ) -> None:
+        self.store, self.team_id, self.owner, self.clock = store, team_id, owner, clock
+        self.seconds, self.renew_every = seconds, renew_every
+        self._stop = threading.Event()
+        self._lost = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def held(self) -> bool:
+        return not self._lost.is_set()
+
+    def __enter__(self) -> FanoutLease:
+        now = self.clock().timestamp()
+        holder = self.store.take_fanout_lease(self.team_id, self.owner, now, self.seconds)
+        if holder is not None and not owner_is_alive(holder):
+            # Killed on this host: no need to wait for its lease to expire.
+            logger.warning("Taking over the fan-out lease of %s from %s", self.team_id, holder)
+            holder = self.store.take_fanout_lease(
+                self.team_id, self.owner, now, self.seconds, dead=holder
+            )
+        if holder is not None:
+            raise FanoutRunning(self.team_id, holder)
+        self._thread = threading.Thread(
+            target=self._renew, name=f"lease-{self.team_id}", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        self.store.release_fanout_lease(self.team_id, self.owner)
+
+    def _renew(self) -> None:
+        try:
+            while not self._stop.wait(self.renew_every):
+                now = self.clock().timestamp()
+                if not self.store.renew_fanout_lease(self.team_id, self.owner, now, self.seconds):
+                    logger.error("Lost the fan-out lease of %s: stopping this run", self.team_id)
+                    self._lost.set()
+                    return
+        except Exception:
+            # A renewal that cannot be written may let the lease expire: stop claiming.
+            logger.exception("Renewing the fan-out lease of %s failed", self.team_id)
+            self._lost.set()
+        finally:
+            self.store.close()
