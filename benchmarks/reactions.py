@@ -1,22 +1,27 @@
 """10,000 reaction events from 2,000 users over HTTP, 10% of them Slack-style retries.
 
     .venv/bin/python -m benchmarks.reactions [--events 10000] [--users 2000] [--connections 16]
-        [--repeat 1]
+        [--repeat 1] [--postgres postgresql://postgres@127.0.0.1:5432/postgres]
 
-The app runs as `progression-bot serve --http` (a web worker per core, its runner beside them)
-against the local Slack stand-in, with a few confirmed nudges in its database. Every event is
-signed as Slack signs it; a retry repeats an earlier event's body and `event_id` with
-`X-Slack-Retry-Num`/`-Reason`. They are sent as fast as the app takes them over keep-alive
-connections. Then the database is checked (every completion recorded exactly once) and
-`chat.update` calls are counted against Slack's Tier 3 (about 50 a minute per workspace).
-Baseline, measured in the same run: a bare Bolt app on the same multi-worker gunicorn stack (a
-sync worker per core) whose reaction listeners only ack (`benchmarks/bare_app.py`).
+The app runs as `progression-bot serve --http` (a web worker per core, the runner beside them)
+against the local Slack stand-in, with
+a few confirmed nudges in its database. Every event is signed as Slack signs it; a retry repeats
+an earlier event's body and `event_id` with `X-Slack-Retry-Num`/`-Reason`. They are sent as fast
+as the app takes them over keep-alive connections. Then the database is checked (every
+completion recorded exactly once) and `chat.update` calls are counted against Slack's Tier 3
+(about 50 a minute per workspace). Baseline, measured in the same run: a bare Bolt app on the
+same multi-worker gunicorn stack (a sync worker per core) whose reaction listeners only ack
+(`benchmarks/bare_app.py`).
+
+With `--postgres SERVER_URL` the app's database is PostgreSQL instead of SQLite: a database of
+the benchmark's own on that server, created for the run and dropped after it.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -100,7 +105,7 @@ async def send_all(port: int, requests: Sequence[bytes], connections: int) -> Re
     return result
 
 
-def add_nudges(db: Path) -> None:
+def add_nudges(db: Path | str) -> None:
     from store import Store
 
     now = datetime.now(UTC)
@@ -115,17 +120,18 @@ def add_nudges(db: Path) -> None:
     store.close()
 
 
-def check_database(db: Path, expected: set[tuple[str, str]]) -> tuple[int, bool]:
+def check_database(db: Path | str, expected: set[tuple[str, str]]) -> tuple[int, bool]:
     from store import Store
 
     store = Store(db)
-    rows = store.db.execute(
-        "select user_id, channel_id, count(*) from checkoffs "
-        "group by team_id, channel_id, ref, user_id"
-    ).fetchall()
+    with store.backend.session() as session:
+        rows = session.rows(
+            "select user_id, channel_id, count(*) as n from checkoffs "
+            "group by team_id, channel_id, ref, user_id"
+        )
     store.close()
-    recorded = {(r[0], r[1]) for r in rows}
-    return len(rows), recorded == expected and all(r[2] == 1 for r in rows)
+    recorded = {(r["user_id"], r["channel_id"]) for r in rows}
+    return len(rows), recorded == expected and all(r["n"] == 1 for r in rows)
 
 
 def wait_for_final_counts(api: SlackWebAPI, expected: set[tuple[str, str]], timeout: float) -> bool:
@@ -154,6 +160,9 @@ def max_per_minute(times: Sequence[float]) -> int:
     return best
 
 
+Report = dict[str, float | int | bool | str]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -162,6 +171,9 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=2_000)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--repeat", type=int, default=1, help="runs, each on a fresh database")
+    parser.add_argument(
+        "--postgres", metavar="SERVER_URL", help="run the app on PostgreSQL, on this server"
+    )
     args = parser.parse_args()
 
     events, expected = build_events(args.events, args.users)
@@ -173,16 +185,22 @@ def main() -> None:
         _print_medians(reports)
     out = Path("benchmarks/results")
     out.mkdir(parents=True, exist_ok=True)
-    (out / "reactions.json").write_text(json.dumps(reports, indent=2))
+    name = "reactions-postgresql.json" if args.postgres else "reactions.json"
+    (out / name).write_text(json.dumps(reports, indent=2))
 
 
 def run_once(
     events: list[Event], expected: set[tuple[str, str]], args: argparse.Namespace
-) -> dict[str, float | int | bool]:
+) -> Report:
     """Both apps on a fresh database: the bare app's rate, then ours, then the checks."""
-    with SlackWebAPI() as api, tempfile.TemporaryDirectory() as tmp:
-        workdir = Path(tmp)
-        db = workdir / "progression.db"
+    with contextlib.ExitStack() as stack:
+        api = stack.enter_context(SlackWebAPI())
+        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        db: Path | str = workdir / "progression.db"
+        if args.postgres:
+            from tests.postgres import fresh_database
+
+            db = stack.enter_context(fresh_database(args.postgres))
         env = app_env(api, db)
         add_nudges(db)
         bare_port = free_port()
@@ -208,6 +226,7 @@ def run_once(
             bare.wait(timeout=30)
             stop_app(ours)
     return {
+        "database": "postgresql" if args.postgres else "sqlite",
         "events": len(events),
         "retries": sum(1 for e in events if e.retry),
         "users": args.users,
@@ -230,7 +249,7 @@ def run_once(
     }
 
 
-def _print_medians(reports: list[dict[str, float | int | bool]]) -> None:
+def _print_medians(reports: list[Report]) -> None:
     def median(key: str) -> float:
         return statistics.median(float(r[key]) for r in reports)
 
@@ -243,10 +262,10 @@ def _print_medians(reports: list[dict[str, float | int | bool]]) -> None:
     )
 
 
-def _print(r: dict[str, float | int | bool]) -> None:
+def _print(r: dict[str, float | int | bool | str]) -> None:
     print(
         f"{r['events']} reaction events ({r['retries']} retried duplicates) from {r['users']} "
-        f"users, {r['connections']} keep-alive connections"
+        f"users, {r['connections']} keep-alive connections, on {r['database']}"
     )
     print("| app | events/s | p50 ms | p99 ms | errors |")
     print("| --- | --- | --- | --- | --- |")

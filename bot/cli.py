@@ -12,7 +12,9 @@ from pathlib import Path
 
 from slack_bolt.error import BoltError
 
+from bot.backup import add_backup_parser
 from bot.cli_errors import CliError
+from bot.copy_db import add_copy_db_parser
 from bot.export import add_export_parser
 from bot.log_lines import configure_logging
 from bot.nudge_cli import add_nudge_parser
@@ -21,7 +23,7 @@ from bot.settings import Settings, SettingsError, load_settings
 from progression.importer import DocumentError, import_files
 from progression.load import ProgressionFileError, dump_progression, load_progression
 from progression.model import Progression
-from store import DatabasePathError, check_database_path
+from store import DatabasePathError, StoreError, check_database_path
 
 logger = logging.getLogger("progression_bot")
 # Entry points in this group add subcommands: see [project.entry-points] in pyproject.toml.
@@ -40,6 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ProgressionFileError,
         DocumentError,
         DatabasePathError,
+        StoreError,
         CliError,
     ) as error:
         print(f"progression-bot: {error}", file=sys.stderr)
@@ -84,6 +87,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--no-runner",
+        "--no-scheduler",
         dest="runner",
         action="store_false",
         help="answer Slack only; `progression-bot runner` does the background work elsewhere",
@@ -111,6 +115,8 @@ def _parser() -> argparse.ArgumentParser:
 
     add_nudge_parser(commands)
     add_export_parser(commands)
+    add_copy_db_parser(commands)
+    add_backup_parser(commands)
     _add_plugin_commands(commands)
 
     importer = commands.add_parser("import", help="turn progression documents into a data file")

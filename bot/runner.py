@@ -27,7 +27,7 @@ from progression.load import load_progression
 from progression.model import Progression
 from scheduler.jobs import NudgeScheduler, build_scheduler
 from scheduler.runner import Duty, LeaseTimes, Runner
-from store import Store
+from store import BACKGROUND_WRITE_WAIT_SECONDS, Store
 from store.runner import Kind, Work
 
 logger = logging.getLogger("progression_bot.runner")
@@ -111,7 +111,8 @@ def build_runner(
 ) -> Runner:
     # One Store per process: opening the database file again beside live connections (as
     # the path check does) would drop SQLite's POSIX locks on it.
-    store = store or Store(settings.progression_db)
+    # Its writes may wait for a lock far longer than a request's.
+    store = store or Store(settings.progression_db, write_wait=BACKGROUND_WRITE_WAIT_SECONDS)
     duties = AppDuties(settings, store, load_progression(settings.progression_file), clock=clock)
     runner = Runner(store, duties, times=times or lease_times(settings.progression_runner_lease))
     duties.may_claim = runner.holds_lease

@@ -13,13 +13,11 @@ counts the changes, and the runner deletes a row only if no change came after it
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlite_utils import Database
-
-from store.group import GroupCommit
+from store.backend import Session
+from store.base import StoreBase
 
 # What a row asks of the runner.
 Kind = Literal[
@@ -46,7 +44,7 @@ class Work:
     created_at: float  # when the first change still pending was made
 
 
-def enqueue(db: sqlite3.Connection, kind: Kind, team_id: str, subject: str, now: float) -> None:
+def enqueue(db: Session, kind: Kind, team_id: str, subject: str, now: float) -> None:
     """Write an outbox row inside the caller's transaction; the same work pending is counted
     on its row, not queued twice."""
     db.execute(
@@ -56,59 +54,24 @@ def enqueue(db: sqlite3.Connection, kind: Kind, team_id: str, subject: str, now:
     )
 
 
-class RunnerStore:
+class RunnerStore(StoreBase):
     """Mixed into `Store`. Its writes go through the store's group commit, like the web
-    workers' check-offs, so they queue with them instead of polling for SQLite's lock."""
-
-    _group: GroupCommit
-
-    @property
-    def db(self) -> Database:
-        """This thread's connection."""
-        raise NotImplementedError
+    workers' check-offs, so they queue with them."""
 
     # --- the lease --------------------------------------------------------------------
 
     def take_lease(self, name: str, holder: str, now: float, ttl: float) -> Lease | None:
         """Take or renew the lease until `now + ttl`; None while someone else holds it."""
-        return self._group.run(lambda db: self._take_lease(db, name, holder, now, ttl))
-
-    @staticmethod
-    def _take_lease(
-        db: sqlite3.Connection, name: str, holder: str, now: float, ttl: float
-    ) -> Lease | None:
-        row = db.execute("select holder, expires_at from leases where name = ?", [name]).fetchone()
-        if row is not None and row[0] != holder and row[1] > now:
-            return None
-        db.execute(
-            "insert into leases (name, holder, expires_at, taken_at) values (?, ?, ?, ?) "
-            "on conflict (name) do update set holder = excluded.holder, "
-            "expires_at = excluded.expires_at, taken_at = case "
-            "when leases.holder = excluded.holder then leases.taken_at "
-            "else excluded.taken_at end",
-            [name, holder, now + ttl, now],
-        )
-        taken_from = row[0] if row is not None and row[0] != holder else None
-        return Lease(name, holder, now + ttl, taken_from)
+        return self._grouped(lambda db: _take_lease(db, name, holder, now, ttl))
 
     def release_lease(self, name: str, holder: str) -> bool:
         """Give the lease up at once (a clean stop), so a standby need not wait for it."""
-        return bool(
-            self._group.run(
-                lambda db: (
-                    db.execute(
-                        "delete from leases where name = ? and holder = ?", [name, holder]
-                    ).rowcount
-                )
-            )
-        )
+        return bool(self._write("delete from leases where name = ? and holder = ?", [name, holder]))
 
     def lease(self, name: str) -> Lease | None:
         """The lease as last taken or renewed, expired or not."""
-        row = self.db.execute(
-            "select holder, expires_at from leases where name = ?", [name]
-        ).fetchone()
-        return None if row is None else Lease(name, row[0], row[1])
+        row = self._one("select holder, expires_at from leases where name = ?", [name])
+        return None if row is None else Lease(name, row["holder"], row["expires_at"])
 
     # --- the outbox -------------------------------------------------------------------
 
@@ -116,27 +79,41 @@ class RunnerStore:
         """Work waiting for the runner (of one kind, so that one kind's backlog never hides
         another's work), oldest first."""
         where, params = ("where kind = ? ", [kind]) if kind else ("", [])
-        rows = self.db.execute(
+        rows = self._rows(
             "select kind, team_id, subject, seq, created_at from outbox "
             f"{where}order by created_at, kind, team_id, subject limit ?",
             [*params, limit],
-        ).fetchall()
-        return [Work(*row) for row in rows]
+        )
+        return [Work(**row) for row in rows]
 
     def finish_work(self, work: Work) -> bool:
         """Done with `work`; False (the row stays, due again) if a change came after it."""
         return bool(
-            self._group.run(
-                lambda db: (
-                    db.execute(
-                        "delete from outbox "
-                        "where kind = ? and team_id = ? and subject = ? and seq = ?",
-                        [work.kind, work.team_id, work.subject, work.seq],
-                    ).rowcount
-                )
+            self._write(
+                "delete from outbox where kind = ? and team_id = ? and subject = ? and seq = ?",
+                [work.kind, work.team_id, work.subject, work.seq],
             )
         )
 
     def request_work(self, kind: Kind, team_id: str, subject: str, now: float) -> None:
         """Ask the runner for work that no other change goes with."""
-        self._group.run(lambda db: enqueue(db, kind, team_id, subject, now))
+        self._grouped(lambda db: enqueue(db, kind, team_id, subject, now))
+
+
+def _take_lease(db: Session, name: str, holder: str, now: float, ttl: float) -> Lease | None:
+    # One conditional upsert decides, so two runners asking at once cannot both get it (on
+    # PostgreSQL the conflicting row is locked); the read before only says whose it was.
+    row = db.one("select holder from leases where name = ?", [name])
+    taken = db.execute(
+        "insert into leases (name, holder, expires_at, taken_at) values (?, ?, ?, ?) "
+        "on conflict (name) do update set holder = excluded.holder, "
+        "expires_at = excluded.expires_at, taken_at = case "
+        "when leases.holder = excluded.holder then leases.taken_at "
+        "else excluded.taken_at end "
+        "where leases.holder = excluded.holder or leases.expires_at <= ?",
+        [name, holder, now + ttl, now, now],
+    )
+    if not taken:
+        return None
+    taken_from = row["holder"] if row is not None and row["holder"] != holder else None
+    return Lease(name, holder, now + ttl, taken_from)
