@@ -103,7 +103,7 @@ class Runner:
                 self.store.release_lease(RUNNER_LEASE, self.holder)
             except Exception:
                 logger.exception("Could not give the runner lease up; it lapses by itself")
-            self.store.close()
+            self.store.release()  # this thread's connection; the store is its owner's to close
             logger.info("Runner %s stopped", self.holder)
 
     def stop(self) -> None:
@@ -167,7 +167,7 @@ class Runner:
                 wait = self.work_once()
                 self._stop.wait(wait)
         finally:
-            self.store.close()
+            self.store.release()
 
     def work_once(self) -> float:
         """Do the outbox's work that is due; the seconds until more may be."""

@@ -42,7 +42,7 @@ def this_week() -> str:
     return week_of(datetime.now(UTC), "UTC")
 
 
-def due_now(db: Path, channels: list[str]) -> None:
+def due_now(db: Path | str, channels: list[str]) -> None:
     """Role channels whose nudge is due this week whatever the day: the slot is Monday 00:00."""
     store = Store(db)
     try:
@@ -59,7 +59,7 @@ def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:
         time.sleep(0.05)  # polling another process's database, not a schedule
 
 
-def lease_holder(db: Path) -> str | None:
+def lease_holder(db: Path | str) -> str | None:
     store = Store(db)
     try:
         lease = store.lease(RUNNER_LEASE)
@@ -72,7 +72,7 @@ def pid_of(holder: str) -> int:
     return int(holder.rpartition(":")[2])
 
 
-def delivery_states(db: Path, channels: list[str]) -> dict[str, list[str]]:
+def delivery_states(db: Path | str, channels: list[str]) -> dict[str, list[str]]:
     store = Store(db)
     try:
         return {c: [d.state for d in store.deliveries(TEAM_ID, c)] for c in channels}
@@ -87,7 +87,9 @@ class RunnerProcess:
 
 
 @contextmanager
-def runners(api: SlackWebAPI, db: Path, workdir: Path, count: int) -> Iterator[list[RunnerProcess]]:
+def runners(
+    api: SlackWebAPI, db: Path | str, workdir: Path, count: int
+) -> Iterator[list[RunnerProcess]]:
     """`progression-bot runner`, `count` times, on one database; stopped with SIGTERM."""
     env = app_env(api, db, PROGRESSION_RUNNER_LEASE=LEASE_SECONDS)
     started = []
@@ -117,9 +119,9 @@ def runners(api: SlackWebAPI, db: Path, workdir: Path, count: int) -> Iterator[l
 
 
 def test_sigkill_the_active_runner_mid_fanout_and_the_standby_finishes_the_week(
-    api: SlackWebAPI, tmp_path: Path
+    api: SlackWebAPI, tmp_path: Path, database: str
 ) -> None:
-    db = tmp_path / "progression.db"
+    db = database
     channels = [f"C{n:03d}" for n in range(120)]
     due_now(db, channels)
     api.delay("chat.postMessage", 0.1)  # Slack slow to answer: posts are in flight when killed
@@ -160,7 +162,9 @@ def test_sigkill_the_active_runner_mid_fanout_and_the_standby_finishes_the_week(
 
 
 @contextmanager
-def two_apps(api: SlackWebAPI, db: Path, workdir: Path) -> Iterator[tuple[RunningApp, RunningApp]]:
+def two_apps(
+    api: SlackWebAPI, db: Path | str, workdir: Path
+) -> Iterator[tuple[RunningApp, RunningApp]]:
     """Two `serve --http` processes on their own ports, each with its workers and a runner."""
     env = app_env(api, db, PROGRESSION_RUNNER_LEASE=LEASE_SECONDS)
     first = start_http_app(env, workdir, workers=2)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time
-from pathlib import Path
 
 import pytest
 
@@ -17,8 +16,9 @@ T, C, TS = "T1", "C1", "1700000000.000100"
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    store = Store(tmp_path / "p.db")
+def store(database: str) -> Iterator[Store]:
+    """On SQLite and on PostgreSQL: the same named operations."""
+    store = Store(database)
     yield store
     store.close()
 
