@@ -1,14 +1,17 @@
 """Group-commit leaders of several processes on one SQLite file take turns on a lock file.
 
-A blocked `flock` wakes the moment the other leader is done, where SQLite's busy handler polls
-in sleeps of up to 100 ms; and the batch waiting meanwhile grows, so more web workers mean
-bigger batches rather than a longer tail. PostgreSQL queues writers itself: nothing to add.
+A turn is asked for every millisecond or so, where SQLite's busy handler polls in sleeps of up
+to 100 ms; and the batch waiting meanwhile grows, so more web workers mean bigger batches
+rather than a longer tail. A writer waits for its turn no longer than it would wait for SQLite's
+lock (`write_wait`: a request's is short, the runner's long), then goes ahead without it and
+SQLite decides as before. PostgreSQL queues writers itself: nothing to add.
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
+import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 
@@ -27,11 +30,27 @@ def between_processes(backend: Backend) -> Callable[[], AbstractContextManager[S
     def transaction() -> Iterator[Session]:
         if not fd:
             fd.append(os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o600))
-        fcntl.flock(fd[0], fcntl.LOCK_EX)
+        turn = _take_turn(fd[0], getattr(backend, "write_wait", 0.0))
         try:
             with backend.transaction() as session:
                 yield session
         finally:
-            fcntl.flock(fd[0], fcntl.LOCK_UN)
+            if turn:
+                fcntl.flock(fd[0], fcntl.LOCK_UN)
 
     return transaction
+
+
+def _take_turn(fd: int, wait: float) -> bool:
+    """The lock file within `wait` seconds (True), or not (False: go ahead without it)."""
+    deadline = time.monotonic() + wait
+    pause = 0.0005
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(pause)  # bounded by `wait`: a turn, not a schedule
+            pause = min(pause * 2, 0.004)
