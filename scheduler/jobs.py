@@ -222,14 +222,24 @@ def _next_run(
 ) -> datetime:
     slot = workspace_slot(jobs.store, team_id, jobs.default_tz)
     breaks = jobs.store.breaks(team_id)
-    if catch_up and due_week(now, slot, breaks) is not None:
-        return now
+    if catch_up and (week := due_week(now, slot, breaks)) is not None:
+        if _undelivered(jobs.store, team_id, week):
+            return now
     _week, at = next_slot(now, slot, breaks)
     if retry:
         sooner = now + jobs.retry_delay
         if sooner < at and week_of(sooner, slot.timezone) == week_of(now, slot.timezone):
             at = sooner
     return at
+
+
+def _undelivered(store: Store, team_id: str, week: str) -> bool:
+    """Some active channel has not had `week`'s nudge (so a catch-up run has work)."""
+    delivered = store.delivered_channels(team_id, week)
+    return any(
+        s.active and s.first_week <= week and s.channel_id not in delivered
+        for s in store.subscriptions(team_id)
+    )
 
 
 class SlotTrigger(DateTrigger):

@@ -20,7 +20,7 @@ Params = Sequence[Any]
 # A write waits this long for another writer's lock, then fails as busy (`store.busy.is_busy`):
 # well inside Slack's 3 seconds, so the request still gets its answer ("busy, try again", or
 # a status that makes Slack retry the event). Reads never wait.
-WRITE_WAIT_SECONDS = 1.0
+WRITE_WAIT_SECONDS = 2.0
 # Background work (the fan-out's claims and confirmations, `nudge` from cron) answers no
 # request: it waits out another writer rather than lose a confirmation it cannot redo.
 BACKGROUND_WRITE_WAIT_SECONDS = 30.0

@@ -97,7 +97,7 @@ def test_a_batch_whose_connection_fails_fails_every_caller_in_it(tmp_path: Path)
             connections[name] = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         return connections[name]
 
-    group = GroupCommit(connection)
+    group = GroupCommit(connection)  # type: ignore[arg-type]  # a Connection is its own transaction
     outcomes: dict[str, object] = {}
 
     def write(who: str, hold: bool = False) -> None:
@@ -108,7 +108,7 @@ def test_a_batch_whose_connection_fails_fails_every_caller_in_it(tmp_path: Path)
             return who
 
         try:
-            outcomes[who] = group.run(work)
+            outcomes[who] = group.run(work)  # type: ignore[arg-type]
         except Exception as error:
             outcomes[who] = error
 
@@ -153,7 +153,7 @@ def test_callers_queued_behind_a_locked_batch_get_busy_without_a_second_wait(
         attempts.append(threading.current_thread().name)
         return sqlite3.connect(path, timeout=2, isolation_level=None, check_same_thread=False)
 
-    group = GroupCommit(connection)
+    group = GroupCommit(connection)  # type: ignore[arg-type]
     outcomes: dict[str, object] = {}
 
     def write(who: str) -> None:
