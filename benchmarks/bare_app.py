@@ -1,9 +1,12 @@
-"""The baseline: a bare Bolt app on the same gunicorn stack as ours. It acks `/progression` with
-"ok" and acks reactions, and does nothing else."""
+"""The baseline: a bare Bolt app deployed at its best on this machine. It acks `/progression`
+with "ok" and acks reactions, and does nothing else, answering inside the HTTP response
+(`process_before_response=True`) from gunicorn with one sync worker per core, the deployment
+Bolt's own gunicorn example uses."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import time
@@ -64,8 +67,12 @@ def wait_ready(port: int, timeout: float = 20) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--workers", type=int, help="sync workers (default: the machine's cores)")
     args = parser.parse_args()
-    serve_http(lambda: wsgi_app(build()), "127.0.0.1", args.port)
+    workers = args.workers or os.cpu_count() or 1
+    serve_http(
+        lambda: wsgi_app(build()), "127.0.0.1", args.port, workers=workers, worker_class="sync"
+    )
 
 
 if __name__ == "__main__":

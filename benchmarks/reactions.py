@@ -1,15 +1,17 @@
 """10,000 reaction events from 2,000 users over HTTP, 10% of them Slack-style retries.
 
     .venv/bin/python -m benchmarks.reactions [--events 10000] [--users 2000] [--connections 16]
-        [--postgres postgresql://postgres@127.0.0.1:5432/postgres]
+        [--repeat 1] [--postgres postgresql://postgres@127.0.0.1:5432/postgres]
 
-The app runs as `progression-bot serve --http` (gunicorn) against the local Slack stand-in, with
+The app runs as `progression-bot serve --http` (a web worker per core, the runner beside them)
+against the local Slack stand-in, with
 a few confirmed nudges in its database. Every event is signed as Slack signs it; a retry repeats
 an earlier event's body and `event_id` with `X-Slack-Retry-Num`/`-Reason`. They are sent as fast
 as the app takes them over keep-alive connections. Then the database is checked (every
 completion recorded exactly once) and `chat.update` calls are counted against Slack's Tier 3
 (about 50 a minute per workspace). Baseline, measured in the same run: a bare Bolt app on the
-same gunicorn stack whose reaction listeners only ack (`benchmarks/bare_app.py`).
+same multi-worker gunicorn stack (a sync worker per core) whose reaction listeners only ack
+(`benchmarks/bare_app.py`).
 
 With `--postgres SERVER_URL` the app's database is PostgreSQL instead of SQLite: a database of
 the benchmark's own on that server, created for the run and dropped after it.
@@ -21,7 +23,9 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import random
+import statistics
 import tempfile
 import time
 from collections.abc import Sequence
@@ -156,6 +160,9 @@ def max_per_minute(times: Sequence[float]) -> int:
     return best
 
 
+Report = dict[str, float | int | bool | str]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -163,12 +170,29 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=10_000)
     parser.add_argument("--users", type=int, default=2_000)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--repeat", type=int, default=1, help="runs, each on a fresh database")
     parser.add_argument(
         "--postgres", metavar="SERVER_URL", help="run the app on PostgreSQL, on this server"
     )
     args = parser.parse_args()
 
     events, expected = build_events(args.events, args.users)
+    reports = [run_once(events, expected, args) for _ in range(args.repeat)]
+    for report in reports:
+        _print(report)
+        print()
+    if len(reports) > 1:
+        _print_medians(reports)
+    out = Path("benchmarks/results")
+    out.mkdir(parents=True, exist_ok=True)
+    name = "reactions-postgresql.json" if args.postgres else "reactions.json"
+    (out / name).write_text(json.dumps(reports, indent=2))
+
+
+def run_once(
+    events: list[Event], expected: set[tuple[str, str]], args: argparse.Namespace
+) -> Report:
+    """Both apps on a fresh database: the bare app's rate, then ours, then the checks."""
     with contextlib.ExitStack() as stack:
         api = stack.enter_context(SlackWebAPI())
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory()))
@@ -181,7 +205,7 @@ def main() -> None:
         add_nudges(db)
         bare_port = free_port()
         bare = start_bare_app(env, bare_port)
-        ours = start_http_app(env, workdir)
+        ours = start_http_app(env, workdir, workers=os.cpu_count() or 1)
         ours_port = int(ours.url.rsplit(":", 1)[1])
         try:
             baseline = asyncio.run(
@@ -201,7 +225,7 @@ def main() -> None:
             bare.terminate()
             bare.wait(timeout=30)
             stop_app(ours)
-    report = {
+    return {
         "database": "postgresql" if args.postgres else "sqlite",
         "events": len(events),
         "retries": sum(1 for e in events if e.retry),
@@ -210,6 +234,7 @@ def main() -> None:
         "baseline_events_per_second": baseline.per_second,
         "baseline_errors": baseline.errors,
         "events_per_second": result.per_second,
+        "ratio": result.per_second / baseline.per_second,
         "errors": result.errors,
         "p50_ms": result.median() * 1000,
         "p99_ms": result.percentile(99) * 1000,
@@ -222,11 +247,19 @@ def main() -> None:
         "chat_update_window_seconds": window,
         "users_info_calls": lookups,
     }
-    _print(report)
-    out = Path("benchmarks/results")
-    out.mkdir(parents=True, exist_ok=True)
-    name = "reactions-postgresql.json" if args.postgres else "reactions.json"
-    (out / name).write_text(json.dumps(report, indent=2))
+
+
+def _print_medians(reports: list[Report]) -> None:
+    def median(key: str) -> float:
+        return statistics.median(float(r[key]) for r in reports)
+
+    print(f"medians of {len(reports)} runs:")
+    print(
+        f"bare {median('baseline_events_per_second'):.0f} events/s, progression-bot "
+        f"{median('events_per_second'):.0f} events/s (ratio {median('ratio'):.2f}), "
+        f"p50 {median('p50_ms'):.2f} ms, p99 {median('p99_ms'):.2f} ms; "
+        f"exactly once in {sum(1 for r in reports if r['exactly_once'])} of {len(reports)}"
+    )
 
 
 def _print(r: dict[str, float | int | bool | str]) -> None:
@@ -244,6 +277,7 @@ def _print(r: dict[str, float | int | bool | str]) -> None:
         f"| progression-bot (records each check-off) | {r['events_per_second']:.0f} "
         f"| {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['errors']} |"
     )
+    print(f"ratio progression-bot / bare: {r['ratio']:.2f}")
     print()
     print("| check | result |")
     print("| --- | --- |")

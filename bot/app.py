@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -46,7 +45,6 @@ def create_app(
     *,
     progression: Progression | None = None,
     socket_mode: bool = False,
-    on_schedule_change: Callable[[str], object] | None = None,
     clock: Callable[[], datetime] = utc_now,
 ) -> App:
     """The Bolt app. Lookups answer inside the ack, so requests need no listener thread."""
@@ -68,8 +66,6 @@ def create_app(
     services = Services(
         settings=settings, store=store, progression=progression, slack=background, clock=clock
     )
-    if on_schedule_change is not None:
-        services = replace(services, on_schedule_change=on_schedule_change)
     app.use(RequireTeamAndUser())
     register_all(app, services)
     app.error(on_listener_error)

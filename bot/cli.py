@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, entry_points, version
@@ -16,12 +17,12 @@ from bot.cli_errors import CliError
 from bot.copy_db import add_copy_db_parser
 from bot.export import add_export_parser
 from bot.log_lines import configure_logging
+from bot.nudge_cli import add_nudge_parser
 from bot.outputs import check_out_file, stdout_reported, write_failed
 from bot.settings import Settings, SettingsError, load_settings
 from progression.importer import DocumentError, import_files
 from progression.load import ProgressionFileError, dump_progression, load_progression
 from progression.model import Progression
-from scheduler.nudge_cli import add_nudge_parser
 from store import DatabasePathError, StoreError, check_database_path
 
 logger = logging.getLogger("progression_bot")
@@ -56,8 +57,9 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser(
         "serve",
         help="run the Slack app (Socket Mode, or --http)",
-        description="Run the Slack app and its weekly nudges: in Socket Mode over Slack's "
-        "WebSocket (SLACK_APP_TOKEN, no public URL needed), or with --http on gunicorn.",
+        description="Run the Slack app, with a runner beside it for the weekly nudges and the "
+        "live counts: in Socket Mode over Slack's WebSocket (SLACK_APP_TOKEN, no public URL "
+        "needed), or with --http on gunicorn's web workers.",
     )
     serve.add_argument(
         "--http",
@@ -78,12 +80,30 @@ def _parser() -> argparse.ArgumentParser:
         "only this machine, behind a reverse proxy (default: %(default)s)",
     )
     serve.add_argument(
+        "--workers",
+        type=_positive,
+        default=os.cpu_count() or 1,
+        help="with --http: web worker processes (default: the machine's cores, %(default)s)",
+    )
+    serve.add_argument(
+        "--no-runner",
         "--no-scheduler",
-        dest="nudges",
+        dest="runner",
         action="store_false",
-        help="do not run the weekly nudges here (cron runs `progression-bot nudge` instead)",
+        help="answer Slack only; `progression-bot runner` does the background work elsewhere",
     )
     serve.set_defaults(run=_serve)
+
+    runner = commands.add_parser(
+        "runner",
+        help="run only the background work (nudges, live counts), under the runner lease",
+        description="The weekly nudges, the live counts and the bot-user look-ups, for "
+        "deployments that run them apart from `serve --no-runner`. Start as many as you like, "
+        "on any hosts sharing the database: one holds the lease and works, the others stand by.",
+    )
+    # `serve` starts its runner with its own pid: the runner stops if `serve` is gone.
+    runner.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)
+    runner.set_defaults(run=_runner)
 
     show = commands.add_parser("show", help="print a phase (3), an action (3.8) or a role")
     show.add_argument("what", nargs="*", help="3, 3.8, phase 3 teacher, teacher, help")
@@ -139,12 +159,36 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     check_database_path(str(settings.progression_db), create=True)
     try:
         if socket_mode:
-            serving.run_socket_mode(settings, nudges=args.nudges)
+            serving.run_socket_mode(settings, with_runner=args.runner)
         else:
-            serving.run_http(settings, args.host, args.port, nudges=args.nudges)
+            serving.run_http(
+                settings, args.host, args.port, workers=args.workers, with_runner=args.runner
+            )
     except BoltError as error:
         raise CliError(f"Slack refused to start the app: {error}") from None
     return 0
+
+
+def _runner(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import runner
+    from bot.slack_checks import check_token
+
+    if settings.slack_bot_token is None or not settings.slack_bot_token.get_secret_value():
+        raise SettingsError(
+            "SLACK_BOT_TOKEN is not set: see README.md, section 'Create the Slack app'"
+        )
+    _progression(settings)
+    check_database_path(str(settings.progression_db), create=True)
+    if args.parent_pid is None:  # started by `serve`, which checked the token already
+        check_token(settings)
+    runner.run_runner(settings, parent_pid=args.parent_pid)
+    return 0
+
+
+def _positive(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of at least 1")
+    return int(value)
 
 
 def _show(args: argparse.Namespace, settings: Settings) -> int:

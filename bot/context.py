@@ -18,10 +18,6 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def _no_op(team_id: str) -> None:
-    return None
-
-
 @dataclass(frozen=True)
 class Services:
     settings: Settings
@@ -31,7 +27,4 @@ class Services:
     # never waits.
     slack: WebClient
     clock: Callable[[], datetime] = utc_now
-    # Called with the team id when a manager changes its schedule or breaks, so the running
-    # scheduler can rebuild that workspace's job.
-    on_schedule_change: Callable[[str], object] = field(default=_no_op)
     after_ack: AfterAck = field(default_factory=AfterAck)

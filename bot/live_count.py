@@ -1,34 +1,30 @@
 """The nudge's live count ("✅ 12 done"), kept current with coalesced `chat.update` calls.
 
-Listeners only `touch` a nudge; a background thread sends at most one update per nudge per
-`delay` (a burst of reactions becomes one update), re-rendering the nudge with the count read
-from the store at send time, and never more than the per-workspace token bucket allows
-(Slack's `chat.update` is Tier 3, about 50 a minute per workspace: we stay at 40).
+Web workers only record a check-off, and with it (same transaction) an outbox row for the
+nudge: a burst of reactions on one nudge, from however many workers, is one row. The runner
+updates a nudge `delay` after it first saw the row (so the burst is one update),
+re-rendering it with the count read from the store at send time, and never faster than the
+per-workspace token bucket allows (Slack's `chat.update` is Tier 3, about 50 a minute per
+workspace: we stay at 40). One runner per deployment, so the budget holds across processes.
 """
 
 from __future__ import annotations
 
-import atexit
 import logging
-import threading
 import time
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.context import Services
 from bot.views import nudge_message
 from progression.lookup import find_ref
 from progression.model import Progression
 from store import Store
+from store.runner import Work
 
 logger = logging.getLogger("progression_bot.live_count")
-
-Key = tuple[str, str, str]  # (team, channel, ts)
 
 
 @dataclass
@@ -56,8 +52,8 @@ class TokenBucket:
 
 
 @dataclass
-class LiveCount:
-    """Per-process coalescer of nudge updates; thread-safe; the worker starts on first use."""
+class LiveCounts:
+    """The runner's duty for "count" work: one `chat.update` per nudge and burst."""
 
     store: Store
     progression: Progression
@@ -65,97 +61,28 @@ class LiveCount:
     per_minute: float = 40.0
     burst: float = 10.0
     delay: float = 1.0
-    clock: Callable[[], float] = time.monotonic
-    _due: dict[Key, float] = field(default_factory=dict)
+    monotonic: Callable[[], float] = time.monotonic
     _buckets: dict[str, TokenBucket] = field(default_factory=dict)
-    _sending: int = 0
-    _flushing: int = 0
-    _stopped: bool = False
-    _thread: threading.Thread | None = None
-    _lock: threading.Condition = field(default_factory=threading.Condition)
+    # When this runner first saw each pending nudge: the burst's delay counts from there, on
+    # this process's clock, whatever the clocks of the workers (or a `try` clock) say.
+    _seen: dict[tuple[str, str], float] = field(default_factory=dict)
     sent: int = 0
 
-    def touch(self, team_id: str, channel_id: str, ts: str) -> None:
-        """The count on this nudge changed: update it soon, once for the whole burst."""
-        with self._lock:
-            if self._stopped:
-                return
-            self._due.setdefault((team_id, channel_id, ts), self.clock() + self.delay)
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="live-count", daemon=True)
-                self._thread.start()
-            self._lock.notify_all()
+    def ready_at(self, work: Work, now: float) -> float:
+        at = self.monotonic()
+        seen = self._seen.setdefault((work.team_id, work.subject), at)
+        bucket = self._bucket(work.team_id)
+        return now + max(seen + self.delay, bucket.available_at(at)) - at
 
-    def flush(self, timeout: float = 10.0) -> bool:
-        """Send what is pending now (still within the rate limit); True when all was sent."""
-        deadline = time.monotonic() + timeout
-        with self._lock:
-            self._flushing += 1
-            self._lock.notify_all()
-            try:
-                return self._lock.wait_for(
-                    lambda: not self._due and not self._sending,
-                    max(0.0, deadline - time.monotonic()),
-                )
-            finally:
-                self._flushing -= 1
+    def do(self, work: Work, now: float) -> None:
+        self._seen.pop((work.team_id, work.subject), None)
+        self._bucket(work.team_id).take(self.monotonic())
+        channel_id, _, ts = work.subject.partition(" ")
+        self.sent += 1
+        self.update(work.team_id, channel_id, ts)
 
-    def stop(self, timeout: float = 5.0) -> None:
-        """Send what is pending within `timeout`, then stop the worker."""
-        self.flush(timeout)
-        with self._lock:
-            self._stopped = True
-            self._lock.notify_all()
-            thread = self._thread
-        if thread is not None:
-            thread.join(timeout)
-
-    # --- the worker ---------------------------------------------------------------
-
-    def _run(self) -> None:
-        while True:
-            with self._lock:
-                key = self._wait_for_next()
-                if key is None:
-                    return
-                del self._due[key]
-                self._bucket(key[0]).take(self.clock())
-                self._sending += 1
-            try:
-                self._update(key)
-            except Exception:
-                logger.exception("Live count update of %s in %s failed", key[2], key[1])
-            finally:
-                with self._lock:
-                    self._sending -= 1
-                    self.sent += 1
-                    self._lock.notify_all()
-
-    def _wait_for_next(self) -> Key | None:
-        """The next nudge to update once it is due and its workspace has a token."""
-        while not self._stopped:
-            now = self.clock()
-            best: tuple[float, Key] | None = None
-            for key, due in self._due.items():
-                ready = self._bucket(key[0]).available_at(now)
-                at = max(ready, now if self._flushing else due)
-                if best is None or at < best[0]:
-                    best = (at, key)
-            if best is not None and best[0] <= now:
-                return best[1]
-            wait = None if best is None else best[0] - now
-            self._lock.wait(wait)
-        return None
-
-    def _bucket(self, team_id: str) -> TokenBucket:
-        bucket = self._buckets.get(team_id)
-        if bucket is None:
-            bucket = TokenBucket(self.per_minute / 60, self.burst, self.burst, self.clock())
-            self._buckets[team_id] = bucket
-        return bucket
-
-    def _update(self, key: Key) -> None:
-        team_id, channel_id, ts = key
+    def update(self, team_id: str, channel_id: str, ts: str) -> None:
+        """Re-render the nudge with its count as it is now."""
         delivery = self.store.delivery_by_ts(team_id, channel_id, ts)
         if delivery is None or delivery.is_celebration:
             return
@@ -173,18 +100,10 @@ class LiveCount:
                 "chat.update of %s in %s refused: %s", ts, channel_id, error.response.get("error")
             )
 
-
-_per_app: weakref.WeakKeyDictionary[App, LiveCount] = weakref.WeakKeyDictionary()
-_per_app_lock = threading.Lock()
-
-
-def live_count_for(app: App, services: Services) -> LiveCount:
-    """The app's one coalescer (events and buttons share it, so they share the rate limit);
-    pending updates are sent, within a few seconds, when the process exits."""
-    with _per_app_lock:
-        live = _per_app.get(app)
-        if live is None:
-            live = LiveCount(services.store, services.progression, services.slack)
-            _per_app[app] = live
-            atexit.register(live.stop, 5.0)
-        return live
+    def _bucket(self, team_id: str) -> TokenBucket:
+        bucket = self._buckets.get(team_id)
+        if bucket is None:
+            now = self.monotonic()
+            bucket = TokenBucket(self.per_minute / 60, self.burst, self.burst, now)
+            self._buckets[team_id] = bucket
+        return bucket

@@ -9,7 +9,7 @@ import threading
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from gunicorn.app.base import BaseApplication
 from slack_bolt import App
@@ -67,8 +67,16 @@ def _plain(
     return [body]
 
 
+class Beside(Protocol):
+    """A process gunicorn's master starts once its workers listen and stops as it exits."""
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
 class _Gunicorn(BaseApplication):
-    """gunicorn embedded: one worker process (the scheduler must run once), many threads."""
+    """gunicorn embedded: web workers that only answer Slack (the runner is elsewhere)."""
 
     def __init__(self, load_wsgi: Callable[[], WSGIApplication], options: dict[str, Any]):
         self._load_wsgi = load_wsgi
@@ -85,13 +93,20 @@ class _Gunicorn(BaseApplication):
 
 
 def serve_http(
-    load_wsgi: Callable[[], WSGIApplication], host: str, port: int, threads: int = 16
+    load_wsgi: Callable[[], WSGIApplication],
+    host: str,
+    port: int,
+    *,
+    workers: int = 1,
+    threads: int = 16,
+    worker_class: str = "gthread",
+    beside: Beside | None = None,
 ) -> None:
     """Serve until SIGTERM, which lets in-flight requests finish before the process exits."""
-    options = {
+    options: dict[str, Any] = {
         "bind": f"{host}:{port}",
-        "workers": 1,
-        "worker_class": "gthread",
+        "workers": workers,
+        "worker_class": worker_class,
         "threads": threads,
         "graceful_timeout": 20,
         "timeout": 60,
@@ -105,6 +120,9 @@ def serve_http(
         # one host do not fight over $XDG_RUNTIME_DIR/gunicorn.ctl.
         "control_socket_disable": True,
     }
+    if beside is not None:
+        options["when_ready"] = lambda server: beside.start()
+        options["on_exit"] = lambda server: beside.stop()
     _Gunicorn(load_wsgi, options).run()
 
 

@@ -1,10 +1,13 @@
 """Start-up for `progression-bot serve`: check Slack accepts the token, then serve Slack's
-requests and run the weekly nudges in the same process."""
+requests from web workers, with the runner (the background work) beside them."""
 
 from __future__ import annotations
 
-import atexit
 import logging
+import os
+import subprocess
+import sys
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -14,13 +17,12 @@ from slack_bolt import App
 from bot.app import create_app
 from bot.context import utc_now
 from bot.request_guard import RequestGuard
+from bot.runner import start_runner_thread
 from bot.server import serve_http, serve_socket_mode, wsgi_app
 from bot.settings import Settings
 from bot.slack_checks import check_app_token, check_token
 from progression.load import load_progression
-from scheduler.fanout import fanout_client
-from scheduler.jobs import NudgeScheduler, build_scheduler
-from store import BACKGROUND_WRITE_WAIT_SECONDS, Store
+from store import Store
 
 if TYPE_CHECKING:
     from wsgiref.types import WSGIApplication
@@ -29,78 +31,104 @@ logger = logging.getLogger("progression_bot")
 
 
 def start_app(
-    settings: Settings, *, socket_mode: bool, clock: Callable[[], datetime] = utc_now
-) -> tuple[App, NudgeScheduler]:
-    """The Bolt app and its running nudge scheduler, sharing one store, progression and clock."""
-    store = Store(settings.progression_db)
+    settings: Settings,
+    store: Store,
+    *,
+    socket_mode: bool,
+    clock: Callable[[], datetime] = utc_now,
+) -> App:
+    """The Bolt app of one web worker (or Socket Mode connection): it only answers Slack."""
     progression = load_progression(settings.progression_file)
-    # The scheduler's own store: its writes may wait for a lock far longer than a request's.
-    background = Store(settings.progression_db, write_wait=BACKGROUND_WRITE_WAIT_SECONDS)
-    scheduler = build_scheduler(
-        settings, background, progression, fanout_client(settings), clock=clock
+    return create_app(
+        settings, store, progression=progression, socket_mode=socket_mode, clock=clock
     )
-    app = create_app(
-        settings,
-        store,
-        progression=progression,
-        socket_mode=socket_mode,
-        on_schedule_change=scheduler.rebuild,
-        clock=clock,
-    )
-    scheduler.start()
-    # Let a fan-out in progress finish its posts (and confirm them) before the process ends.
-    atexit.register(stop_scheduler, scheduler)
-    logger.info("Weekly nudges scheduled for %d workspace(s)", len(store.teams()))
-    return app, scheduler
 
 
-def stop_scheduler(scheduler: NudgeScheduler) -> None:
-    """Once, whoever asks first (Socket Mode's end, or the process's exit)."""
-    if scheduler.running:
-        scheduler.shutdown(wait=True)
-
-
-def start_app_alone(settings: Settings, *, socket_mode: bool) -> App:
-    """The Bolt app without the weekly nudges (`serve --no-scheduler`: cron runs `nudge`)."""
-    store = Store(settings.progression_db)
-    progression = load_progression(settings.progression_file)
-    app = create_app(settings, store, progression=progression, socket_mode=socket_mode)
-    logger.info("Weekly nudges are not scheduled here: run `progression-bot nudge` (cron)")
-    return app
-
-
-def run_http(settings: Settings, host: str, port: int, *, nudges: bool = True) -> None:
+def run_http(
+    settings: Settings, host: str, port: int, *, workers: int, with_runner: bool = True
+) -> None:
     _log_identity(check_token(settings))
-    # Opened once before gunicorn forks: a wrong PROGRESSION_DB or an unreachable server is one
-    # line here, not a worker's traceback, and the migrations are applied before any worker.
-    Store(settings.progression_db).close()
+    Store(settings.progression_db).close()  # migrations once, before any worker starts
 
     def load() -> WSGIApplication:
         # Built in gunicorn's worker process, after the fork: no connection or thread crosses it.
-        if nudges:
-            app, _ = start_app(settings, socket_mode=False)
-        else:
-            app = start_app_alone(settings, socket_mode=False)
+        app = start_app(settings, Store(settings.progression_db), socket_mode=False)
         assert settings.slack_signing_secret is not None  # checked by load_settings for --http
         guard = RequestGuard(settings.slack_signing_secret.get_secret_value())
         return wsgi_app(app, guard)
 
-    logger.info("Serving Slack requests at http://%s:%d/slack/events", host, port)
-    serve_http(load, host, port)
+    runner = RunnerProcess(settings) if with_runner else None
+    logger.info(
+        "Serving Slack requests at http://%s:%d/slack/events with %d worker(s)%s",
+        host,
+        port,
+        workers,
+        " and a runner" if runner else "",
+    )
+    serve_http(load, host, port, workers=workers, beside=runner)
 
 
-def run_socket_mode(settings: Settings, *, nudges: bool = True) -> None:
+def run_socket_mode(settings: Settings, *, with_runner: bool = True) -> None:
     identity = check_token(settings)
     check_app_token(settings)  # before anything starts: a refused token is one line
     _log_identity(identity)
+    # One store for the process, shared by the app and its runner.
+    store = Store(settings.progression_db)
+    app = start_app(settings, store, socket_mode=True)
+    runner = start_runner_thread(settings, store) if with_runner else None
     assert settings.slack_app_token is not None
-    if not nudges:
-        app = start_app_alone(settings, socket_mode=True)
+    try:
         serve_socket_mode(app, settings.slack_app_token.get_secret_value())
-        return
-    app, scheduler = start_app(settings, socket_mode=True)
-    serve_socket_mode(app, settings.slack_app_token.get_secret_value())
-    stop_scheduler(scheduler)
+    finally:
+        if runner is not None:
+            runner[0].stop()
+            runner[1].join(timeout=60)
+
+
+class RunnerProcess:
+    """`progression-bot runner` as a child of gunicorn's master, started once the master is
+    ready, restarted if it dies, stopped (its lease given up) when the master exits. A process
+    of its own, with the same settings (environment and `.env`), nothing inherited from the
+    master's memory."""
+
+    RESTART_AFTER = 5.0
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._process: subprocess.Popen[bytes] | None = None
+        self._stopping = threading.Event()
+
+    def start(self) -> None:
+        # Started here, in gunicorn's master before it forks its workers: a worker forked while
+        # Popen is under way would inherit Popen's pipe and hold it up.
+        self._process = self._spawn()
+        threading.Thread(target=self._supervise, name="runner-supervisor", daemon=True).start()
+
+    def stop(self, timeout: float = 60.0) -> None:
+        self._stopping.set()
+        process = self._process
+        if process is not None and process.poll() is None:
+            process.terminate()  # SIGTERM: it finishes the posts it claimed, then exits
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        command = [sys.executable, "-m", "bot.cli", "runner", "--parent-pid", str(os.getpid())]
+        return subprocess.Popen(command)
+
+    def _supervise(self) -> None:
+        # Polled, not waited for: gunicorn's master reaps every child that exits, ours too, and
+        # a poll then finds it gone (its exit status taken, so reported as 0).
+        while not self._stopping.wait(1.0):
+            process = self._process
+            if process is None or process.poll() is None:
+                continue
+            logger.error("The runner exited (%s): starting it again", process.returncode)
+            if self._stopping.wait(self.RESTART_AFTER):
+                return
+            self._process = self._spawn()
 
 
 def _log_identity(identity: dict[str, object]) -> None:

@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     progression_check_emoji: str = Field(
         default=",".join(DEFAULT_CHECK_EMOJI), alias="PROGRESSION_CHECK_EMOJI"
     )
+    # How long the runner's lease lasts unrenewed: how soon a standby takes over.
+    progression_runner_lease: float = Field(
+        default=30.0, ge=1.0, le=600.0, alias="PROGRESSION_RUNNER_LEASE"
+    )
     # The workspace's posting pace for the weekly nudges, across every process and host.
     progression_posts_per_minute: float = Field(
         default=DEFAULT_POSTS_PER_MINUTE, gt=0, alias="PROGRESSION_POSTS_PER_MINUTE"

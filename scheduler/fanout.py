@@ -24,10 +24,8 @@ from typing import Any, Literal
 
 from slack_sdk import WebClient
 
-from bot.settings import Settings
-from bot.views import celebration_message, nudge_message
 from progression.lookup import role_moves
-from progression.model import Progression
+from progression.model import Move, Progression
 from progression.next_move import Celebration
 from scheduler.lease import FanoutLease, this_owner
 from scheduler.limits import PostResult, SlackLimits, SlackPoster
@@ -137,10 +135,13 @@ class FanoutReport:
         return f"{self.team_id} {self.week}: {counts or 'no channels'} in {self.seconds:.1f} s"
 
 
-def fanout_client(settings: Settings) -> WebClient:
-    """A client without slack_sdk's retry handlers: the poster does its own retrying."""
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    return WebClient(token=token, base_url=settings.slack_api_url, timeout=10, retry_handlers=[])
+@dataclass(frozen=True)
+class NudgeMessages:
+    """How a nudge and a celebration look. The app passes its Block Kit views in, so the
+    fan-out needs nothing from the floor above it."""
+
+    nudge: Callable[[Progression, Move], dict[str, Any]]
+    celebration: Callable[[Progression, str, int], dict[str, Any]]
 
 
 def utc_now() -> datetime:
@@ -154,6 +155,7 @@ def run_fanout(
     team_id: str,
     week: str,
     now: datetime,
+    messages: NudgeMessages,
     *,
     owner: str | None = None,
     dry_run: bool = False,
@@ -161,10 +163,13 @@ def run_fanout(
     limits: SlackLimits | None = None,
     clock: Callable[[], datetime] = utc_now,
     sleep: Callable[[float], None] = time.sleep,
+    may_claim: Callable[[], bool] = lambda: True,
 ) -> FanoutReport:
     """Deliver `week`'s nudge to every active subscription of the team that has not had it.
 
     Raises `FanoutRunning` when another run holds the workspace's lease (dry runs need none).
+    `may_claim` is asked before each claim too: a runner that lost the runner lease stops
+    claiming, and leaves the rest to the runner taking over.
     """
     started = time.monotonic()
     owner = owner or this_owner()
@@ -192,7 +197,18 @@ def run_fanout(
                 due.append(subscription)
         poster = SlackPoster(client, limits, sleep=sleep)
         delivery = _Delivery(
-            store, progression, poster, week, now, owner, dry_run, clock, sleep, lease
+            store,
+            progression,
+            messages,
+            poster,
+            week,
+            now,
+            owner,
+            dry_run,
+            clock,
+            sleep,
+            lease,
+            may_claim,
         )
         report.results.extend(_in_threads(delivery.deliver, due, concurrency, store))
     order = {s.channel_id: n for n, s in enumerate(store.subscriptions(team_id))}
@@ -206,6 +222,7 @@ def run_fanout(
 class _Delivery:
     store: Store
     progression: Progression
+    messages: NudgeMessages
     poster: SlackPoster
     week: str
     now: datetime
@@ -214,6 +231,7 @@ class _Delivery:
     clock: Callable[[], datetime]
     sleep: Callable[[float], None] = time.sleep
     lease: FanoutLease | None = None
+    may_claim: Callable[[], bool] = lambda: True
 
     def deliver(self, subscription: Subscription) -> ChannelResult:
         team, channel = subscription.team_id, subscription.channel_id
@@ -223,19 +241,22 @@ class _Delivery:
         if isinstance(plan, Celebration):
             moves = role_moves(self.progression, subscription.role, subscription.phases or None)
             ref, round_ = CELEBRATION, 0
-            message = celebration_message(self.progression, subscription.role, len(moves))
+            message = self.messages.celebration(self.progression, subscription.role, len(moves))
         else:
             ref, round_ = plan.move.ref, plan.round
-            message = nudge_message(self.progression, plan.move)
+            message = self.messages.nudge(self.progression, plan.move)
         if self.dry_run:
             return ChannelResult(channel, "would_post", ref, message["text"])
-        claimed = False
+        claimed = fenced = False
 
         def claim() -> bool:
             # Taken only once the post has its place in Slack's limits (see SlackPoster.post).
-            nonlocal claimed
+            nonlocal claimed, fenced
             if self.lease is not None and not self.lease.held:
                 return False  # another run took the workspace over: it posts the rest
+            if not self.may_claim():
+                fenced = True
+                return False
             claimed = self.store.claim_delivery(
                 team,
                 channel,
@@ -256,6 +277,8 @@ class _Delivery:
             # Whatever broke, the post may have left: keep the claim, never post it again.
             logger.exception("Post to %s failed unexpectedly", channel)
             result = PostResult("unknown", error="unexpected error, see the log")
+        if result.kind == "not_claimed" and fenced:
+            return ChannelResult(channel, "retry", ref, "not claimed: this runner lost its lease")
         if result.kind == "not_claimed":
             return ChannelResult(channel, "skipped", ref, "delivered by another run")
         return self._settle(subscription, ref, result)

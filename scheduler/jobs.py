@@ -27,10 +27,15 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.date import DateTrigger
 from slack_sdk import WebClient
 
-from bot.settings import Settings
 from progression.calendar import CalendarError, due_week, next_slot, week_of
 from progression.model import Progression
-from scheduler.fanout import DEFAULT_CONCURRENCY, FanoutReport, run_fanout, utc_now
+from scheduler.fanout import (
+    DEFAULT_CONCURRENCY,
+    FanoutReport,
+    NudgeMessages,
+    run_fanout,
+    utc_now,
+)
 from scheduler.lease import FanoutRunning, this_owner
 from scheduler.limits import SlackLimits, without_retries, workspace_limits
 from scheduler.plan import workspace_slot
@@ -54,17 +59,20 @@ def job_id(team_id: str) -> str:
 class NudgeJobs:
     """What a nudge job needs; handed to each job as its argument."""
 
-    settings: Settings
     store: Store
     progression: Progression
+    messages: NudgeMessages
     client: WebClient
     scheduler: BackgroundScheduler
+    default_tz: str = "UTC"  # a workspace without a schedule of its own: PROGRESSION_TZ
+    posts_per_minute: float = 300.0  # the workspace's pace: PROGRESSION_POSTS_PER_MINUTE
     clock: Callable[[], datetime] = utc_now
     owner: str = field(default_factory=this_owner)
     limits: SlackLimits | None = None
     concurrency: int = DEFAULT_CONCURRENCY
     retry_delay: timedelta = RETRY_DELAY
     arm_retry_delay: timedelta = ARM_RETRY_DELAY
+    may_claim: Callable[[], bool] = lambda: True  # the runner's "I still hold the lease"
     _running: dict[str, threading.Lock] = field(default_factory=dict, repr=False)
     _guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -90,11 +98,14 @@ class NudgeScheduler(BackgroundScheduler):
 
 
 def build_scheduler(
-    settings: Settings,
     store: Store,
     progression: Progression,
+    messages: NudgeMessages,
     client: WebClient,
     *,
+    default_tz: str = "UTC",
+    posts_per_minute: float = 300.0,
+    may_claim: Callable[[], bool] = lambda: True,
     clock: Callable[[], datetime] = utc_now,
     limits: SlackLimits | None = None,
     concurrency: int = DEFAULT_CONCURRENCY,
@@ -116,10 +127,13 @@ def build_scheduler(
         },
     )
     scheduler.nudges = NudgeJobs(
-        settings=settings,
         store=store,
         progression=progression,
+        messages=messages,
         client=without_retries(client),
+        default_tz=default_tz,
+        posts_per_minute=posts_per_minute,
+        may_claim=may_claim,
         scheduler=scheduler,
         clock=clock,
         limits=limits,
@@ -143,7 +157,7 @@ def _run_nudge_job(jobs: NudgeJobs, team_id: str, now: datetime) -> FanoutReport
     report: FanoutReport | None = None
     failed, running = True, False
     try:
-        slot = workspace_slot(jobs.store, team_id, jobs.settings.progression_tz)
+        slot = workspace_slot(jobs.store, team_id, jobs.default_tz)
         week = due_week(now, slot, jobs.store.breaks(team_id))
         if week is None:
             logger.info("Nothing due for %s at %s", team_id, now.isoformat())
@@ -155,10 +169,12 @@ def _run_nudge_job(jobs: NudgeJobs, team_id: str, now: datetime) -> FanoutReport
                 team_id,
                 week,
                 now,
+                jobs.messages,
                 owner=jobs.owner,
                 concurrency=jobs.concurrency,
-                limits=jobs.limits or workspace_limits(jobs.settings.progression_posts_per_minute),
+                limits=jobs.limits or workspace_limits(jobs.posts_per_minute),
                 clock=jobs.clock,
+                may_claim=jobs.may_claim,
             )
         failed = False
     except FanoutRunning as error:
@@ -204,7 +220,7 @@ def arm(
 def _next_run(
     jobs: NudgeJobs, team_id: str, now: datetime, *, retry: bool, catch_up: bool
 ) -> datetime:
-    slot = workspace_slot(jobs.store, team_id, jobs.settings.progression_tz)
+    slot = workspace_slot(jobs.store, team_id, jobs.default_tz)
     breaks = jobs.store.breaks(team_id)
     if catch_up and (week := due_week(now, slot, breaks)) is not None:
         if _undelivered(jobs.store, team_id, week):

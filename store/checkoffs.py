@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from store.backend import Session
 from store.base import StoreBase
+from store.runner import enqueue
 
 EVENT_MEMORY_SECONDS = 24 * 3600.0
 _PRUNE_EVERY_SECONDS = 600.0
@@ -61,15 +62,24 @@ class CheckoffStore(StoreBase):
     # --- recording --------------------------------------------------------------------
 
     def record_reaction(
-        self, change: ReactionChange, event_id: str | None, received_at: float
+        self,
+        change: ReactionChange,
+        event_id: str | None,
+        received_at: float,
+        *,
+        look_up_user: bool = False,
     ) -> Outcome:
         """Apply one reaction event once: the first insert of `event_id` processes it.
 
-        Concurrent callers share a transaction (group commit): a burst of events costs one
-        disk sync per batch instead of one per event, and each caller returns once its own
-        event is committed.
+        A change to the count asks the runner to update the nudge's live count, and
+        `look_up_user` asks it whether the user is a bot, both in the same transaction
+        (the outbox, store/runner.py). Concurrent callers share a transaction (group
+        commit): a burst of events costs one disk sync per batch instead of one per event, and
+        each caller returns once its own event is committed.
         """
-        outcome = self._grouped(lambda db: self._apply(db, change, event_id, received_at))
+        outcome = self._grouped(
+            lambda db: self._apply(db, change, event_id, received_at, look_up_user)
+        )
         self._maybe_prune(received_at)
         return outcome
 
@@ -79,6 +89,7 @@ class CheckoffStore(StoreBase):
         change: ReactionChange,
         event_id: str | None,
         received_at: float,
+        look_up_user: bool = False,
     ) -> Outcome:
         if event_id is not None:
             claimed = db.execute(
@@ -88,7 +99,13 @@ class CheckoffStore(StoreBase):
             )
             if not claimed:
                 return "duplicate"
-        return self._apply_reaction(db, change)
+        outcome = self._apply_reaction(db, change)
+        if outcome != "unchanged":
+            subject = nudge_subject(change.channel_id, change.ts)
+            enqueue(db, "count", change.team_id, subject, received_at)
+        if look_up_user:
+            enqueue(db, "user", change.team_id, change.user_id, received_at)
+        return outcome
 
     def _apply_reaction(self, db: Session, change: ReactionChange) -> Outcome:
         _lock_completion(db, change.team_id, change.channel_id, change.ref, change.user_id)
@@ -169,9 +186,20 @@ class CheckoffStore(StoreBase):
                     "where team_id = ? and channel_id = ? and ref = ? and user_id = ?",
                     key,
                 )
+            elif message_ts:
+                subject = nudge_subject(channel_id, message_ts)
+                enqueue(db, "count", team_id, subject, now.timestamp())
         return inserted == 1
 
-    def remove_checkoff(self, team_id: str, channel_id: str, ref: str, user_id: str) -> bool:
+    def remove_checkoff(
+        self,
+        team_id: str,
+        channel_id: str,
+        ref: str,
+        user_id: str,
+        now: datetime,
+        message_ts: str | None = None,
+    ) -> bool:
         """App Home's "Undo": take back its own "Mark done"; False when nothing changed (no
         completion, or a check-off reaction still on the nudge keeps it)."""
         key = [team_id, channel_id, ref, user_id]
@@ -182,11 +210,16 @@ class CheckoffStore(StoreBase):
             if _held_by_reaction(db, *key):
                 return False
             removed = db.execute(f"delete from checkoffs where {where}", key)
+            if removed and message_ts:
+                subject = nudge_subject(channel_id, message_ts)
+                enqueue(db, "count", team_id, subject, now.timestamp())
         return removed == 1
 
-    def remove_user_checkoffs(self, team_id: str, user_id: str) -> list[tuple[str, str]]:
+    def remove_user_checkoffs(
+        self, team_id: str, user_id: str, now: datetime
+    ) -> list[tuple[str, str]]:
         """Take back everything a user (found to be a bot) checked off; the (channel, nudge
-        ts) pairs whose count changed."""
+        ts) pairs whose count changed, whose live counts the runner is asked to update."""
         with self._transaction() as db:
             rows = db.rows(
                 "delete from checkoffs where team_id = ? and user_id = ? "
@@ -197,7 +230,9 @@ class CheckoffStore(StoreBase):
                 "delete from checkoff_reactions where team_id = ? and user_id = ?",
                 [team_id, user_id],
             )
-        found = {(r["channel_id"], r["message_ts"]) for r in rows if r["message_ts"] is not None}
+            found = {(r["channel_id"], r["message_ts"]) for r in rows if r["message_ts"]}
+            for channel_id, ts in found:
+                enqueue(db, "count", team_id, nudge_subject(channel_id, ts), now.timestamp())
         return sorted(found)
 
     # --- who is a bot -----------------------------------------------------------------
@@ -301,6 +336,11 @@ class CheckoffStore(StoreBase):
         if now - last >= _PRUNE_EVERY_SECONDS:
             self._events_pruned_at = now
             self.prune_events(now - EVENT_MEMORY_SECONDS)
+
+
+def nudge_subject(channel_id: str, ts: str) -> str:
+    """The outbox subject of a nudge's live count."""
+    return f"{channel_id} {ts}"
 
 
 def _checkoff(row: dict[str, Any]) -> Checkoff:

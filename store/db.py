@@ -16,11 +16,13 @@ from store.leases import LeaseStore
 from store.members import MemberStore
 from store.nudges import NudgeStore
 from store.requests import RequestStore
+from store.runner import RunnerStore
+from store.writers import between_processes
 
 __all__ = ["BACKGROUND_WRITE_WAIT_SECONDS", "WRITE_WAIT_SECONDS", "Store"]
 
 
-class Store(NudgeStore, CheckoffStore, RequestStore, LeaseStore, MemberStore):
+class Store(NudgeStore, CheckoffStore, RequestStore, LeaseStore, MemberStore, RunnerStore):
     """Named operations over the progression database; safe to share between threads.
 
     `target` is what `PROGRESSION_DB` holds: a file path or `sqlite:///FILE` for SQLite (one
@@ -42,7 +44,7 @@ class Store(NudgeStore, CheckoffStore, RequestStore, LeaseStore, MemberStore):
     ) -> None:
         self.write_wait = write_wait
         self._backend: Backend = open_backend(target, setting, create=create, write_wait=write_wait)
-        self._group = GroupCommit(self._backend.transaction, self._backend.groups_commits)
+        self._group = GroupCommit(between_processes(self._backend), self._backend.groups_commits)
         try:
             self.migrate()
         except BaseException:

@@ -150,3 +150,21 @@ def m013_slack_order_channel_members(db: Database) -> None:
         pk=("team_id", "user_id"),
         not_null={"checked_at"},
     )
+
+
+@migrations()
+def m014_runner_leases_outbox(db: Database) -> None:
+    # The runner's lease: one row per name, renewed by its holder ("host:pid") until it lapses.
+    db.table("leases").create(
+        {"name": str, "holder": str, "expires_at": float, "taken_at": float},
+        pk="name",
+        not_null={"holder", "expires_at"},
+    )
+    # Work handed from web workers to the runner, written with the change that causes it; one
+    # row per (kind, team, subject), `seq` counting the changes since the runner last did it.
+    db.table("outbox").create(
+        {"kind": str, "team_id": str, "subject": str, "seq": int, "created_at": float},
+        pk=("kind", "team_id", "subject"),
+        not_null={"seq", "created_at"},
+    )
+    db.table("outbox").create_index(["created_at"])

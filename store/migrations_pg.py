@@ -161,3 +161,23 @@ migration(
         primary key (team_id, user_id)
     )""",
 )
+
+
+migration(
+    "m014_runner_leases_outbox",
+    f"""create table leases (
+        name {TEXT} primary key,
+        holder {TEXT} not null,
+        expires_at double precision not null,
+        taken_at double precision
+    )""",
+    f"""create table outbox (
+        kind {TEXT},
+        team_id {TEXT},
+        subject {TEXT},
+        seq integer not null,
+        created_at double precision not null,
+        primary key (kind, team_id, subject)
+    )""",
+    "create index outbox_created_at on outbox (created_at)",
+)

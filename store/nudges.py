@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import time as clock
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, time
 from typing import Any
 
 from progression.calendar import SchoolBreak, WeeklySlot
+from store.backend import Session
 from store.base import StoreBase
 from store.records import Delivery, Subscription
+from store.runner import enqueue
 
 _SUBSCRIPTION_COLUMNS = (
     "team_id, channel_id, role, phases, subscribed_by, subscribed_at, first_week, active, "
@@ -32,24 +36,25 @@ class NudgeStore(StoreBase):
         return WeeklySlot(row["weekday"], time.fromisoformat(row["at"]), row["timezone"])
 
     def set_schedule(self, team_id: str, schedule: WeeklySlot, now: datetime) -> None:
-        self._execute(
-            "insert into schedules (team_id, weekday, at, timezone, updated_at) "
-            "values (?, ?, ?, ?, ?) on conflict (team_id) do update set "
-            "weekday = excluded.weekday, at = excluded.at, timezone = excluded.timezone, "
-            "updated_at = excluded.updated_at",
-            [
-                team_id,
-                schedule.weekday,
-                schedule.at.strftime("%H:%M"),
-                schedule.timezone,
-                now.isoformat(),
-            ],
-        )
+        with self._rearming(team_id, now) as db:
+            db.execute(
+                "insert into schedules (team_id, weekday, at, timezone, updated_at) "
+                "values (?, ?, ?, ?, ?) on conflict (team_id) do update set "
+                "weekday = excluded.weekday, at = excluded.at, timezone = excluded.timezone, "
+                "updated_at = excluded.updated_at",
+                [
+                    team_id,
+                    schedule.weekday,
+                    schedule.at.strftime("%H:%M"),
+                    schedule.timezone,
+                    now.isoformat(),
+                ],
+            )
 
     def add_break(self, team_id: str, school_break: SchoolBreak, by: str, now: datetime) -> bool:
         """Record a break; False when the same break was already there."""
-        return (
-            self._execute(
+        with self._rearming(team_id, now) as db:
+            added = db.execute(
                 'insert into skips (team_id, start, "end", added_by, added_at) '
                 "values (?, ?, ?, ?, ?) on conflict do nothing",
                 [
@@ -60,8 +65,7 @@ class NudgeStore(StoreBase):
                     now.isoformat(),
                 ],
             )
-            == 1
-        )
+        return added == 1
 
     def remove_breaks(
         self, team_id: str, start: date, end: date | None = None
@@ -70,14 +74,23 @@ class NudgeStore(StoreBase):
         where, params = "team_id = ? and start = ?", [team_id, start.isoformat()]
         if end is not None:
             where, params = where + ' and "end" = ?', [*params, end.isoformat()]
-        rows = self._rows(f'delete from skips where {where} returning start, "end"', params)
-        return sorted((self._break(r) for r in rows), key=lambda b: (b.start, b.end))
+        with self._rearming(team_id, None) as db:
+            rows = db.rows(f'delete from skips where {where} returning start, "end"', params)
+            return sorted((self._break(r) for r in rows), key=lambda b: (b.start, b.end))
 
     def breaks(self, team_id: str) -> list[SchoolBreak]:
         rows = self._rows(
             'select start, "end" from skips where team_id = ? order by start, "end"', [team_id]
         )
         return [self._break(r) for r in rows]
+
+    @contextmanager
+    def _rearming(self, team_id: str, now: datetime | None) -> Iterator[Session]:
+        """One transaction for a change to when a workspace is nudged and the outbox row
+        that asks the runner to re-arm its job."""
+        with self._transaction() as db:
+            yield db
+            enqueue(db, "arm", team_id, "", now.timestamp() if now else clock.time())
 
     # --- subscriptions ----------------------------------------------------------------
 
@@ -92,34 +105,36 @@ class NudgeStore(StoreBase):
         now: datetime,
     ) -> Subscription:
         """Make the channel a role channel (again): active, from `first_week` on."""
-        row = self._one(
-            f"insert into subscriptions ({_SUBSCRIPTION_COLUMNS}) "
-            "values (?, ?, ?, ?, ?, ?, ?, 1, null, null) "
-            "on conflict (team_id, channel_id) do update set role = excluded.role, "
-            "phases = excluded.phases, subscribed_by = excluded.subscribed_by, "
-            "subscribed_at = excluded.subscribed_at, first_week = excluded.first_week, "
-            "active = 1, inactive_reason = null, inactive_at = null "
-            "returning *",
-            [
-                team_id,
-                channel_id,
-                role,
-                ",".join(str(p) for p in phases),
-                by,
-                now.isoformat(),
-                first_week,
-            ],
-        )
-        assert row is not None
-        return self._subscription(row)
+        with self._rearming(team_id, now) as db:
+            row = db.one(
+                f"insert into subscriptions ({_SUBSCRIPTION_COLUMNS}) "
+                "values (?, ?, ?, ?, ?, ?, ?, 1, null, null) "
+                "on conflict (team_id, channel_id) do update set role = excluded.role, "
+                "phases = excluded.phases, subscribed_by = excluded.subscribed_by, "
+                "subscribed_at = excluded.subscribed_at, first_week = excluded.first_week, "
+                "active = 1, inactive_reason = null, inactive_at = null "
+                "returning *",
+                [
+                    team_id,
+                    channel_id,
+                    role,
+                    ",".join(str(p) for p in phases),
+                    by,
+                    now.isoformat(),
+                    first_week,
+                ],
+            )
+            assert row is not None
+            return self._subscription(row)
 
     def unsubscribe(self, team_id: str, channel_id: str) -> Subscription | None:
         """Stop the channel's nudges; its history and check-offs are kept."""
-        row = self._one(
-            "delete from subscriptions where team_id = ? and channel_id = ? returning *",
-            [team_id, channel_id],
-        )
-        return self._subscription(row) if row else None
+        with self._rearming(team_id, None) as db:
+            row = db.one(
+                "delete from subscriptions where team_id = ? and channel_id = ? returning *",
+                [team_id, channel_id],
+            )
+            return self._subscription(row) if row else None
 
     def subscription(self, team_id: str, channel_id: str) -> Subscription | None:
         row = self._one(

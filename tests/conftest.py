@@ -88,8 +88,11 @@ class RunningApp:
         return self.log.read_text()
 
 
-def start_http_app(env: dict[str, str], workdir: Path, timeout: float = 20) -> RunningApp:
-    """`progression-bot serve --http` in its own process; returns once /healthz answers."""
+def start_http_app(
+    env: dict[str, str], workdir: Path, timeout: float = 20, workers: int = 2
+) -> RunningApp:
+    """`progression-bot serve --http` in its own process (its web workers and a runner beside
+    them); returns once /healthz answers."""
     port = free_port()
     log = workdir / f"app-{port}.log"
     with log.open("w") as sink:  # the child keeps its own copy of the descriptor
@@ -104,6 +107,8 @@ def start_http_app(env: dict[str, str], workdir: Path, timeout: float = 20) -> R
                 "127.0.0.1",
                 "--port",
                 str(port),
+                "--workers",
+                str(workers),
             ],
             cwd=workdir,
             env=env,

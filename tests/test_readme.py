@@ -54,7 +54,7 @@ def test_every_setting_the_app_reads_is_documented() -> None:
 
 @pytest.mark.parametrize(
     "command",
-    ["try", "serve", "show", "search", "import", "nudge", "export", "copy-db", "backup"],
+    ["try", "serve", "show", "search", "import", "nudge", "export", "copy-db", "backup", "runner"],
 )
 def test_every_cli_command_in_the_readme_exists(command: str) -> None:
     assert f"progression-bot {command}" in README

@@ -3,7 +3,6 @@ started as `serve` starts it, in Socket Mode, on the workspace's clock and its o
 
 from __future__ import annotations
 
-import atexit
 import json
 import logging
 import os
@@ -17,6 +16,7 @@ from typing import Any
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 
+from bot.runner import AppDuties, start_runner_thread
 from bot.server import connect_socket_mode
 from bot.serving import start_app
 from bot.settings import Settings, load_settings
@@ -24,6 +24,7 @@ from bot.slack_checks import check_app_token, check_token
 from progression.calendar import next_slot
 from scheduler.jobs import NudgeScheduler
 from scheduler.plan import workspace_slot
+from scheduler.runner import Runner
 from store import Store
 from workspace import district, seed
 from workspace.clock import WorkspaceClock
@@ -47,19 +48,36 @@ class WorkspaceStartError(Exception):
 
 
 class RunningApp:
-    """The app in this process, started and stopped as `serve` starts it."""
+    """The app in this process, started and stopped as `serve` starts it in Socket Mode: the
+    Bolt app and its runner, sharing one store."""
 
     def __init__(self, settings: Settings, clock: WorkspaceClock) -> None:
         self.settings = settings
         self.clock = clock
         self.app: App | None = None
-        self.scheduler: NudgeScheduler | None = None
+        self.store: Store | None = None
+        self.runner: Runner | None = None
+        self._runner_thread: threading.Thread | None = None
         self.handler: SocketModeHandler | None = None
+
+    @property
+    def scheduler(self) -> NudgeScheduler | None:
+        """The running nudge scheduler, once the runner is active."""
+        duties = self.runner.duties if self.runner is not None else None
+        return duties.scheduler if isinstance(duties, AppDuties) else None
 
     def start(self) -> None:
         check_token(self.settings)
         check_app_token(self.settings)
-        self.app, self.scheduler = start_app(self.settings, socket_mode=True, clock=self.clock)
+        store = Store(self.settings.progression_db)
+        self.app = start_app(self.settings, store, socket_mode=True, clock=self.clock)
+        self.runner, self._runner_thread = start_runner_thread(
+            self.settings, store, clock=self.clock
+        )
+        # Its own database and nobody else's runner: the lease is taken at once.
+        if not self.runner.wait_active(timeout=20):
+            raise WorkspaceStartError("the app's runner did not start; see the log above")
+        self.store = store
         self.handler = connect_socket_mode(self.app, APP_TOKEN)
 
     def stop(self) -> None:
@@ -67,31 +85,33 @@ class RunningApp:
             self.handler.close()
             self.handler = None
         # Gone for the page at once: its status line no longer reads the store being closed.
-        scheduler, self.scheduler = self.scheduler, None
-        if scheduler is not None:
-            atexit.unregister(scheduler.shutdown)
-            if scheduler.running:
-                scheduler.shutdown(wait=True)
-            scheduler.nudges.store.close()
+        runner, self.runner = self.runner, None
+        store, self.store = self.store, None
+        if runner is not None:
+            runner.stop()  # a fan-out in progress finishes its posts first
+            if self._runner_thread is not None:
+                self._runner_thread.join(timeout=60)
+        if store is not None:
+            store.close()
 
     def rearm(self) -> None:
         """After the clock moved: every workspace's job armed again from the new time."""
-        if self.scheduler is None:
+        scheduler, store = self.scheduler, self.store
+        if scheduler is None or store is None:
             return
-        for team_id in self.scheduler.nudges.store.teams():
-            self.scheduler.rebuild(team_id)
+        for team_id in store.teams():
+            scheduler.rebuild(team_id)
 
     def is_nudge(self, channel_id: str, ts: str) -> bool:
         """Whether the app has confirmed this message as a nudge it posted."""
-        if self.scheduler is None:
+        if self.store is None:
             return False
-        store = self.scheduler.nudges.store
-        return store.delivery_by_ts(TEAM_ID, channel_id, ts) is not None
+        return self.store.delivery_by_ts(TEAM_ID, channel_id, ts) is not None
 
     def next_nudge(self) -> datetime | None:
-        if self.scheduler is None:
+        store = self.store
+        if store is None:
             return None
-        store: Store = self.scheduler.nudges.store
         soonest: datetime | None = None
         for team_id in store.teams():
             slot = workspace_slot(store, team_id, self.settings.progression_tz)
@@ -183,7 +203,7 @@ class LocalWorkspace:
             return None  # a database without its workspace: start over
 
     def stop(self) -> None:
-        if self._server is not None and self.app.scheduler is not None:
+        if self._server is not None and self.app.store is not None:
             self.save()
         self.app.stop()
         if self._server is not None:

@@ -101,11 +101,16 @@ class SocketMode:
         self.workspace.record("envelope", _title(type, payload), message, ack)
         return ack
 
-    async def send_raw(self, message: dict[str, Any]) -> None:
-        """Any message on the newest connection, as it is, without waiting for an ack."""
+    async def send_raw(self, message: dict[str, Any], to: int | None = None) -> None:
+        """Any message on the newest connection (or the `to`th open one, as Slack picks one
+        of an app's connections), as it is, without waiting for an ack."""
         if not self._connections:
             raise NotConnected("the app is not connected")
-        await self._connections[-1].send_text(json.dumps(message))
+        await self._connections[-1 if to is None else to].send_text(json.dumps(message))
+
+    @property
+    def open_connections(self) -> int:
+        return len(self._connections)
 
     async def disconnect(self, reason: str = "refresh_requested", close: bool = True) -> None:
         """Slack's notice that it closes the newest connection; the app should open a new one.

@@ -106,7 +106,6 @@ def on_subscribe(request: Subscribe, ctx: CommandContext) -> views.Message:
     subscription = services.store.subscribe(
         ctx.team_id, ctx.channel_id, request.role, request.phases, ctx.user_id, week, ctx.now
     )
-    services.on_schedule_change(ctx.team_id)
     return managing.subscribed_message(services.progression, subscription, _slot(ctx), first)
 
 
@@ -154,7 +153,6 @@ def on_schedule(request: Schedule, ctx: CommandContext) -> views.Message:
         return managing.schedule_message(current, _next_at(ctx), changed=False)
     slot = WeeklySlot(request.weekday, request.at, request.timezone or current.timezone)
     store.set_schedule(ctx.team_id, slot, ctx.now)
-    ctx.services.on_schedule_change(ctx.team_id)
     return managing.schedule_message(slot, _next_at(ctx), changed=True)
 
 
@@ -167,7 +165,6 @@ def on_skip(request: Skip, ctx: CommandContext) -> views.Message:
     except CalendarError as error:
         raise CommandError(str(error), managing.SKIP_USAGE) from None
     new = store.add_break(ctx.team_id, school_break, ctx.user_id, ctx.now)
-    ctx.services.on_schedule_change(ctx.team_id)
     effects = _break_effects(school_break, _slot(ctx), store.breaks(ctx.team_id))
     return managing.break_added_message(school_break, effects, _next_at(ctx), new)
 
@@ -205,8 +202,6 @@ def on_skips(request: Skips, ctx: CommandContext) -> views.Message:
 @handles(Unskip)
 def on_unskip(request: Unskip, ctx: CommandContext) -> views.Message:
     removed = ctx.services.store.remove_breaks(ctx.team_id, request.start, request.end)
-    if removed:
-        ctx.services.on_schedule_change(ctx.team_id)
     return managing.breaks_removed_message(removed, _next_at(ctx))
 
 

@@ -175,5 +175,5 @@ def mark_from_home(
     if done:
         changed = store.record_checkoff(team_id, channel_id, delivery.ref, user_id, now, ts)
     else:
-        changed = store.remove_checkoff(team_id, channel_id, delivery.ref, user_id)
+        changed = store.remove_checkoff(team_id, channel_id, delivery.ref, user_id, now, ts)
     return delivery if changed else None

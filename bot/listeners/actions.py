@@ -18,7 +18,6 @@ from bot.grammar import CommandError, parse_command
 from bot.handlers.lookups import LOOKUPS, answer_lookup, checked_here
 from bot.handlers.progress import mark_from_home
 from bot.listeners.events import publish_home
-from bot.live_count import live_count_for
 from bot.membership import member_role_channels, remembered_role_channels
 from bot.mrkdwn import without_unsafe
 from bot.replays import is_replay
@@ -62,11 +61,10 @@ def register(app: App, services: Services) -> None:
         saved = threading.Event()
 
         def mark(member_of: frozenset[str]) -> None:
+            # A change asks the runner (same transaction) to update the nudge's live count.
             now = services.clock()
-            changed = mark_from_home(services.store, team_id, user_id, value, done, now, member_of)
+            mark_from_home(services.store, team_id, user_id, value, done, now, member_of)
             saved.set()
-            if changed is not None and changed.ts:
-                live_count_for(app, services).touch(team_id, changed.channel_id, changed.ts)
 
         def tell() -> None:
             # Only say it is saved when it was: a failed write must not read as a check-off.

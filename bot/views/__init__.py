@@ -20,7 +20,7 @@ from bot.views.help import (
     internal_error_message,
 )
 from bot.views.lookups import action_message, phase_message, role_message, search_message
-from bot.views.nudge import celebration_message, done_line, nudge_message
+from bot.views.nudge import NUDGE_MESSAGES, celebration_message, done_line, nudge_message
 from bot.views.progress import (
     MARK_DONE_ACTION,
     UNDO_ACTION,
@@ -41,6 +41,7 @@ __all__ = [
     "MAX_FALLBACK_TEXT",
     "MAX_HEADER_TEXT",
     "MAX_SECTION_TEXT",
+    "NUDGE_MESSAGES",
     "SHARE_ACTION",
     "UNDO_ACTION",
     "ChannelProgress",

@@ -6,6 +6,7 @@ from bot.mrkdwn import escape
 from bot.views.blocks import Message, context, cut, message, section
 from bot.views.lookups import action_lines, phase_title, role_name
 from progression.model import Move, Progression
+from scheduler.fanout import NudgeMessages
 
 CHECK_EMOJI = "white_check_mark"
 
@@ -40,3 +41,7 @@ def celebration_message(progression: Progression, role_key: str, moves: int) -> 
         "That is the whole progression for this channel: there are no more weekly nudges."
     )
     return message(f"Every {role} move is checked off", [section(text)])
+
+
+# What the fan-out posts, handed to it by whoever runs it.
+NUDGE_MESSAGES = NudgeMessages(nudge=nudge_message, celebration=celebration_message)

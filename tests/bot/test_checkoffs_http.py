@@ -19,15 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from slack_sdk import WebClient
 
 from bot.cli import _parser
-from bot.live_count import LiveCount
 from bot.membership import remember_membership
-from progression.load import load_progression
 from store import CELEBRATION, Store
 from tests.bot.answers import final_answer
-from tests.conftest import BOT_TOKEN, SIGNING_SECRET, RunningApp, app_env, start_http_app, stop_app
+from tests.conftest import SIGNING_SECRET, RunningApp, app_env, start_http_app, stop_app
 from tests.slack.signing import (
     TEAM_ID,
     SlackSender,
@@ -478,34 +475,3 @@ def test_export_to_a_file_for_one_team(setup: CheckoffApp, sender: SlackSender) 
         "user": "U4",
     }.items() <= next(r for r in rows if r["channel"] == nudge.channel).items()
     assert export_rows(setup, "--team", "T-NOBODY") == []
-
-
-def test_the_coalescer_sends_one_update_per_nudge_within_its_bucket(
-    api: SlackWebAPI, tmp_path: Path
-) -> None:
-    db = tmp_path / "p.db"
-    nudges = [add_nudge(db, ref="2.7") for _ in range(5)]
-    store = Store(db)
-    for n, nudge in enumerate(nudges):
-        for user in range(n + 1):
-            store.record_checkoff(TEAM_ID, nudge.channel, "2.7", f"U{user}", NOW, nudge.ts)
-    client = WebClient(token=BOT_TOKEN, base_url=api.url)
-    live = LiveCount(store, load_progression(), client, per_minute=600, burst=2, delay=0.05)
-    try:
-        for _ in range(20):
-            for nudge in nudges:
-                live.touch(TEAM_ID, nudge.channel, nudge.ts)
-        assert live.flush(timeout=10)
-    finally:
-        live.stop()
-        store.close()
-    # Only this test's nudges: a running app's coalescer may still be sending its own.
-    channels = {n.channel for n in nudges}
-    updates = [u for u in api.calls("chat.update") if u.params["channel"] in channels]
-    assert sorted(u.params["ts"] for u in updates) == sorted(n.ts for n in nudges)
-    for n, nudge in enumerate(nudges):
-        [update] = [u for u in updates if u.params["ts"] == nudge.ts]
-        assert f":white_check_mark: {n + 1} done" in str(update.params["blocks"])
-    # Two at once, then one every 0.1 s.
-    times = sorted(u.at for u in updates)
-    assert times[-1] - times[0] >= 0.25

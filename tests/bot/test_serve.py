@@ -47,9 +47,24 @@ def test_a_missing_setting_stops_start_up_in_one_line(
     assert named in lines[0] and "Create the Slack app" in lines[0]
 
 
+def test_the_runner_without_a_token_or_with_a_refused_one_stops_in_one_line(
+    api: SlackWebAPI, tmp_path: Path
+) -> None:
+    env = app_env(api, tmp_path / "p.db")
+    env.pop("SLACK_BOT_TOKEN")
+    [line] = run_cli("runner", env=env, cwd=tmp_path).stderr.strip().splitlines()
+    assert "SLACK_BOT_TOKEN is not set" in line and "Create the Slack app" in line
+    api.fail("auth.test", "invalid_auth")
+    refused = run_cli("runner", env=app_env(api, tmp_path / "p.db"), cwd=tmp_path)
+    assert refused.returncode == 2
+    [line] = refused.stderr.strip().splitlines()
+    assert "SLACK_BOT_TOKEN" in line and "invalid_auth" in line
+
+
 @pytest.mark.parametrize(
     ("setting", "value"),
     [
+        ("PROGRESSION_RUNNER_LEASE", "0.1"),
         ("PROGRESSION_TZ", "Mars/Olympus"),
         ("SLACK_API_URL", "slack.com/api"),
         ("PROGRESSION_FILE", "missing.yml"),

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, datetime
-from pathlib import Path
 
-from bot.settings import Settings
 from scheduler.limits import SlackLimits
 from store import Store
-from tests.conftest import BOT_TOKEN
 from tests.slack.web_api import SlackWebAPI
 
 TEAM = "T0001"
@@ -29,15 +26,6 @@ def subscribe(
 ) -> None:
     for channel in channels:
         store.subscribe(team, channel, role, phases, MANAGER, first_week, SUBSCRIBED_AT)
-
-
-def settings_for(api: SlackWebAPI, db: Path | str, **extra: str) -> Settings:
-    return Settings(
-        SLACK_BOT_TOKEN=BOT_TOKEN,  # type: ignore[arg-type]
-        SLACK_API_URL=api.url,
-        PROGRESSION_DB=str(db),
-        **extra,  # type: ignore[arg-type]
-    )
 
 
 def post_calls(api: SlackWebAPI) -> Counter[str]:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from slack_sdk import WebClient
 
+from bot.views import NUDGE_MESSAGES
 from progression.lookup import role_moves
 from progression.model import Progression
 from scheduler.fanout import FanoutReport, run_fanout
@@ -41,6 +42,7 @@ def fanout(
         TEAM,
         week,
         NOW,
+        NUDGE_MESSAGES,
         limits=FAST,
         **options,  # type: ignore[arg-type]
     )
@@ -157,6 +159,25 @@ def test_slack_failing_every_attempt_leaves_the_channel_for_the_next_run(
 
     rerun = fanout(store, progression, client)
     assert [r.channel_id for r in rerun.posted] == ["C1"]
+
+
+def test_a_runner_that_lost_its_lease_stops_claiming_and_leaves_the_rest_for_a_retry(
+    api: SlackWebAPI, store: Store, progression: Progression, client: WebClient
+) -> None:
+    subscribe(store, "C1", "C2", "C3")
+    leases = iter([True])  # the lease holds for the first claim only
+
+    report = fanout(
+        store, progression, client, concurrency=1, may_claim=lambda: next(leases, False)
+    )
+    assert [(r.channel_id, r.outcome) for r in report.results] == [
+        ("C1", "posted"),
+        ("C2", "retry"),
+        ("C3", "retry"),
+    ]
+    assert report.needs_retry
+    assert post_calls(api) == {"C1": 1}
+    assert store.deliveries(TEAM, "C2") == []
 
 
 def test_a_post_that_got_no_answer_is_unconfirmed_and_never_sent_again(

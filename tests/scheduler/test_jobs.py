@@ -11,6 +11,7 @@ import pytest
 from apscheduler.events import EVENT_JOB_EXECUTED, JobExecutionEvent
 from slack_sdk import WebClient
 
+from bot.views import NUDGE_MESSAGES
 from progression.calendar import SchoolBreak, WeeklySlot
 from progression.model import Progression
 from scheduler.jobs import (
@@ -25,7 +26,7 @@ from scheduler.jobs import (
 from scheduler.plan import next_nudge_at
 from store import Store
 from tests.conftest import BOT_TOKEN
-from tests.scheduler import FAST, TEAM, post_calls, settings_for, subscribe, texts
+from tests.scheduler import FAST, TEAM, post_calls, subscribe, texts
 from tests.slack.web_api import SlackWebAPI
 from tests.store import execute
 
@@ -46,9 +47,8 @@ def scheduler(
     """Started paused: jobs are armed and replaced as in production, but never fire."""
     subscribe(store, "C1")
     client = WebClient(token=BOT_TOKEN, base_url=api.url)
-    settings = settings_for(api, tmp_path / "progression.db")
     scheduler = build_scheduler(
-        settings, store, progression, client, clock=lambda: at(MONDAY, 7), limits=FAST
+        store, progression, NUDGE_MESSAGES, client, clock=lambda: at(MONDAY, 7), limits=FAST
     )
     scheduler.start(paused=True)
     yield scheduler
@@ -171,10 +171,11 @@ def test_the_running_scheduler_catches_up_at_start_and_re_arms(
 
     now = clock()
     client = WebClient(token=BOT_TOKEN, base_url=api.url)
-    settings = settings_for(api, tmp_path / "progression.db")
     slot = WeeklySlot(now.weekday(), time(11, 0), "UTC")
     store.set_schedule(TEAM, slot, now)
-    scheduler = build_scheduler(settings, store, progression, client, limits=FAST, clock=clock)
+    scheduler = build_scheduler(
+        store, progression, NUDGE_MESSAGES, client, limits=FAST, clock=clock
+    )
     ran = threading.Event()
 
     def on_executed(event: JobExecutionEvent) -> None:

@@ -74,12 +74,18 @@ class SocketModeServer:
             raise AssertionError(f"the app did not connect ({self.connection_count} so far)")
 
     def send_envelope(
-        self, type: str, payload: dict[str, Any], retry_attempt: int = 0, retry_reason: str = ""
+        self,
+        type: str,
+        payload: dict[str, Any],
+        retry_attempt: int = 0,
+        retry_reason: str = "",
+        to: int | None = None,
     ) -> str:
-        """Send what Slack sends for a slash command, an event or an interaction;
+        """Send what Slack sends for a slash command, an event or an interaction (over the
+        `to`th open connection, as Slack picks one of an app's; the latest by default);
         returns its envelope_id."""
         message = envelope(type, payload, retry_attempt, retry_reason)
-        self.send_raw(message)
+        self.send_raw(message, to)
         return str(message["envelope_id"])
 
     def send_disconnect(self, reason: str = "refresh_requested", close: bool = True) -> None:
@@ -88,9 +94,13 @@ class SocketModeServer:
         self._connected()
         self._server.run(self.socket_mode.disconnect(reason, close), SEND_TIMEOUT)
 
-    def send_raw(self, message: dict[str, Any]) -> None:
+    def send_raw(self, message: dict[str, Any], to: int | None = None) -> None:
         self._connected()
-        self._server.run(self.socket_mode.send_raw(message), SEND_TIMEOUT)
+        self._server.run(self.socket_mode.send_raw(message, to), SEND_TIMEOUT)
+
+    @property
+    def open_connections(self) -> int:
+        return self.socket_mode.open_connections
 
     def ping(self, timeout: float = 5) -> float:
         """Ping the app's connection; seconds until its pong (the client answered)."""

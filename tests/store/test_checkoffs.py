@@ -116,7 +116,7 @@ def test_a_mark_done_on_app_home_outlives_a_reaction_added_and_removed(store: St
 def test_undo_on_app_home_takes_back_only_its_own_mark_done(store: Store) -> None:
     store.record_reaction(change(at=10.0), "Ev1", 0)
     assert not store.record_checkoff(T, C, "1.7", "U1", NOW, TS)  # already checked off
-    assert not store.remove_checkoff(T, C, "1.7", "U1")  # the ✅ still holds it
+    assert not store.remove_checkoff(T, C, "1.7", "U1", NOW)  # the ✅ still holds it
     assert store.checked_by(T, C, "1.7") == ["U1"]
     assert not store.user_checkoffs(T, "U1")[0].by_home
     assert store.record_reaction(change(added=False, at=20.0), "Ev2", 0) == "unchecked"
@@ -156,8 +156,8 @@ def test_button_checkoffs_and_undo(store: Store) -> None:
     assert store.record_checkoff(T, C, "1.7", "U1", NOW, TS)
     assert not store.record_checkoff(T, C, "1.7", "U1", NOW + timedelta(hours=1), TS)
     assert [c.checked_at for c in store.user_checkoffs(T, "U1")] == [NOW.isoformat()]
-    assert store.remove_checkoff(T, C, "1.7", "U1")
-    assert not store.remove_checkoff(T, C, "1.7", "U1")
+    assert store.remove_checkoff(T, C, "1.7", "U1", NOW)
+    assert not store.remove_checkoff(T, C, "1.7", "U1", NOW)
 
 
 def test_export_rows_carry_the_role(store: Store) -> None:

@@ -14,9 +14,11 @@ from typing import Any
 
 from bot.cli_errors import CliError
 from bot.settings import Settings
+from bot.slack_client import fanout_client
+from bot.views import NUDGE_MESSAGES
 from progression.calendar import CalendarError, due_week, next_slot, slot_in_week, week_start
 from progression.load import load_progression
-from scheduler.fanout import DEFAULT_CONCURRENCY, FanoutReport, fanout_client, run_fanout, utc_now
+from scheduler.fanout import DEFAULT_CONCURRENCY, FanoutReport, run_fanout, utc_now
 from scheduler.lease import FanoutRunning, this_owner
 from scheduler.limits import workspace_limits
 from scheduler.plan import workspace_slot
@@ -86,6 +88,7 @@ def run_nudge(args: argparse.Namespace, settings: Settings) -> int:
                 team_id,
                 week,
                 now,
+                NUDGE_MESSAGES,
                 owner=this_owner(),
                 dry_run=args.dry_run,
                 concurrency=args.concurrency,

@@ -1,0 +1,159 @@
+"""`progression-bot runner`: the background work of a deployment, under the runner lease.
+
+The weekly nudge scheduler, the live counts and the bot-user look-ups, built from the settings
+and handed to `scheduler.runner.Runner`, which runs them only while it holds the lease. `serve`
+starts one beside its web workers; a deployment that splits them runs this command instead
+(several of them are fine: one is active, the others stand by).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from types import FrameType
+
+from bot.bot_users import UserLookups
+from bot.context import utc_now
+from bot.live_count import LiveCounts
+from bot.settings import Settings
+from bot.slack_client import fanout_client, slack_client
+from bot.views import NUDGE_MESSAGES
+from progression.load import load_progression
+from progression.model import Progression
+from scheduler.jobs import NudgeScheduler, build_scheduler
+from scheduler.runner import Duty, LeaseTimes, Runner
+from store import BACKGROUND_WRITE_WAIT_SECONDS, Store
+from store.runner import Kind, Work
+
+logger = logging.getLogger("progression_bot.runner")
+
+
+@dataclass
+class _Arm:
+    """ "arm" work: a workspace's schedule, breaks or subscriptions changed."""
+
+    duties: AppDuties
+
+    def ready_at(self, work: Work, now: float) -> float:
+        return now
+
+    def do(self, work: Work, now: float) -> None:
+        scheduler = self.duties.scheduler
+        if scheduler is not None:
+            at = scheduler.rebuild(work.team_id)
+            logger.info("Re-armed %s: next nudge run at %s", work.team_id, at)
+
+
+class AppDuties:
+    """What the active runner runs, built once; the scheduler anew each time it becomes active."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        progression: Progression,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.progression = progression
+        self.clock = clock
+        self.may_claim: Callable[[], bool] = lambda: True
+        self.scheduler: NudgeScheduler | None = None
+        client = slack_client(settings)
+        self.live_counts = LiveCounts(store, progression, client)
+        self._by_kind: dict[Kind, Duty] = {
+            "arm": _Arm(self),
+            "count": self.live_counts,
+            "user": UserLookups(store, client, clock),
+        }
+
+    @property
+    def by_kind(self) -> Mapping[Kind, Duty]:
+        return self._by_kind
+
+    def start(self, taken_from: str | None) -> None:
+        # What a runner that died left `sending` is settled by the next fan-out of that
+        # workspace, under the workspace's own lease (scheduler/lease.py).
+        scheduler = build_scheduler(
+            self.store,
+            self.progression,
+            NUDGE_MESSAGES,
+            fanout_client(self.settings),
+            default_tz=self.settings.progression_tz,
+            posts_per_minute=self.settings.progression_posts_per_minute,
+            clock=self.clock,
+            may_claim=self.may_claim,
+        )
+        scheduler.start()
+        self.scheduler = scheduler
+        logger.info("Weekly nudges scheduled for %d workspace(s)", len(self.store.teams()))
+
+    def stop(self) -> None:
+        scheduler, self.scheduler = self.scheduler, None
+        if scheduler is not None:
+            # A fan-out in progress finishes the posts it claimed (and confirms them).
+            scheduler.shutdown(wait=True)
+
+
+def build_runner(
+    settings: Settings,
+    *,
+    store: Store | None = None,
+    clock: Callable[[], datetime] = utc_now,
+    times: LeaseTimes | None = None,
+) -> Runner:
+    # One Store per process: opening the database file again beside live connections (as
+    # the path check does) would drop SQLite's POSIX locks on it.
+    # Its writes may wait for a lock far longer than a request's.
+    store = store or Store(settings.progression_db, write_wait=BACKGROUND_WRITE_WAIT_SECONDS)
+    duties = AppDuties(settings, store, load_progression(settings.progression_file), clock=clock)
+    runner = Runner(store, duties, times=times or lease_times(settings.progression_runner_lease))
+    duties.may_claim = runner.holds_lease
+    return runner
+
+
+def lease_times(ttl: float) -> LeaseTimes:
+    """Renewed six times per lease: a late renewal or two never loses it."""
+    return LeaseTimes(renew_every=ttl / 6, ttl=ttl, poll_every=min(0.5, ttl / 6))
+
+
+def run_runner(settings: Settings, parent_pid: int | None = None) -> None:
+    """Run until SIGTERM or SIGINT (or, started by `serve`, until that process is gone)."""
+    runner = build_runner(settings)
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        runner.stop()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    if parent_pid is not None:
+        threading.Thread(target=_stop_when_orphaned, args=(runner, parent_pid), daemon=True).start()
+    runner.run()
+
+
+def start_runner_thread(
+    settings: Settings, store: Store, *, clock: Callable[[], datetime] = utc_now
+) -> tuple[Runner, threading.Thread]:
+    """A runner inside this process (Socket Mode's `serve`), on the process's one store:
+    stop it with `runner.stop()`."""
+    runner = build_runner(settings, store=store, clock=clock)
+    thread = threading.Thread(target=runner.run, name="runner", daemon=True)
+    thread.start()
+    return runner, thread
+
+
+def _stop_when_orphaned(runner: Runner, parent_pid: int) -> None:
+    # `serve` killed outright cannot stop its runner: the runner notices it was left alone.
+    stopped = threading.Event()
+    while not stopped.wait(1.0):
+        if os.getppid() != parent_pid:
+            logger.warning("The serving process is gone: stopping the runner")
+            runner.stop()
+            return

@@ -1,0 +1,200 @@
+"""The runner: the one process of a deployment that does the background work, under a lease.
+
+Any number of runners may start (one beside each `serve`, or `progression-bot runner` on
+several hosts); the one holding the lease in the database is active, the others wait as
+standbys and take over once it lapses. Renewing is one thread, the work another, so a slow
+Slack call never delays a renewal. A runner stops its work as soon as it cannot renew (its
+`holds_lease()` turns false a renewal before the lease can lapse, so its fan-out stops claiming
+before a standby may start one), and gives the lease up when it stops cleanly.
+
+While active it runs its duties: starting them (the nudge scheduler, whose start-up run
+catches up on the week due), then doing the outbox's work as it comes due, by kind.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from scheduler.lease import this_owner
+from store import Store
+from store.runner import Kind, Lease, Work
+
+logger = logging.getLogger(__name__)
+
+RUNNER_LEASE = "runner"
+
+
+@dataclass(frozen=True)
+class LeaseTimes:
+    renew_every: float = 5.0  # seconds between renewals
+    ttl: float = 30.0  # a lease not renewed for this long may be taken over
+    poll_every: float = 0.5  # seconds between looks at the outbox: re-arming within a second
+
+    def __post_init__(self) -> None:
+        if not 0 < self.renew_every < self.ttl / 2:
+            raise ValueError("renew_every must be under half the ttl, so one late renewal is fine")
+
+
+class Duty(Protocol):
+    """One kind of outbox work."""
+
+    def ready_at(self, work: Work, now: float) -> float:
+        """When `work` may be done (now or later: coalescing, Slack's budgets)."""
+        ...
+
+    def do(self, work: Work, now: float) -> None: ...
+
+
+class Duties(Protocol):
+    """What the active runner runs."""
+
+    def start(self, taken_from: str | None) -> None:
+        """Became active; `taken_from` is the runner whose lease lapsed, if any."""
+        ...
+
+    def stop(self) -> None: ...
+
+    @property
+    def by_kind(self) -> Mapping[Kind, Duty]: ...
+
+
+class Runner:
+    def __init__(
+        self,
+        store: Store,
+        duties: Duties,
+        *,
+        holder: str | None = None,
+        times: LeaseTimes | None = None,
+        wall: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.store = store
+        self.duties = duties
+        self.holder = holder or this_owner()
+        self.times = times or LeaseTimes()
+        self._wall = wall
+        self._monotonic = monotonic
+        self._valid_until = 0.0  # monotonic: past it, this runner must not act as active
+        self._active = False
+        self._stop = threading.Event()
+        self._became_active = threading.Event()
+        self._work_thread: threading.Thread | None = None
+
+    def holds_lease(self) -> bool:
+        """Whether this runner may act: its lease is renewed and a renewal away from lapsing."""
+        return self._active and self._monotonic() < self._valid_until
+
+    def run(self) -> None:
+        """Renew (or wait for) the lease until `stop()`; then stop the duties, give it up."""
+        logger.info("Runner %s started; waiting for the lease", self.holder)
+        try:
+            while not self._stop.is_set():
+                self._renew()
+                self._stop.wait(self.times.renew_every)
+        finally:
+            self._step_down()
+            try:
+                self.store.release_lease(RUNNER_LEASE, self.holder)
+            except Exception:
+                logger.exception("Could not give the runner lease up; it lapses by itself")
+            self.store.release()  # this thread's connection; the store is its owner's to close
+            logger.info("Runner %s stopped", self.holder)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def wait_active(self, timeout: float) -> bool:
+        return self._became_active.wait(timeout)
+
+    # --- the lease --------------------------------------------------------------------
+
+    def _renew(self) -> None:
+        asked = self._monotonic()
+        try:
+            lease = self.store.take_lease(RUNNER_LEASE, self.holder, self._wall(), self.times.ttl)
+        except Exception:
+            logger.exception("Could not renew the runner lease")
+            lease = None
+            if self.holds_lease():
+                return  # still valid for a while: the next renewal may get through
+        if lease is None:
+            if self._active:
+                logger.warning("Runner %s lost the lease: standing by", self.holder)
+                self._step_down()
+            return
+        # Counted from before the question, and a renewal short of the ttl.
+        self._valid_until = asked + self.times.ttl - self.times.renew_every
+        if not self._active:
+            self._step_up(lease)
+        elif self._work_thread is None or not self._work_thread.is_alive():
+            self._start_work()  # it stopped while a renewal was late: the lease is ours again
+
+    def _step_up(self, lease: Lease) -> None:
+        logger.info(
+            "Runner %s is active%s",
+            self.holder,
+            f" (took over from {lease.taken_from})" if lease.taken_from else "",
+        )
+        self._active = True
+        self.duties.start(lease.taken_from)
+        self._start_work()
+        self._became_active.set()
+
+    def _start_work(self) -> None:
+        self._work_thread = threading.Thread(target=self._work, name="runner-work", daemon=True)
+        self._work_thread.start()
+
+    def _step_down(self) -> None:
+        if not self._active:
+            return
+        self._active = False
+        if self._work_thread is not None:
+            self._work_thread.join(timeout=30)
+            self._work_thread = None
+        self.duties.stop()
+
+    # --- the outbox -------------------------------------------------------------------
+
+    def _work(self) -> None:
+        try:
+            while self.holds_lease() and not self._stop.is_set():
+                wait = self.work_once()
+                self._stop.wait(wait)
+        finally:
+            self.store.release()
+
+    def work_once(self) -> float:
+        """Do the outbox's work that is due; the seconds until more may be."""
+        soonest = self.times.poll_every
+        for kind, duty in self.duties.by_kind.items():
+            try:
+                pending = self.store.pending_work(kind)
+            except Exception:
+                logger.exception("Could not read the outbox")
+                return soonest
+            soonest = min(soonest, self._do(duty, pending))
+        return max(0.01, soonest)
+
+    def _do(self, duty: Duty, pending: list[Work]) -> float:
+        soonest = self.times.poll_every
+        for work in pending:
+            if not self.holds_lease() or self._stop.is_set():
+                break
+            now = self._wall()
+            at = duty.ready_at(work, now)
+            if at > now:
+                soonest = min(soonest, at - now)
+                continue
+            try:
+                duty.do(work, now)
+            except Exception:
+                # A bug in one piece of work must not stop the rest, nor come round forever.
+                logger.exception("Outbox work %s for %s failed", work.kind, work.team_id)
+            self.store.finish_work(work)
+        return soonest
