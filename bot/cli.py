@@ -87,21 +87,35 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--no-runner",
-        "--no-scheduler",
         dest="runner",
         action="store_false",
         help="answer Slack only; `progression-bot runner` does the background work elsewhere",
+    )
+    serve.add_argument(
+        "--no-scheduler",
+        dest="scheduler",
+        action="store_false",
+        help="the runner beside it still keeps the live counts and looks up bot users, but arms "
+        "no weekly nudges: `progression-bot nudge` posts them (cron)",
     )
     serve.set_defaults(run=_serve)
 
     runner = commands.add_parser(
         "runner",
         help="run only the background work (nudges, live counts), under the runner lease",
-        description="The weekly nudges, the live counts and the bot-user look-ups, for "
-        "deployments that run them apart from `serve --no-runner`. Start as many as you like, "
-        "on any hosts sharing the database: one holds the lease and works, the others stand by.",
+        description="The weekly nudges (unless --no-scheduler), the live counts and the "
+        "bot-user look-ups, for deployments that run them apart from `serve --no-runner`. "
+        "Start as many as you like, on any hosts sharing the database: one holds the lease and "
+        "works, the others stand by.",
     )
     # `serve` starts its runner with its own pid: the runner stops if `serve` is gone.
+    runner.add_argument(
+        "--no-scheduler",
+        dest="scheduler",
+        action="store_false",
+        help="keep the live counts and look up bot users, but arm no weekly nudges: "
+        "`progression-bot nudge` posts them (cron)",
+    )
     runner.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)
     runner.set_defaults(run=_runner)
 
@@ -159,10 +173,17 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     check_database_path(str(settings.progression_db), create=True)
     try:
         if socket_mode:
-            serving.run_socket_mode(settings, with_runner=args.runner)
+            serving.run_socket_mode(
+                settings, with_runner=args.runner, with_scheduler=args.scheduler
+            )
         else:
             serving.run_http(
-                settings, args.host, args.port, workers=args.workers, with_runner=args.runner
+                settings,
+                args.host,
+                args.port,
+                workers=args.workers,
+                with_runner=args.runner,
+                with_scheduler=args.scheduler,
             )
     except BoltError as error:
         raise CliError(f"Slack refused to start the app: {error}") from None
@@ -181,7 +202,7 @@ def _runner(args: argparse.Namespace, settings: Settings) -> int:
     check_database_path(str(settings.progression_db), create=True)
     if args.parent_pid is None:  # started by `serve`, which checked the token already
         check_token(settings)
-    runner.run_runner(settings, parent_pid=args.parent_pid)
+    runner.run_runner(settings, parent_pid=args.parent_pid, with_scheduler=args.scheduler)
     return 0
 
 

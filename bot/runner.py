@@ -1,6 +1,7 @@
 """`progression-bot runner`: the background work of a deployment, under the runner lease.
 
-The weekly nudge scheduler, the live counts and the bot-user look-ups, built from the settings
+The weekly nudge scheduler (not with `--no-scheduler`, where cron runs `progression-bot nudge`),
+the live counts and the bot-user look-ups, built from the settings
 and handed to `scheduler.runner.Runner`, which runs them only while it holds the lease. `serve`
 starts one beside its web workers; a deployment that splits them runs this command instead
 (several of them are fine: one is active, the others stand by).
@@ -59,8 +60,10 @@ class AppDuties:
         progression: Progression,
         *,
         clock: Callable[[], datetime] = utc_now,
+        with_scheduler: bool = True,
     ) -> None:
         self.settings = settings
+        self.with_scheduler = with_scheduler
         self.store = store
         self.progression = progression
         self.clock = clock
@@ -81,6 +84,10 @@ class AppDuties:
     def start(self, taken_from: str | None) -> None:
         # What a runner that died left `sending` is settled by the next fan-out of that
         # workspace, under the workspace's own lease (scheduler/lease.py).
+        if not self.with_scheduler:
+            # "arm" work still comes (a schedule changed): with no scheduler it is done at once.
+            logger.info("Weekly nudges are not scheduled here: run `progression-bot nudge` (cron)")
+            return
         scheduler = build_scheduler(
             self.store,
             self.progression,
@@ -108,12 +115,19 @@ def build_runner(
     store: Store | None = None,
     clock: Callable[[], datetime] = utc_now,
     times: LeaseTimes | None = None,
+    with_scheduler: bool = True,
 ) -> Runner:
     # One Store per process: opening the database file again beside live connections (as
     # the path check does) would drop SQLite's POSIX locks on it.
     # Its writes may wait for a lock far longer than a request's.
     store = store or Store(settings.progression_db, write_wait=BACKGROUND_WRITE_WAIT_SECONDS)
-    duties = AppDuties(settings, store, load_progression(settings.progression_file), clock=clock)
+    duties = AppDuties(
+        settings,
+        store,
+        load_progression(settings.progression_file),
+        clock=clock,
+        with_scheduler=with_scheduler,
+    )
     runner = Runner(store, duties, times=times or lease_times(settings.progression_runner_lease))
     duties.may_claim = runner.holds_lease
     return runner
@@ -124,9 +138,11 @@ def lease_times(ttl: float) -> LeaseTimes:
     return LeaseTimes(renew_every=ttl / 6, ttl=ttl, poll_every=min(0.5, ttl / 6))
 
 
-def run_runner(settings: Settings, parent_pid: int | None = None) -> None:
+def run_runner(
+    settings: Settings, parent_pid: int | None = None, *, with_scheduler: bool = True
+) -> None:
     """Run until SIGTERM or SIGINT (or, started by `serve`, until that process is gone)."""
-    runner = build_runner(settings)
+    runner = build_runner(settings, with_scheduler=with_scheduler)
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         runner.stop()
@@ -139,11 +155,15 @@ def run_runner(settings: Settings, parent_pid: int | None = None) -> None:
 
 
 def start_runner_thread(
-    settings: Settings, store: Store, *, clock: Callable[[], datetime] = utc_now
+    settings: Settings,
+    store: Store,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+    with_scheduler: bool = True,
 ) -> tuple[Runner, threading.Thread]:
     """A runner inside this process (Socket Mode's `serve`), on the process's one store:
     stop it with `runner.stop()`."""
-    runner = build_runner(settings, store=store, clock=clock)
+    runner = build_runner(settings, store=store, clock=clock, with_scheduler=with_scheduler)
     thread = threading.Thread(target=runner.run, name="runner", daemon=True)
     thread.start()
     return runner, thread

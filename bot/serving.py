@@ -45,7 +45,13 @@ def start_app(
 
 
 def run_http(
-    settings: Settings, host: str, port: int, *, workers: int, with_runner: bool = True
+    settings: Settings,
+    host: str,
+    port: int,
+    *,
+    workers: int,
+    with_runner: bool = True,
+    with_scheduler: bool = True,
 ) -> None:
     _log_identity(check_token(settings))
     Store(settings.progression_db).close()  # migrations once, before any worker starts
@@ -57,7 +63,7 @@ def run_http(
         guard = RequestGuard(settings.slack_signing_secret.get_secret_value())
         return wsgi_app(app, guard)
 
-    runner = RunnerProcess(settings) if with_runner else None
+    runner = RunnerProcess(settings, with_scheduler=with_scheduler) if with_runner else None
     logger.info(
         "Serving Slack requests at http://%s:%d/slack/events with %d worker(s)%s",
         host,
@@ -68,14 +74,18 @@ def run_http(
     serve_http(load, host, port, workers=workers, beside=runner)
 
 
-def run_socket_mode(settings: Settings, *, with_runner: bool = True) -> None:
+def run_socket_mode(
+    settings: Settings, *, with_runner: bool = True, with_scheduler: bool = True
+) -> None:
     identity = check_token(settings)
     check_app_token(settings)  # before anything starts: a refused token is one line
     _log_identity(identity)
     # One store for the process, shared by the app and its runner.
     store = Store(settings.progression_db)
     app = start_app(settings, store, socket_mode=True)
-    runner = start_runner_thread(settings, store) if with_runner else None
+    runner = (
+        start_runner_thread(settings, store, with_scheduler=with_scheduler) if with_runner else None
+    )
     assert settings.slack_app_token is not None
     try:
         serve_socket_mode(app, settings.slack_app_token.get_secret_value())
@@ -93,8 +103,9 @@ class RunnerProcess:
 
     RESTART_AFTER = 5.0
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, with_scheduler: bool = True) -> None:
         self.settings = settings
+        self.with_scheduler = with_scheduler
         self._process: subprocess.Popen[bytes] | None = None
         self._stopping = threading.Event()
 
@@ -116,6 +127,8 @@ class RunnerProcess:
 
     def _spawn(self) -> subprocess.Popen[bytes]:
         command = [sys.executable, "-m", "bot.cli", "runner", "--parent-pid", str(os.getpid())]
+        if not self.with_scheduler:
+            command.append("--no-scheduler")
         return subprocess.Popen(command)
 
     def _supervise(self) -> None:

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,7 +89,11 @@ class RunningApp:
 
 
 def start_http_app(
-    env: dict[str, str], workdir: Path, timeout: float = 20, workers: int = 2
+    env: dict[str, str],
+    workdir: Path,
+    timeout: float = 20,
+    workers: int = 2,
+    extra: Sequence[str] = (),
 ) -> RunningApp:
     """`progression-bot serve --http` in its own process (its web workers and a runner beside
     them); returns once /healthz answers."""
@@ -109,6 +113,7 @@ def start_http_app(
                 str(port),
                 "--workers",
                 str(workers),
+                *extra,
             ],
             cwd=workdir,
             env=env,

@@ -362,3 +362,52 @@ def test_socket_mode_processes_each_hold_a_connection_and_share_one_runner(
     assert sorted(r["user"] for r in rows if r["channel"] == nudge.channel) == [
         f"US{n:02d}" for n in range(20)
     ]
+
+
+def test_serve_no_scheduler_keeps_the_live_counts_and_leaves_the_nudges_to_cron(
+    api: SlackWebAPI, tmp_path: Path
+) -> None:
+    db = tmp_path / "progression.db"
+    due_now(db, ["CDUE"])  # a week whose slot has passed: a scheduler would post it at start
+    env = app_env(api, db, PROGRESSION_RUNNER_LEASE=LEASE_SECONDS)
+    app = start_http_app(env, tmp_path, extra=["--no-scheduler"])
+    sender = SlackSender(app.url + "/slack/events", SIGNING_SECRET)
+    try:
+        wait_until(
+            lambda: "run `progression-bot nudge` (cron)" in app.output(),
+            20,
+            "the runner to take the lease",
+        )
+        nudge = add_nudge(db, ref="2.5")
+        event = reaction_event(
+            "reaction_added",
+            user="UREACT",
+            reaction="white_check_mark",
+            channel=nudge.channel,
+            ts=nudge.ts,
+        )
+        assert sender.event(event, event_id="EvNOSCHED").status == 200
+
+        def count_shown() -> bool:
+            updates = [
+                str(u.params["blocks"])
+                for u in api.calls("chat.update")
+                if u.params["channel"] == nudge.channel
+            ]
+            return bool(updates) and "1 done" in updates[-1]
+
+        wait_until(count_shown, 20, "the runner to update the live count")
+        # A schedule change still reaches the runner, which arms nothing.
+        api.add_user("UADMIN", is_admin=True)
+        changed = final_answer(
+            sender, api, "schedule friday 06:45 UTC", channel_id="CSUB", user_id="UADMIN"
+        )
+        assert "Friday" in str(changed), changed
+        assert "Weekly nudges scheduled for" not in app.output()
+        assert "Re-armed" not in app.output()
+        assert post_calls(api) == {}, "with --no-scheduler, serve posts no weekly nudge"
+        assert delivery_states(db, ["CDUE"]) == {"CDUE": []}
+    finally:
+        sender.close()
+        stop_app(app)
+    assert app.process.returncode == 0, app.output()
