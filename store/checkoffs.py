@@ -245,7 +245,8 @@ class CheckoffStore(StoreBase):
         return None if row is None else bool(row["is_bot"])
 
     def remember_user(self, team_id: str, user_id: str, is_bot: bool, now: datetime) -> None:
-        self._execute(
+        # Through the group commit, so the runner's write takes its turn with the workers'.
+        self._write(
             "insert into slack_users (team_id, user_id, is_bot, checked_at) values (?, ?, ?, ?) "
             "on conflict (team_id, user_id) do update set is_bot = excluded.is_bot, "
             "checked_at = excluded.checked_at",

@@ -1,18 +1,18 @@
 """Group-commit leaders of several processes on one SQLite file take turns on a lock file.
 
-A turn is asked for every millisecond or so, where SQLite's busy handler polls in sleeps of up
-to 100 ms; and the batch waiting meanwhile grows, so more web workers mean bigger batches
-rather than a longer tail. A writer waits for its turn at most a quarter of its `write_wait` (and
-half a second), then goes ahead without it and SQLite decides as before: a runner waiting long
-for a lock held elsewhere never holds a request past Slack's 3 seconds. PostgreSQL queues
-writers itself: nothing to add.
+A blocked `flock` wakes the moment the other leader is done, where SQLite's busy handler polls
+in sleeps of up to 100 ms; and the batch waiting meanwhile grows, so more web workers mean
+bigger batches rather than a longer tail. A writer waits for its turn at most a quarter of its
+`write_wait` (and half a second), then goes ahead without it and SQLite decides as before: a
+runner waiting long for a lock held elsewhere never holds a request past Slack's 3 seconds.
+PostgreSQL queues writers itself: nothing to add.
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
-import time
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 
@@ -34,27 +34,58 @@ def between_processes(backend: Backend) -> Callable[[], AbstractContextManager[S
         if not fd:
             fd.append(os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o600))
         # A share of the write's wait: the rest is SQLite's, so the two stay within it.
-        turn = _take_turn(fd[0], min(TURN_WAIT, getattr(backend, "write_wait", 0.0) / 4))
+        wait = min(TURN_WAIT, getattr(backend, "write_wait", 0.0) / 4)
+        turn = _take_turn(fd[0], lock_file, wait)
         try:
             with backend.transaction() as session:
                 yield session
         finally:
-            if turn:
-                fcntl.flock(fd[0], fcntl.LOCK_UN)
+            if turn == fd[0]:
+                fcntl.flock(turn, fcntl.LOCK_UN)
+            elif turn is not None:
+                os.close(turn)  # a waiter's own descriptor: closing it ends the turn
 
     return transaction
 
 
-def _take_turn(fd: int, wait: float) -> bool:
-    """The lock file within `wait` seconds (True), or not (False: go ahead without it)."""
-    deadline = time.monotonic() + wait
-    pause = 0.0005
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+def _take_turn(fd: int, lock_file: str, wait: float) -> int | None:
+    """The descriptor that holds the lock file within `wait` seconds, or None (go ahead
+    without it)."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return fd
+    except BlockingIOError:
+        pass
+    if wait <= 0:
+        return None
+    # Polling would lose the lock to its holder, which takes it again the moment it lets go
+    # (its next batch is ready): a blocked flock is woken by the kernel when it is let go. The
+    # bound on the wait comes from blocking in a thread of its own, on a descriptor of its own.
+    waiter = _Waiter(lock_file)
+    return waiter.fd if waiter.got_it(wait) else None
+
+
+class _Waiter:
+    def __init__(self, lock_file: str) -> None:
+        self.fd = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o600)
+        self._decided = threading.Lock()
+        self._locked = threading.Event()
+        self._abandoned = False
+        threading.Thread(target=self._block, name="writers-turn", daemon=True).start()
+
+    def _block(self) -> None:
+        fcntl.flock(self.fd, fcntl.LOCK_EX)
+        with self._decided:
+            if self._abandoned:
+                os.close(self.fd)  # its writer went ahead without it: the turn passes on
+                return
+            self._locked.set()
+
+    def got_it(self, wait: float) -> bool:
+        if self._locked.wait(wait):
             return True
-        except BlockingIOError:
-            if time.monotonic() >= deadline:
-                return False
-            time.sleep(pause)  # bounded by `wait`: a turn, not a schedule
-            pause = min(pause * 2, 0.004)
+        with self._decided:
+            if self._locked.is_set():
+                return True
+            self._abandoned = True
+            return False
