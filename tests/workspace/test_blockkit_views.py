@@ -254,6 +254,7 @@ def waiting_replies() -> Iterator[tuple[str, dict[str, Any]]]:
     yield "slack failed", waiting.slack_failed_message()
     yield "share failed", waiting.share_failed_message("phase 3 `x` <!here>")
     yield "home not refreshed", waiting.home_not_refreshed_message()
+    yield "home not saved", waiting.home_not_saved_message()
 
 
 def replies() -> Iterator[tuple[str, dict[str, Any]]]:
