@@ -264,3 +264,65 @@ def test_jump_asks_the_controls(client: TestClient, site: Site) -> None:
 def test_a_slot_is_described_by_weekday_time_and_zone() -> None:
     at = datetime(2026, 12, 7, 8, 0, tzinfo=ZoneInfo("America/Chicago"))
     assert describe_slot(at) == "Monday 8:00, America/Chicago"
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+@pytest.mark.parametrize(
+    ("blocks", "error", "pointer"),
+    [
+        ("notjson", "invalid_blocks_format", None),
+        ([{"type": "section"}], "invalid_blocks", "/blocks/0"),
+        ([_section("x")] * 51, "invalid_blocks", "/blocks"),
+        ([_section("x" * 3001)], "invalid_blocks", "/blocks/0/text/text"),
+        (
+            [{"type": "header", "text": {"type": "plain_text", "text": "x" * 151}}],
+            "invalid_blocks",
+            "/blocks/0/text/text",
+        ),
+    ],
+)
+def test_blocks_slack_would_refuse_are_refused_with_its_detail(
+    client: TestClient, site: Site, blocks: Any, error: str, pointer: str | None
+) -> None:
+    sent = blocks if isinstance(blocks, str) else json.dumps(blocks)
+    channel = district.TEACHERS.id
+    answer = call(client, "chat.postMessage", channel=channel, text="t", blocks=sent)
+    assert answer["ok"] is False and answer["error"] == error
+    if pointer is not None:
+        assert any(f"[json-pointer:{pointer}]" in e for e in answer["errors"])
+        messages = answer["response_metadata"]["messages"]
+        assert messages and all(m.startswith("[ERROR] ") for m in messages)
+    posted = call(client, "chat.postMessage", channel=channel, text="t")
+    assert (
+        call(client, "chat.update", channel=channel, ts=posted["ts"], text="t", blocks=sent)[
+            "error"
+        ]
+        == error
+    )
+    ephemeral = {"channel": channel, "user": district.TEACHER.id, "text": "t", "blocks": sent}
+    assert call(client, "chat.postEphemeral", **ephemeral)["error"] == error
+    key = site.web_api.new_response_url(
+        "http://testserver/", Responder(district.TEACHER.id, channel)
+    )
+    responded = client.post(
+        f"/response/{key.rsplit('/', 1)[1]}", json={"text": "t", "blocks": blocks}
+    )
+    assert responded.status_code == 400 and responded.json()["error"] == error
+    assert site.workspace.count(channel) == 1  # only the plain post landed
+    assert error in page(client, "/developer")
+
+
+def test_a_home_view_slack_would_refuse_is_refused(client: TestClient, site: Site) -> None:
+    def publish(blocks: list[dict[str, Any]]) -> dict[str, Any]:
+        view = json.dumps({"type": "home", "blocks": blocks})
+        return call(client, "views.publish", user_id=district.TEACHER.id, view=view)
+
+    unknown = publish([{"type": "carousel"}])
+    assert unknown["error"] == "invalid_blocks"
+    assert unknown["errors"] == ["unsupported type: carousel [json-pointer:/view/blocks/0/type]"]
+    assert publish([_section("x")] * 101)["error"] == "invalid_blocks"
+    assert publish([_section("x")] * 100)["ok"] is True
+    assert "carousel" in page(client, "/developer")
