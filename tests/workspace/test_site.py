@@ -326,3 +326,32 @@ def test_a_home_view_slack_would_refuse_is_refused(client: TestClient, site: Sit
     assert publish([_section("x")] * 101)["error"] == "invalid_blocks"
     assert publish([_section("x")] * 100)["ok"] is True
     assert "carousel" in page(client, "/developer")
+
+
+@pytest.mark.parametrize("act", ["react", "open-home"])
+def test_an_event_the_app_does_not_ack_is_noted_and_retried_as_slack_retries_it(
+    client: TestClient, site: Site, act: str
+) -> None:
+    site.socket_mode.ack_timeout = 0.2  # Slack's three seconds, shortened
+    site.acts.retry_delays = (0.0,)
+    posted = call(client, "chat.postMessage", channel=district.TEACHERS.id, text="nudge")
+    where = {"channel": district.TEACHERS.id, "ts": posted["ts"], "name": "white_check_mark"}
+    with client.websocket_connect("/link/?ticket=local") as app:  # an app that never acks
+        assert app.receive_json()["type"] == "hello"
+        answer = client.post(f"/act/{act}", json={"as": district.TEACHER.id, **where})
+        assert answer.status_code == 204
+        first, retried = app.receive_json(), app.receive_json()
+        assert first["retry_attempt"] == 0
+        assert (retried["retry_attempt"], retried["retry_reason"]) == (1, "timeout")
+        assert retried["payload"]["event_id"] == first["payload"]["event_id"]
+        app.send_json({"envelope_id": retried["envelope_id"]})
+        assert site.socket_mode.wait_for_ack(retried["envelope_id"]) is not None
+    channel = (
+        district.TEACHERS if act == "react" else site.workspace.direct_channel(district.TEACHER.id)
+    )
+    shown = page(client, f"/fragment/messages?channel={channel.id}&as={district.TEACHER.id}")
+    assert "did not acknowledge" in shown
+    if act == "react":
+        assert site.workspace.find(district.TEACHERS.id, posted["ts"]).reactions == {
+            "white_check_mark": [district.TEACHER.id]
+        }
