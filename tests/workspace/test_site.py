@@ -352,6 +352,6 @@ def test_an_event_the_app_does_not_ack_is_noted_and_retried_as_slack_retries_it(
     shown = page(client, f"/fragment/messages?channel={channel.id}&as={district.TEACHER.id}")
     assert "did not acknowledge" in shown
     if act == "react":
-        assert site.workspace.find(district.TEACHERS.id, posted["ts"]).reactions == {
-            "white_check_mark": [district.TEACHER.id]
-        }
+        reacted = site.workspace.find(district.TEACHERS.id, posted["ts"])
+        assert reacted is not None
+        assert reacted.reactions == {"white_check_mark": [district.TEACHER.id]}
