@@ -1,6 +1,7 @@
 """10,000 reaction events from 2,000 users over HTTP, 10% of them Slack-style retries.
 
     .venv/bin/python -m benchmarks.reactions [--events 10000] [--users 2000] [--connections 16]
+        [--postgres postgresql://postgres@127.0.0.1:5432/postgres]
 
 The app runs as `progression-bot serve --http` (gunicorn) against the local Slack stand-in, with
 a few confirmed nudges in its database. Every event is signed as Slack signs it; a retry repeats
@@ -9,12 +10,16 @@ as the app takes them over keep-alive connections. Then the database is checked 
 completion recorded exactly once) and `chat.update` calls are counted against Slack's Tier 3
 (about 50 a minute per workspace). Baseline, measured in the same run: a bare Bolt app on the
 same gunicorn stack whose reaction listeners only ack (`benchmarks/bare_app.py`).
+
+With `--postgres SERVER_URL` the app's database is PostgreSQL instead of SQLite: a database of
+the benchmark's own on that server, created for the run and dropped after it.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import random
 import tempfile
@@ -96,7 +101,7 @@ async def send_all(port: int, requests: Sequence[bytes], connections: int) -> Re
     return result
 
 
-def add_nudges(db: Path) -> None:
+def add_nudges(db: Path | str) -> None:
     from store import Store
 
     now = datetime.now(UTC)
@@ -111,17 +116,18 @@ def add_nudges(db: Path) -> None:
     store.close()
 
 
-def check_database(db: Path, expected: set[tuple[str, str]]) -> tuple[int, bool]:
+def check_database(db: Path | str, expected: set[tuple[str, str]]) -> tuple[int, bool]:
     from store import Store
 
     store = Store(db)
-    rows = store.db.execute(
-        "select user_id, channel_id, count(*) from checkoffs "
-        "group by team_id, channel_id, ref, user_id"
-    ).fetchall()
+    with store.backend.session() as session:
+        rows = session.rows(
+            "select user_id, channel_id, count(*) as n from checkoffs "
+            "group by team_id, channel_id, ref, user_id"
+        )
     store.close()
-    recorded = {(r[0], r[1]) for r in rows}
-    return len(rows), recorded == expected and all(r[2] == 1 for r in rows)
+    recorded = {(r["user_id"], r["channel_id"]) for r in rows}
+    return len(rows), recorded == expected and all(r["n"] == 1 for r in rows)
 
 
 def wait_for_final_counts(api: SlackWebAPI, expected: set[tuple[str, str]], timeout: float) -> bool:
@@ -157,12 +163,20 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=10_000)
     parser.add_argument("--users", type=int, default=2_000)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument(
+        "--postgres", metavar="SERVER_URL", help="run the app on PostgreSQL, on this server"
+    )
     args = parser.parse_args()
 
     events, expected = build_events(args.events, args.users)
-    with SlackWebAPI() as api, tempfile.TemporaryDirectory() as tmp:
-        workdir = Path(tmp)
-        db = workdir / "progression.db"
+    with contextlib.ExitStack() as stack:
+        api = stack.enter_context(SlackWebAPI())
+        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        db: Path | str = workdir / "progression.db"
+        if args.postgres:
+            from tests.postgres import fresh_database
+
+            db = stack.enter_context(fresh_database(args.postgres))
         env = app_env(api, db)
         add_nudges(db)
         bare_port = free_port()
@@ -188,6 +202,7 @@ def main() -> None:
             bare.wait(timeout=30)
             stop_app(ours)
     report = {
+        "database": "postgresql" if args.postgres else "sqlite",
         "events": len(events),
         "retries": sum(1 for e in events if e.retry),
         "users": args.users,
@@ -210,13 +225,14 @@ def main() -> None:
     _print(report)
     out = Path("benchmarks/results")
     out.mkdir(parents=True, exist_ok=True)
-    (out / "reactions.json").write_text(json.dumps(report, indent=2))
+    name = "reactions-postgresql.json" if args.postgres else "reactions.json"
+    (out / name).write_text(json.dumps(report, indent=2))
 
 
-def _print(r: dict[str, float | int | bool]) -> None:
+def _print(r: dict[str, float | int | bool | str]) -> None:
     print(
         f"{r['events']} reaction events ({r['retries']} retried duplicates) from {r['users']} "
-        f"users, {r['connections']} keep-alive connections"
+        f"users, {r['connections']} keep-alive connections, on {r['database']}"
     )
     print("| app | events/s | p50 ms | p99 ms | errors |")
     print("| --- | --- | --- | --- | --- |")

@@ -23,6 +23,7 @@ from bot.slack_client import slack_client
 from progression.load import load_progression
 from progression.model import Progression
 from store import Store
+from store.busy import is_busy
 
 logger = logging.getLogger("progression_bot")
 
@@ -83,14 +84,29 @@ def on_listener_error(
     error: Exception, body: dict[str, Any], logger: logging.Logger
 ) -> BoltResponse:
     """Log with the traceback, and still ack: a 500 (or no Socket Mode ack) makes Slack retry
-    an event and show the person an error; a slash command gets a sentence instead."""
+    an event and show the person an error; a slash command gets a sentence instead.
+
+    A write that found the database locked by another process (a backup, a second tool) is
+    not a bug, and here a retry is what is wanted: the command is told to try again, and an
+    event gets a 503 so that Slack sends it again (with the same event id; the failed write
+    left nothing)."""
     if isinstance(error, BoltUnhandledRequestError):
         logger.info("Acked a request no listener takes: %s", payload_kind(body))
         return BoltResponse(status=200, body="")
+    if is_busy(error):
+        logger.warning("Database busy, request refused for a retry: %s", error)
+        if body.get("type") == "event_callback":
+            return BoltResponse(status=503, body="busy, retry")
+        if "command" not in body:
+            return BoltResponse(status=200, body="")
+        return _json_reply({"response_type": "ephemeral", **views.busy_message()})
     logger.error("Listener failed: %s", type(error).__name__, exc_info=error)
     if "command" not in body:
         return BoltResponse(status=200, body="")
-    reply = {"response_type": "ephemeral", **views.internal_error_message()}
+    return _json_reply({"response_type": "ephemeral", **views.internal_error_message()})
+
+
+def _json_reply(reply: dict[str, Any]) -> BoltResponse:
     return BoltResponse(
         status=200, body=json.dumps(reply), headers={"content-type": "application/json"}
     )

@@ -11,7 +11,9 @@ from pathlib import Path
 
 from slack_bolt.error import BoltError
 
+from bot.backup import add_backup_parser
 from bot.cli_errors import CliError
+from bot.copy_db import add_copy_db_parser
 from bot.export import add_export_parser
 from bot.log_lines import configure_logging
 from bot.outputs import check_out_file, stdout_reported, write_failed
@@ -20,7 +22,7 @@ from progression.importer import DocumentError, import_files
 from progression.load import ProgressionFileError, dump_progression, load_progression
 from progression.model import Progression
 from scheduler.nudge_cli import add_nudge_parser
-from store import DatabasePathError, check_database_path
+from store import DatabasePathError, StoreError, check_database_path
 
 logger = logging.getLogger("progression_bot")
 # Entry points in this group add subcommands: see [project.entry-points] in pyproject.toml.
@@ -39,6 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ProgressionFileError,
         DocumentError,
         DatabasePathError,
+        StoreError,
         CliError,
     ) as error:
         print(f"progression-bot: {error}", file=sys.stderr)
@@ -74,6 +77,12 @@ def _parser() -> argparse.ArgumentParser:
         help="with --http: the address to listen on; 0.0.0.0 is every interface, 127.0.0.1 "
         "only this machine, behind a reverse proxy (default: %(default)s)",
     )
+    serve.add_argument(
+        "--no-scheduler",
+        dest="nudges",
+        action="store_false",
+        help="do not run the weekly nudges here (cron runs `progression-bot nudge` instead)",
+    )
     serve.set_defaults(run=_serve)
 
     show = commands.add_parser("show", help="print a phase (3), an action (3.8) or a role")
@@ -86,6 +95,8 @@ def _parser() -> argparse.ArgumentParser:
 
     add_nudge_parser(commands)
     add_export_parser(commands)
+    add_copy_db_parser(commands)
+    add_backup_parser(commands)
     _add_plugin_commands(commands)
 
     importer = commands.add_parser("import", help="turn progression documents into a data file")
@@ -128,9 +139,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     check_database_path(str(settings.progression_db), create=True)
     try:
         if socket_mode:
-            serving.run_socket_mode(settings)
+            serving.run_socket_mode(settings, nudges=args.nudges)
         else:
-            serving.run_http(settings, args.host, args.port)
+            serving.run_http(settings, args.host, args.port, nudges=args.nudges)
     except BoltError as error:
         raise CliError(f"Slack refused to start the app: {error}") from None
     return 0

@@ -12,6 +12,7 @@ import logging
 from slack_bolt import BoltRequest
 
 from bot.context import Services
+from store.busy import is_busy
 
 logger = logging.getLogger("progression_bot.replays")
 
@@ -23,7 +24,15 @@ def is_replay(request: BoltRequest, services: Services) -> bool:
     if not signature:
         return False
     now = services.clock().timestamp()
-    if services.store.first_sight_of_request(signature, now):
+    try:
+        if services.store.first_sight_of_request(signature, now):
+            return False
+    except Exception as error:
+        if not is_busy(error):
+            raise
+        # Another process holds the write lock: a request that writes fails on its own write
+        # ("busy, try again"), and one that only reads may answer twice; neither should wait.
+        logger.warning("The replay memory is locked by another process: answered unchecked")
         return False
     logger.warning("A signed request was sent again; answered, not acted on")
     return True

@@ -85,7 +85,8 @@ class _Gunicorn(BaseApplication):
 
     def load_config(self) -> None:
         for key, value in self._options.items():
-            self.cfg.set(key, value)
+            if key in self.cfg.settings:  # a setting older gunicorns lack is theirs to skip
+                self.cfg.set(key, value)
 
     def load(self) -> WSGIApplication:
         return self._load_wsgi()
@@ -107,6 +108,10 @@ def serve_http(
         "errorlog": "-",
         "loglevel": "info",
         "proc_name": "progression-bot",
+        # gunicorn's control socket (gunicornc) is not used: off, so that a service user
+        # without a home directory gets no "Control server error", and two instances on
+        # one host do not fight over $XDG_RUNTIME_DIR/gunicorn.ctl.
+        "control_socket_disable": True,
     }
     _Gunicorn(load_wsgi, options).run()
 

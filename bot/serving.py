@@ -20,7 +20,7 @@ from bot.slack_checks import check_app_token, check_token
 from progression.load import load_progression
 from scheduler.fanout import fanout_client
 from scheduler.jobs import NudgeScheduler, build_scheduler
-from store import Store
+from store import BACKGROUND_WRITE_WAIT_SECONDS, Store
 
 if TYPE_CHECKING:
     from wsgiref.types import WSGIApplication
@@ -34,7 +34,11 @@ def start_app(
     """The Bolt app and its running nudge scheduler, sharing one store, progression and clock."""
     store = Store(settings.progression_db)
     progression = load_progression(settings.progression_file)
-    scheduler = build_scheduler(settings, store, progression, fanout_client(settings), clock=clock)
+    # The scheduler's own store: its writes may wait for a lock far longer than a request's.
+    background = Store(settings.progression_db, write_wait=BACKGROUND_WRITE_WAIT_SECONDS)
+    scheduler = build_scheduler(
+        settings, background, progression, fanout_client(settings), clock=clock
+    )
     app = create_app(
         settings,
         store,
@@ -56,12 +60,27 @@ def stop_scheduler(scheduler: NudgeScheduler) -> None:
         scheduler.shutdown(wait=True)
 
 
-def run_http(settings: Settings, host: str, port: int) -> None:
+def start_app_alone(settings: Settings, *, socket_mode: bool) -> App:
+    """The Bolt app without the weekly nudges (`serve --no-scheduler`: cron runs `nudge`)."""
+    store = Store(settings.progression_db)
+    progression = load_progression(settings.progression_file)
+    app = create_app(settings, store, progression=progression, socket_mode=socket_mode)
+    logger.info("Weekly nudges are not scheduled here: run `progression-bot nudge` (cron)")
+    return app
+
+
+def run_http(settings: Settings, host: str, port: int, *, nudges: bool = True) -> None:
     _log_identity(check_token(settings))
+    # Opened once before gunicorn forks: a wrong PROGRESSION_DB or an unreachable server is one
+    # line here, not a worker's traceback, and the migrations are applied before any worker.
+    Store(settings.progression_db).close()
 
     def load() -> WSGIApplication:
         # Built in gunicorn's worker process, after the fork: no connection or thread crosses it.
-        app, _ = start_app(settings, socket_mode=False)
+        if nudges:
+            app, _ = start_app(settings, socket_mode=False)
+        else:
+            app = start_app_alone(settings, socket_mode=False)
         assert settings.slack_signing_secret is not None  # checked by load_settings for --http
         guard = RequestGuard(settings.slack_signing_secret.get_secret_value())
         return wsgi_app(app, guard)
@@ -70,12 +89,16 @@ def run_http(settings: Settings, host: str, port: int) -> None:
     serve_http(load, host, port)
 
 
-def run_socket_mode(settings: Settings) -> None:
+def run_socket_mode(settings: Settings, *, nudges: bool = True) -> None:
     identity = check_token(settings)
     check_app_token(settings)  # before anything starts: a refused token is one line
     _log_identity(identity)
-    app, scheduler = start_app(settings, socket_mode=True)
     assert settings.slack_app_token is not None
+    if not nudges:
+        app = start_app_alone(settings, socket_mode=True)
+        serve_socket_mode(app, settings.slack_app_token.get_secret_value())
+        return
+    app, scheduler = start_app(settings, socket_mode=True)
     serve_socket_mode(app, settings.slack_app_token.get_secret_value())
     stop_scheduler(scheduler)
 

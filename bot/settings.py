@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo, available_timezones
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from store.backend import StoreError, parse_target
+
 DEFAULT_CHECK_EMOJI = ("white_check_mark", "heavy_check_mark", "ballot_box_with_check")
 # Slack documents chat.postMessage at "several hundred per minute" per workspace.
 DEFAULT_POSTS_PER_MINUTE = 300.0
@@ -27,7 +29,9 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
     slack_app_token: SecretStr | None = Field(default=None, alias="SLACK_APP_TOKEN")
     slack_api_url: str = Field(default="https://slack.com/api/", alias="SLACK_API_URL")
-    progression_db: Path = Field(default=Path("progression.db"), alias="PROGRESSION_DB")
+    # A file path (or sqlite:///FILE) for SQLite, or a postgresql:// URL: kept as text, since
+    # a Path would fold the URL's "//".
+    progression_db: str = Field(default="progression.db", alias="PROGRESSION_DB")
     progression_tz: str = Field(default="UTC", alias="PROGRESSION_TZ")
     progression_managers: str = Field(default="", alias="PROGRESSION_MANAGERS")
     progression_file: Path | None = Field(default=None, alias="PROGRESSION_FILE")
@@ -45,6 +49,16 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http(s) URL such as https://slack.com/api/")
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("progression_db", mode="before")
+    @classmethod
+    def _database(cls, value: object) -> str:
+        text = str(value)
+        try:
+            parse_target(text)
+        except StoreError as error:
+            raise ValueError(str(error).removeprefix("PROGRESSION_DB ")) from None
+        return text
 
     @field_validator("progression_tz")
     @classmethod

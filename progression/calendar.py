@@ -17,7 +17,16 @@ from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 LOOKAHEAD_WEEKS = 60
+# A break longer than a school year, or outside the years around today, is a typo
+# (2037 for 2027): refused before it is stored, so it never hides a workspace's nudges.
+MAX_BREAK_DAYS = 366
+BREAK_YEARS_BEFORE, BREAK_YEARS_AFTER = 1, 5
 _WEEK = re.compile(r"(\d{4})-W(\d{2})")
+
+
+class CalendarError(ValueError):
+    """A date the calendar cannot compute (no nudge ahead, a date past the calendar's end);
+    the message is a sentence for the person who can fix it."""
 
 
 @cache
@@ -53,6 +62,23 @@ class SchoolBreak:
 
     def __contains__(self, day: date) -> bool:
         return self.start <= day <= self.end
+
+
+def check_break(school_break: SchoolBreak, today: date) -> None:
+    """Refuse a break that cannot be meant: longer than a school year, or far from `today`."""
+    days = (school_break.end - school_break.start).days + 1
+    span = f"{school_break.start.isoformat()} to {school_break.end.isoformat()}"
+    first, last = today.year - BREAK_YEARS_BEFORE, today.year + BREAK_YEARS_AFTER
+    if days > MAX_BREAK_DAYS:
+        raise CalendarError(
+            f"A break from {span} is {days} days long, and a break is at most a school year "
+            f"({MAX_BREAK_DAYS} days): is a year mistyped?"
+        )
+    if not (first <= school_break.start.year and school_break.end.year <= last):
+        raise CalendarError(
+            f"A break from {span} is outside the school years a break can be in "
+            f"({first} to {last}): is a year mistyped?"
+        )
 
 
 def week_of(moment: datetime, timezone: str) -> str:
@@ -91,15 +117,23 @@ def slot_in_week(week: str, slot: WeeklySlot, breaks: Sequence[SchoolBreak]) -> 
 def next_slot(
     now: datetime, slot: WeeklySlot, breaks: Sequence[SchoolBreak]
 ) -> tuple[str, datetime]:
-    """The first slot strictly after `now`: its week and when it goes out."""
+    """The first slot strictly after `now`: its week and when it goes out.
+
+    Raises `CalendarError` when there is none in the next `LOOKAHEAD_WEEKS` weeks."""
     week = week_of(now, slot.timezone)
-    for _ in range(LOOKAHEAD_WEEKS + 1):
-        when = slot_in_week(week, slot, breaks)
-        if when is not None and when > now:
-            return week, when
-        week = _week_key(week_start(week) + timedelta(weeks=1))
-    raise ValueError(
-        f"no nudge in the {LOOKAHEAD_WEEKS} weeks after {now.isoformat()}: "
+    try:
+        for _ in range(LOOKAHEAD_WEEKS + 1):
+            when = slot_in_week(week, slot, breaks)
+            if when is not None and when > now:
+                return week, when
+            week = _week_key(week_start(week) + timedelta(weeks=1))
+    except OverflowError:
+        raise CalendarError(
+            f"no nudge ahead of {now.date().isoformat()}: the weeks up to the end of the "
+            "calendar are all school breaks"
+        ) from None
+    raise CalendarError(
+        f"no nudge in the {LOOKAHEAD_WEEKS} weeks after {now.date().isoformat()}: "
         "every one of them is a school break"
     )
 

@@ -372,7 +372,7 @@ def _in_threads(
                 with lock:
                     results.append(result)
         finally:
-            store.close()
+            store.release()  # this worker thread's connection
 
     threads = [
         threading.Thread(target=worker, name=f"fanout-{n}", daemon=True)

@@ -8,12 +8,15 @@ cron trigger because the slot moves with school breaks, and a schedule or a brea
 changes is picked up by `rebuild(team)` or at the next arming, which reads the store afresh.
 
 The job store is in memory (never shared between processes): the database is the truth, and
-start-up arms every workspace again with an immediate catch-up run.
+start-up arms every workspace again with an immediate catch-up run. A workspace is never left
+without a job: when arming fails (a failed read, a date the calendar cannot compute), the
+failure is logged and the job is armed again a little later.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -25,7 +28,7 @@ from apscheduler.triggers.date import DateTrigger
 from slack_sdk import WebClient
 
 from bot.settings import Settings
-from progression.calendar import due_week, next_slot, week_of
+from progression.calendar import CalendarError, due_week, next_slot, week_of
 from progression.model import Progression
 from scheduler.fanout import DEFAULT_CONCURRENCY, FanoutReport, run_fanout, utc_now
 from scheduler.lease import FanoutRunning, this_owner
@@ -36,6 +39,11 @@ from store import Store
 logger = logging.getLogger(__name__)
 
 RETRY_DELAY = timedelta(minutes=5)
+# After a failure to arm (a failed read, say), the next try; cheap, and logged each time.
+ARM_RETRY_DELAY = timedelta(minutes=1)
+# Every week ahead is a break: look again daily (a manager may remove the break meanwhile,
+# which re-arms at once; this is for a calendar that simply runs out).
+NO_SLOT_RECHECK = timedelta(days=1)
 
 
 def job_id(team_id: str) -> str:
@@ -56,6 +64,15 @@ class NudgeJobs:
     limits: SlackLimits | None = None
     concurrency: int = DEFAULT_CONCURRENCY
     retry_delay: timedelta = RETRY_DELAY
+    arm_retry_delay: timedelta = ARM_RETRY_DELAY
+    _running: dict[str, threading.Lock] = field(default_factory=dict, repr=False)
+    _guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def one_run_at_a_time(self, team_id: str) -> threading.Lock:
+        """Held by a workspace's run: a second run (re-armed for now while one was going)
+        waits for it, then finds what is left, instead of being skipped."""
+        with self._guard:
+            return self._running.setdefault(team_id, threading.Lock())
 
 
 class NudgeScheduler(BackgroundScheduler):
@@ -63,9 +80,13 @@ class NudgeScheduler(BackgroundScheduler):
 
     nudges: NudgeJobs
 
-    def rebuild(self, team_id: str, now: datetime | None = None) -> datetime | None:
-        """Re-arm a workspace after its schedule, breaks or subscriptions changed."""
-        return arm(self.nudges, team_id, now or self.nudges.clock())
+    def rebuild(self, team_id: str, now: datetime | None = None) -> datetime:
+        """Re-arm a workspace after its schedule, breaks or subscriptions changed.
+
+        When this week's slot is now behind (a slot moved to an earlier day, a break removed),
+        the job runs at once, as `preview` says: it posts to every channel that has not had
+        this week's nudge, and its claims keep the others from a second one."""
+        return arm(self.nudges, team_id, now or self.nudges.clock(), catch_up=True)
 
 
 def build_scheduler(
@@ -89,7 +110,9 @@ def build_scheduler(
             # a reason to skip: a skipped one-off job would never arm the next slot.
             "misfire_grace_time": None,
             "coalesce": True,
-            "max_instances": 1,
+            # A job re-armed for "now" while its run is still going must not be skipped (a
+            # skipped one-off job is gone): it waits for that run (`one_run_at_a_time`).
+            "max_instances": 3,
         },
     )
     scheduler.nudges = NudgeJobs(
@@ -112,9 +135,13 @@ def run_nudge_job(
     jobs: NudgeJobs, team_id: str, now: datetime | None = None
 ) -> FanoutReport | None:
     """The job: deliver the week due at `now`, if any, then arm the next run."""
-    now = now or jobs.clock()
+    with jobs.one_run_at_a_time(team_id):
+        return _run_nudge_job(jobs, team_id, now or jobs.clock())
+
+
+def _run_nudge_job(jobs: NudgeJobs, team_id: str, now: datetime) -> FanoutReport | None:
     report: FanoutReport | None = None
-    running = False
+    failed, running = True, False
     try:
         slot = workspace_slot(jobs.store, team_id, jobs.settings.progression_tz)
         week = due_week(now, slot, jobs.store.breaks(team_id))
@@ -133,35 +160,70 @@ def run_nudge_job(
                 limits=jobs.limits or workspace_limits(jobs.settings.progression_posts_per_minute),
                 clock=jobs.clock,
             )
+        failed = False
     except FanoutRunning as error:
         # Another process is delivering it; look again in a few minutes in case it dies.
         logger.info("Nudges for %s not run here: %s", team_id, error)
-        running = True
+        failed, running = False, True
     finally:
-        # Armed even when the run failed, so one bad run does not stop a workspace's nudges.
-        retry = running or (report is not None and report.needs_retry)
+        # Armed even when the run failed (a failed run is tried again later this week), so
+        # one bad run does not stop a workspace's nudges.
+        retry = failed or running or (report is not None and report.needs_retry)
         arm(jobs, team_id, now, retry=retry)
-        jobs.store.close()
+        jobs.store.release()  # this scheduler thread's connection
     return report
 
 
-def arm(jobs: NudgeJobs, team_id: str, now: datetime, *, retry: bool = False) -> datetime | None:
-    """Arm the workspace's job at its next slot after `now` (or a retry later this week)."""
-    slot = workspace_slot(jobs.store, team_id, jobs.settings.progression_tz)
+def arm(
+    jobs: NudgeJobs,
+    team_id: str,
+    now: datetime,
+    *,
+    retry: bool = False,
+    catch_up: bool = False,
+) -> datetime:
+    """Arm the workspace's job at its next slot after `now` (or a retry later this week; or
+    now, with `catch_up`, when this week's slot has passed). Always arms something."""
     try:
-        _week, at = next_slot(now, slot, jobs.store.breaks(team_id))
-    except ValueError as error:
-        logger.warning("No nudge ahead for %s: %s", team_id, error)
-        if jobs.scheduler.get_job(job_id(team_id)) is not None:
-            jobs.scheduler.remove_job(job_id(team_id))
-        return None
+        at = _next_run(jobs, team_id, now, retry=retry, catch_up=catch_up)
+    except CalendarError as error:
+        at = now + NO_SLOT_RECHECK
+        logger.warning(
+            "No nudge ahead for %s (%s); looking again at %s", team_id, error, at.isoformat()
+        )
+    except Exception:
+        at = now + jobs.arm_retry_delay
+        logger.exception(
+            "Arming the nudges of %s failed; trying again at %s", team_id, at.isoformat()
+        )
+    _add(jobs, team_id, at)
+    logger.info("Next nudge run for %s at %s", team_id, at.isoformat())
+    return at
+
+
+def _next_run(
+    jobs: NudgeJobs, team_id: str, now: datetime, *, retry: bool, catch_up: bool
+) -> datetime:
+    slot = workspace_slot(jobs.store, team_id, jobs.settings.progression_tz)
+    breaks = jobs.store.breaks(team_id)
+    if catch_up and (week := due_week(now, slot, breaks)) is not None:
+        if _undelivered(jobs.store, team_id, week):
+            return now
+    _week, at = next_slot(now, slot, breaks)
     if retry:
         sooner = now + jobs.retry_delay
         if sooner < at and week_of(sooner, slot.timezone) == week_of(now, slot.timezone):
             at = sooner
-    _add(jobs, team_id, at)
-    logger.info("Next nudge run for %s at %s", team_id, at.isoformat())
     return at
+
+
+def _undelivered(store: Store, team_id: str, week: str) -> bool:
+    """Some active channel has not had `week`'s nudge (so a catch-up run has work)."""
+    delivered = store.delivered_channels(team_id, week)
+    return any(
+        s.active and s.first_week <= week and s.channel_id not in delivered
+        for s in store.subscriptions(team_id)
+    )
 
 
 class SlotTrigger(DateTrigger):

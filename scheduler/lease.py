@@ -119,4 +119,4 @@ class FanoutLease:
             logger.exception("Renewing the fan-out lease of %s failed", self.team_id)
             self._lost.set()
         finally:
-            self.store.close()
+            self.store.release()  # this renewal thread's connection

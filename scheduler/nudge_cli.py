@@ -14,13 +14,13 @@ from typing import Any
 
 from bot.cli_errors import CliError
 from bot.settings import Settings
-from progression.calendar import due_week, next_slot, slot_in_week, week_start
+from progression.calendar import CalendarError, due_week, next_slot, slot_in_week, week_start
 from progression.load import load_progression
 from scheduler.fanout import DEFAULT_CONCURRENCY, FanoutReport, fanout_client, run_fanout, utc_now
 from scheduler.lease import FanoutRunning, this_owner
 from scheduler.limits import workspace_limits
 from scheduler.plan import workspace_slot
-from store import Store
+from store import BACKGROUND_WRITE_WAIT_SECONDS, Store
 
 # Exit status when channels were left to retry or refused: cron wrappers notice.
 INCOMPLETE = 1
@@ -54,7 +54,7 @@ def run_nudge(args: argparse.Namespace, settings: Settings) -> int:
         raise CliError("SLACK_BOT_TOKEN is not set: the nudges cannot be posted (try --dry-run)")
     # A database that does not exist means cron runs this in the wrong folder or with the wrong
     # PROGRESSION_DB: creating an empty one would report "nothing to do" and post nothing.
-    store = Store(settings.progression_db, create=False)
+    store = Store(settings.progression_db, create=False, write_wait=BACKGROUND_WRITE_WAIT_SECONDS)
     progression = load_progression(settings.progression_file)
     client = fanout_client(settings)
     teams = [args.team] if args.team else store.teams()
@@ -68,7 +68,11 @@ def run_nudge(args: argparse.Namespace, settings: Settings) -> int:
         breaks = store.breaks(team_id)
         week = args.week or due_week(now, slot, breaks)
         if week is None:
-            _, at = next_slot(now, slot, breaks)
+            try:
+                _, at = next_slot(now, slot, breaks)
+            except CalendarError as error:
+                print(f"{team_id}: nothing due, and {error}")
+                continue
             print(f"{team_id}: nothing due yet; the next nudge goes out {at:%a %Y-%m-%d %H:%M %Z}")
             continue
         if slot_in_week(week, slot, breaks) is None:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, time
 
-from progression.calendar import WeeklySlot, next_slot, slot_in_week, week_of
+from progression.calendar import CalendarError, WeeklySlot, next_slot, slot_in_week, week_of
 from progression.lookup import role_moves
 from progression.model import Progression
 from progression.next_move import Celebration, Nudge, Posted, next_move_for, upcoming
 from store import CELEBRATION, Store, Subscription
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_WEEKDAY = 0  # Monday
 DEFAULT_AT = time(8, 0)
@@ -69,3 +72,27 @@ def next_nudge_at(
     while week < subscription.first_week:
         week, at = next_slot(at, slot, breaks)
     return week, at
+
+
+def next_workspace_nudge(
+    store: Store, team_id: str, default_timezone: str, now: datetime
+) -> datetime | None:
+    """The workspace's next slot, or None (logged) when the calendar cannot compute one:
+    the reply that shows it still goes out, and says so."""
+    slot = workspace_slot(store, team_id, default_timezone)
+    try:
+        return next_slot(now, slot, store.breaks(team_id))[1]
+    except CalendarError as error:
+        logger.warning("No next nudge for %s: %s", team_id, error)
+        return None
+
+
+def next_channel_nudge(
+    store: Store, subscription: Subscription, default_timezone: str, now: datetime
+) -> datetime | None:
+    """`next_nudge_at`'s time, or None (logged) when the calendar cannot compute it."""
+    try:
+        return next_nudge_at(store, subscription, default_timezone, now)[1]
+    except CalendarError as error:
+        logger.warning("No next nudge for %s: %s", subscription.channel_id, error)
+        return None

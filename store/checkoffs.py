@@ -7,15 +7,13 @@ reaction and a retried event are settled from the database alone.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlite_utils import Database
-
-from store.group import GroupCommit, immediate
+from store.backend import Session
+from store.base import StoreBase
 
 EVENT_MEMORY_SECONDS = 24 * 3600.0
 _PRUNE_EVERY_SECONDS = 600.0
@@ -57,15 +55,8 @@ class Checkoff:
     by_home: bool = False  # marked done on App Home (it stays until undone there)
 
 
-class CheckoffStore:
-    """Mixed into `Store`."""
-
-    _group: GroupCommit  # the store's group commit, shared with the deliveries
-
-    @property
-    def db(self) -> Database:
-        """This thread's connection."""
-        raise NotImplementedError
+class CheckoffStore(StoreBase):
+    """Mixed into `Store`; the group commit is shared with the deliveries."""
 
     # --- recording --------------------------------------------------------------------
 
@@ -78,34 +69,36 @@ class CheckoffStore:
         disk sync per batch instead of one per event, and each caller returns once its own
         event is committed.
         """
-        outcome = self._group.run(lambda db: self._apply(db, change, event_id, received_at))
+        outcome = self._grouped(lambda db: self._apply(db, change, event_id, received_at))
         self._maybe_prune(received_at)
         return outcome
 
     def _apply(
         self,
-        db: sqlite3.Connection,
+        db: Session,
         change: ReactionChange,
         event_id: str | None,
         received_at: float,
     ) -> Outcome:
         if event_id is not None:
             claimed = db.execute(
-                "insert or ignore into processed_events (event_id, received_at) values (?, ?)",
+                "insert into processed_events (event_id, received_at) values (?, ?) "
+                "on conflict do nothing",
                 [event_id, received_at],
-            ).rowcount
+            )
             if not claimed:
                 return "duplicate"
         return self._apply_reaction(db, change)
 
-    def _apply_reaction(self, db: sqlite3.Connection, change: ReactionChange) -> Outcome:
+    def _apply_reaction(self, db: Session, change: ReactionChange) -> Outcome:
+        _lock_completion(db, change.team_id, change.channel_id, change.ref, change.user_id)
         key = [change.team_id, change.channel_id, change.ts, change.user_id, change.emoji]
-        last = db.execute(
+        last = db.one(
             "select event_time, event_ts from checkoff_reactions "
             "where team_id = ? and channel_id = ? and ts = ? and user_id = ? and emoji = ?",
             key,
-        ).fetchone()
-        if last is not None and (last[0] or 0, last[1] or 0.0) > change.order:
+        )
+        if last is not None and (last["event_time"] or 0, last["event_ts"] or 0.0) > change.order:
             return "unchanged"  # a later event of this reaction already decided it
         db.execute(
             "insert into checkoff_reactions "
@@ -125,9 +118,9 @@ class CheckoffStore:
         )
         if change.added:
             inserted = db.execute(
-                "insert or ignore into checkoffs "
+                "insert into checkoffs "
                 "(team_id, channel_id, ref, user_id, checked_at, message_ts, by_home) "
-                "values (?, ?, ?, ?, ?, ?, 0)",
+                "values (?, ?, ?, ?, ?, ?, 0) on conflict do nothing",
                 [
                     change.team_id,
                     change.channel_id,
@@ -136,7 +129,7 @@ class CheckoffStore:
                     change.at.isoformat(),
                     change.ts,
                 ],
-            ).rowcount
+            )
             return "checked" if inserted else "unchanged"
         # Another check-off emoji on any nudge of the same move keeps the completion, and so
         # does a Mark done on App Home: a reaction takes back only what reactions made.
@@ -146,7 +139,7 @@ class CheckoffStore:
             "delete from checkoffs where team_id = ? and channel_id = ? and ref = ? "
             "and user_id = ? and by_home = 0",
             [change.team_id, change.channel_id, change.ref, change.user_id],
-        ).rowcount
+        )
         return "unchecked" if removed else "unchanged"
 
     def record_checkoff(
@@ -162,13 +155,14 @@ class CheckoffStore:
 
         It stays until "Undo" on App Home, whatever happens to the person's reactions."""
         key = [team_id, channel_id, ref, user_id]
-        with immediate(self.db.conn) as db:
+        with self._transaction() as db:
+            _lock_completion(db, *key)
             inserted = db.execute(
-                "insert or ignore into checkoffs "
+                "insert into checkoffs "
                 "(team_id, channel_id, ref, user_id, checked_at, message_ts, by_home) "
-                "values (?, ?, ?, ?, ?, ?, 1)",
+                "values (?, ?, ?, ?, ?, ?, 1) on conflict do nothing",
                 [*key, now.isoformat(), message_ts],
-            ).rowcount
+            )
             if not inserted:
                 db.execute(
                     "update checkoffs set by_home = 1 "
@@ -182,44 +176,44 @@ class CheckoffStore:
         completion, or a check-off reaction still on the nudge keeps it)."""
         key = [team_id, channel_id, ref, user_id]
         where = "team_id = ? and channel_id = ? and ref = ? and user_id = ?"
-        with immediate(self.db.conn) as db:
+        with self._transaction() as db:
+            _lock_completion(db, *key)
             db.execute(f"update checkoffs set by_home = 0 where {where}", key)
             if _held_by_reaction(db, *key):
                 return False
-            removed = db.execute(f"delete from checkoffs where {where}", key).rowcount
+            removed = db.execute(f"delete from checkoffs where {where}", key)
         return removed == 1
 
     def remove_user_checkoffs(self, team_id: str, user_id: str) -> list[tuple[str, str]]:
         """Take back everything a user (found to be a bot) checked off; the (channel, nudge
         ts) pairs whose count changed."""
-        with immediate(self.db.conn) as db:
-            rows = db.execute(
-                "select channel_id, message_ts from checkoffs "
-                "where team_id = ? and user_id = ? and message_ts is not null",
+        with self._transaction() as db:
+            rows = db.rows(
+                "delete from checkoffs where team_id = ? and user_id = ? "
+                "returning channel_id, message_ts",
                 [team_id, user_id],
-            ).fetchall()
-            db.execute(
-                "delete from checkoffs where team_id = ? and user_id = ?", [team_id, user_id]
             )
             db.execute(
                 "delete from checkoff_reactions where team_id = ? and user_id = ?",
                 [team_id, user_id],
             )
-        return [(r[0], r[1]) for r in rows]
+        found = {(r["channel_id"], r["message_ts"]) for r in rows if r["message_ts"] is not None}
+        return sorted(found)
 
     # --- who is a bot -----------------------------------------------------------------
 
     def known_bot(self, team_id: str, user_id: str) -> bool | None:
         """True or False once `remember_user` was told; None for a user never looked up."""
-        row = self.db.execute(
+        row = self._one(
             "select is_bot from slack_users where team_id = ? and user_id = ?", [team_id, user_id]
-        ).fetchone()
-        return None if row is None else bool(row[0])
+        )
+        return None if row is None else bool(row["is_bot"])
 
     def remember_user(self, team_id: str, user_id: str, is_bot: bool, now: datetime) -> None:
-        self.db.execute(
-            "insert or replace into slack_users (team_id, user_id, is_bot, checked_at) "
-            "values (?, ?, ?, ?)",
+        self._execute(
+            "insert into slack_users (team_id, user_id, is_bot, checked_at) values (?, ?, ?, ?) "
+            "on conflict (team_id, user_id) do update set is_bot = excluded.is_bot, "
+            "checked_at = excluded.checked_at",
             [team_id, user_id, int(is_bot), now.isoformat()],
         )
 
@@ -227,18 +221,18 @@ class CheckoffStore:
 
     def checked_refs(self, team_id: str, channel_id: str) -> set[str]:
         """The moves someone in the channel has checked off."""
-        rows = self.db.execute(
+        rows = self._rows(
             "select distinct ref from checkoffs where team_id = ? and channel_id = ?",
             [team_id, channel_id],
-        ).fetchall()
-        return {r[0] for r in rows}
+        )
+        return {r["ref"] for r in rows}
 
     def checkoff_count(self, team_id: str, channel_id: str, ref: str) -> int:
-        row = self.db.execute(
-            "select count(*) from checkoffs where team_id = ? and channel_id = ? and ref = ?",
+        count = self._value(
+            "select count(*) as n from checkoffs where team_id = ? and channel_id = ? and ref = ?",
             [team_id, channel_id, ref],
-        ).fetchone()
-        return int(row[0])
+        )
+        return int(count)
 
     def checkoff_counts(
         self, team_id: str, channel_id: str | None = None
@@ -247,44 +241,45 @@ class CheckoffStore:
         where, params = "team_id = ?", [team_id]
         if channel_id is not None:
             where, params = where + " and channel_id = ?", [*params, channel_id]
-        rows = self.db.execute(
-            f"select channel_id, ref, count(*) from checkoffs where {where} "
+        rows = self._rows(
+            f"select channel_id, ref, count(*) as n from checkoffs where {where} "
             "group by channel_id, ref",
             params,
-        ).fetchall()
-        return {(r[0], r[1]): int(r[2]) for r in rows}
+        )
+        return {(r["channel_id"], r["ref"]): int(r["n"]) for r in rows}
 
     def checked_by(self, team_id: str, channel_id: str, ref: str) -> list[str]:
         """Who checked the move off in the channel, first first."""
-        rows = self.db.execute(
+        rows = self._rows(
             "select user_id from checkoffs where team_id = ? and channel_id = ? and ref = ? "
             "order by checked_at, user_id",
             [team_id, channel_id, ref],
-        ).fetchall()
-        return [r[0] for r in rows]
+        )
+        return [r["user_id"] for r in rows]
 
     def user_checkoffs(self, team_id: str, user_id: str) -> list[Checkoff]:
         """One person's completions in every channel of the workspace."""
-        rows = self.db.query(
-            "select * from checkoffs where team_id = ? and user_id = ? order by checked_at",
+        rows = self._rows(
+            "select * from checkoffs where team_id = ? and user_id = ? "
+            "order by checked_at, channel_id, ref",
             [team_id, user_id],
         )
         return [_checkoff(row) for row in rows]
 
     def user_channels(self, team_id: str, user_id: str) -> list[str]:
         """Channels where the user has checked something off or has a check-off reaction."""
-        rows = self.db.execute(
+        rows = self._rows(
             "select channel_id from checkoffs where team_id = ? and user_id = ? union "
             "select channel_id from checkoff_reactions where team_id = ? and user_id = ? "
             "and present = 1",
             [team_id, user_id, team_id, user_id],
-        ).fetchall()
-        return sorted(r[0] for r in rows)
+        )
+        return sorted(r["channel_id"] for r in rows)
 
     def all_checkoffs(self, team_id: str | None = None) -> Iterator[Checkoff]:
         """Every completion with the role of its channel, for export; ordered for humans."""
         where, params = ("where c.team_id = ?", [team_id]) if team_id else ("", [])
-        rows = self.db.query(
+        rows = self._rows(
             "select c.*, coalesce(d.role, s.role) as role from checkoffs c "
             "left join deliveries d on d.team_id = c.team_id and d.channel_id = c.channel_id "
             "and d.ts = c.message_ts "
@@ -299,9 +294,7 @@ class CheckoffStore:
 
     def prune_events(self, before: float) -> int:
         """Forget event ids received before `before` (Slack retries within minutes)."""
-        return self.db.execute(
-            "delete from processed_events where received_at < ?", [before]
-        ).rowcount
+        return self._execute("delete from processed_events where received_at < ?", [before])
 
     def _maybe_prune(self, now: float) -> None:
         last: float = getattr(self, "_events_pruned_at", 0.0)
@@ -323,13 +316,18 @@ def _checkoff(row: dict[str, Any]) -> Checkoff:
     )
 
 
-def _held_by_reaction(
-    db: sqlite3.Connection, team_id: str, channel_id: str, ref: str, user_id: str
-) -> bool:
+def _lock_completion(db: Session, team_id: str, channel_id: str, ref: str, user_id: str) -> None:
+    """One person's reactions and App Home buttons for one move are settled one at a time, on
+    every host: each reads the others' rows (another check emoji? a Mark done?) before it
+    writes."""
+    db.lock(f"checkoff {team_id} {channel_id} {ref} {user_id}")
+
+
+def _held_by_reaction(db: Session, team_id: str, channel_id: str, ref: str, user_id: str) -> bool:
     """Whether the person still has a check-off emoji on a nudge of the move."""
-    row = db.execute(
-        "select 1 from checkoff_reactions where team_id = ? and channel_id = ? and ref = ? "
-        "and user_id = ? and present = 1 limit 1",
+    row = db.one(
+        "select 1 as held from checkoff_reactions where team_id = ? and channel_id = ? "
+        "and ref = ? and user_id = ? and present = 1 limit 1",
         [team_id, channel_id, ref, user_id],
-    ).fetchone()
+    )
     return row is not None

@@ -1,59 +1,77 @@
-"""The store: one SQLite file, one connection per thread, migrations applied on open."""
+"""The store: SQLite (a file) or PostgreSQL (a URL), migrations applied on open."""
 
 from __future__ import annotations
 
-import sqlite3
-import threading
 from pathlib import Path
 
-from sqlite_utils import Database
-
+from store.backend import (
+    BACKGROUND_WRITE_WAIT_SECONDS,
+    WRITE_WAIT_SECONDS,
+    Backend,
+    open_backend,
+)
 from store.checkoffs import CheckoffStore
 from store.group import GroupCommit
 from store.leases import LeaseStore
 from store.members import MemberStore
-from store.migrations import migrations
 from store.nudges import NudgeStore
-from store.paths import check_database_path
 from store.requests import RequestStore
+
+__all__ = ["BACKGROUND_WRITE_WAIT_SECONDS", "WRITE_WAIT_SECONDS", "Store"]
 
 
 class Store(NudgeStore, CheckoffStore, RequestStore, LeaseStore, MemberStore):
     """Named operations over the progression database; safe to share between threads.
 
-    Each thread gets its own connection to the file (so `:memory:` would give each thread a
-    different database: tests use a temporary file). `create=False` refuses a database that
-    does not exist yet (commands that only read); a path that cannot be this app's database is
-    refused either way, with `store.paths.DatabasePathError`.
+    `target` is what `PROGRESSION_DB` holds: a file path or `sqlite:///FILE` for SQLite (one
+    connection per thread, so `:memory:` would give each thread a different database: tests
+    use a temporary file), or `postgresql://USER@HOST:5432/DATABASE` (a pool of connections).
+    `create=False` refuses a SQLite file that does not exist yet (commands that only read); a
+    path that cannot be this app's database is refused either way, with
+    `store.paths.DatabasePathError`. A write waits `write_wait` seconds for another writer's
+    lock, then fails as busy (`store.busy.is_busy`).
     """
 
-    def __init__(self, path: Path | str, *, create: bool = True) -> None:
-        self.path = str(path)
-        check_database_path(self.path, create=create)
-        self._local = threading.local()
-        self._group = GroupCommit(lambda: self.db.conn)
-        self.migrate()
-
-    def migrate(self) -> None:
-        migrations.apply(self.db)
+    def __init__(
+        self,
+        target: Path | str,
+        *,
+        create: bool = True,
+        write_wait: float = WRITE_WAIT_SECONDS,
+        setting: str = "PROGRESSION_DB",
+    ) -> None:
+        self.write_wait = write_wait
+        self._backend: Backend = open_backend(target, setting, create=create, write_wait=write_wait)
+        self._group = GroupCommit(self._backend.transaction, self._backend.groups_commits)
+        try:
+            self.migrate()
+        except BaseException:
+            self._backend.close()
+            raise
 
     @property
-    def db(self) -> Database:
-        """This thread's connection: Bolt's listener threads and the scheduler's differ."""
-        db: Database | None = getattr(self._local, "db", None)
-        if db is None:
-            connection = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            db = Database(connection)
-            if self.path != ":memory:":
-                db.enable_wal()
-            connection.execute("PRAGMA busy_timeout = 30000")
-            connection.execute("PRAGMA foreign_keys = ON")
-            self._local.db = db
-        return db
+    def kind(self) -> str:
+        """ "sqlite" or "postgresql"."""
+        return self._backend.kind
+
+    @property
+    def backend(self) -> Backend:
+        return self._backend
+
+    def migrate(self) -> None:
+        """Bring the schema up to date; safe when several processes open it at once."""
+        self._backend.migrate()
+
+    def backup(self, target: Path) -> None:
+        """A consistent copy of the live database at `target` (SQLite's online backup),
+        written beside it and renamed into place; PostgreSQL has pg_dump for that."""
+        self._backend.backup(target)
+
+    def release(self) -> None:
+        """This thread is done with the store (a fan-out worker, a scheduler job): its own
+        SQLite connection is closed; PostgreSQL's pooled connections are already back."""
+        self._backend.release()
 
     def close(self) -> None:
-        db: Database | None = getattr(self._local, "db", None)
-        if db is not None:
-            db.close()
-            self._local.db = None
-        self.close_requests_connection()
+        """Done with the store: this thread's SQLite connection, or the PostgreSQL pool."""
+        self._backend.close()

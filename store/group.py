@@ -7,15 +7,17 @@ with its own result or its own error.
 
 from __future__ import annotations
 
-import sqlite3
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
+from store.backend import Session
+from store.busy import is_busy
+
 T = TypeVar("T")
-Work = Callable[[sqlite3.Connection], Any]
+Work = Callable[[Session], Any]
 
 
 @dataclass
@@ -33,15 +35,23 @@ class GroupCommit:
     queued in one transaction on its own connection, then hands the lead to the next queued
     caller. No thread of its own, nothing to start or stop.
 
-    If the batch fails, each job runs again alone, so one bad job fails only itself."""
+    If the batch fails, each job runs again alone, so one bad job fails only itself; when the
+    batch could not even start (no connection, the write lock held elsewhere past the wait),
+    every job in it gets that error: no caller hears of success for work that never ran."""
 
-    def __init__(self, connection: Callable[[], sqlite3.Connection]) -> None:
-        self._connection = connection  # the calling thread's connection
+    def __init__(
+        self, transaction: Callable[[], AbstractContextManager[Session]], together: bool = True
+    ) -> None:
+        self._transaction = transaction  # the backend's write transaction
+        self._together = together
         self._lock = threading.Lock()
         self._queue: list[_Job] = []
         self._leading = False
 
-    def run(self, work: Callable[[sqlite3.Connection], T]) -> T:
+    def run(self, work: Callable[[Session], T]) -> T:
+        if not self._together:
+            with self._transaction() as session:
+                return work(session)
         job = _Job(work)
         with self._lock:
             self._queue.append(job)
@@ -62,6 +72,13 @@ class GroupCommit:
             self._apply(batch)
         finally:
             with self._lock:
+                busy = next((j.error for j in batch if j.error and is_busy(j.error)), None)
+                if busy is not None:
+                    # Those queued meanwhile waited for the same lock: the same answer, now,
+                    # rather than a second full wait (a request has Slack's 3 seconds).
+                    for job in self._queue:
+                        job.error, job.finished = busy, True
+                    batch, self._queue = batch + self._queue, []
                 if self._queue:
                     self._queue[0].lead = True
                     self._queue[0].wake.set()
@@ -71,34 +88,33 @@ class GroupCommit:
                 job.wake.set()
 
     def _apply(self, batch: list[_Job]) -> None:
-        connection = self._connection()
         try:
-            with immediate(connection):
-                results = [job.work(connection) for job in batch]
+            self._apply_together(batch)
+        except BaseException as error:
+            for job in batch:
+                if not job.finished:
+                    job.error = error if isinstance(error, Exception) else RuntimeError(error)
+                    job.finished = True
+            if not isinstance(error, Exception):
+                raise
+
+    def _apply_together(self, batch: list[_Job]) -> None:
+        try:
+            with self._transaction() as session:
+                results = [job.work(session) for job in batch]
         except Exception as error:
-            if len(batch) == 1:
-                batch[0].error, batch[0].finished = error, True
+            if len(batch) == 1 or is_busy(error):
+                # Alone, each job would wait out the lock again, one after the other.
+                for job in batch:
+                    job.error, job.finished = error, True
                 return
             for job in batch:
                 try:
-                    with immediate(connection):
-                        job.result = job.work(connection)
+                    with self._transaction() as session:
+                        job.result = job.work(session)
                 except Exception as alone:
                     job.error = alone
                 job.finished = True
             return
         for job, result in zip(batch, results, strict=True):
             job.result, job.finished = result, True
-
-
-@contextmanager
-def immediate(connection: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """A write transaction that takes SQLite's write lock first, so a concurrent writer
-    (another process) waits in busy_timeout instead of failing on a read-then-write upgrade."""
-    connection.execute("begin immediate")
-    try:
-        yield connection
-    except BaseException:
-        connection.execute("rollback")
-        raise
-    connection.execute("commit")

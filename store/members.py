@@ -5,47 +5,45 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlite_utils import Database
-
-from store.group import immediate
+from store.base import StoreBase
 
 
-class MemberStore:
+class MemberStore(StoreBase):
     """Mixed into `Store`."""
-
-    @property
-    def db(self) -> Database:
-        """This thread's connection."""
-        raise NotImplementedError
 
     def remembered_channels(
         self, team_id: str, user_id: str
     ) -> tuple[frozenset[str], float, str] | None:
         """The channels last found for the person, when (seconds since the epoch) and which
         role channels the workspace had then (`covers`); None when never asked."""
-        row = self.db.execute(
-            "select checked_at, covers from member_checks where team_id = ? and user_id = ?",
-            [team_id, user_id],
-        ).fetchone()
-        if row is None:
-            return None
-        channels = self.db.execute(
-            "select channel_id from channel_members where team_id = ? and user_id = ?",
-            [team_id, user_id],
-        ).fetchall()
-        return frozenset(r[0] for r in channels), float(row[0]), str(row[1] or "")
+        with self._backend.session() as db:
+            row = db.one(
+                "select checked_at, covers from member_checks where team_id = ? and user_id = ?",
+                [team_id, user_id],
+            )
+            if row is None:
+                return None
+            channels = db.rows(
+                "select channel_id from channel_members where team_id = ? and user_id = ?",
+                [team_id, user_id],
+            )
+        return (
+            frozenset(r["channel_id"] for r in channels),
+            float(row["checked_at"]),
+            str(row["covers"] or ""),
+        )
 
     def remember_channels(
         self, team_id: str, user_id: str, channels: Iterable[str], now: float, covers: str
     ) -> None:
         """Replace what is known of the person's channels with Slack's latest answer."""
-        with immediate(self.db.conn) as db:
+        with self._transaction() as db:
             db.execute(
                 "delete from channel_members where team_id = ? and user_id = ?", [team_id, user_id]
             )
-            db.executemany(
-                "insert or ignore into channel_members (team_id, user_id, channel_id) "
-                "values (?, ?, ?)",
+            db.execute_many(
+                "insert into channel_members (team_id, user_id, channel_id) "
+                "values (?, ?, ?) on conflict do nothing",
                 [(team_id, user_id, channel) for channel in channels],
             )
             db.execute(

@@ -2,32 +2,26 @@
 
 from __future__ import annotations
 
-import sqlite3
 import time as clock
-from collections.abc import Iterator
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlite_utils import Database
-
 from progression.calendar import SchoolBreak, WeeklySlot
-from store.group import GroupCommit
+from store.base import StoreBase
 from store.records import Delivery, Subscription
 
+_SUBSCRIPTION_COLUMNS = (
+    "team_id, channel_id, role, phases, subscribed_by, subscribed_at, first_week, active, "
+    "inactive_reason, inactive_at"
+)
 
-class NudgeStore:
+
+class NudgeStore(StoreBase):
     """Mixed into `Store`.
 
     The fan-out's claims and confirmations go through the store's group commit: a window of
     posts leaves together, and its threads share one transaction instead of queueing in
     SQLite's busy handler, which sleeps in steps of up to 100 ms."""
-
-    _group: GroupCommit
-
-    @property
-    def db(self) -> Database:
-        """This thread's connection."""
-        raise NotImplementedError
 
     # --- schedules and breaks ---------------------------------------------------------
 
@@ -38,28 +32,35 @@ class NudgeStore:
         return WeeklySlot(row["weekday"], time.fromisoformat(row["at"]), row["timezone"])
 
     def set_schedule(self, team_id: str, schedule: WeeklySlot, now: datetime) -> None:
-        self.db.table("schedules").upsert(
-            {
-                "team_id": team_id,
-                "weekday": schedule.weekday,
-                "at": schedule.at.strftime("%H:%M"),
-                "timezone": schedule.timezone,
-                "updated_at": now.isoformat(),
-            },
-            pk="team_id",
+        self._execute(
+            "insert into schedules (team_id, weekday, at, timezone, updated_at) "
+            "values (?, ?, ?, ?, ?) on conflict (team_id) do update set "
+            "weekday = excluded.weekday, at = excluded.at, timezone = excluded.timezone, "
+            "updated_at = excluded.updated_at",
+            [
+                team_id,
+                schedule.weekday,
+                schedule.at.strftime("%H:%M"),
+                schedule.timezone,
+                now.isoformat(),
+            ],
         )
 
     def add_break(self, team_id: str, school_break: SchoolBreak, by: str, now: datetime) -> bool:
         """Record a break; False when the same break was already there."""
-        return self._insert_new(
-            "skips",
-            {
-                "team_id": team_id,
-                "start": school_break.start.isoformat(),
-                "end": school_break.end.isoformat(),
-                "added_by": by,
-                "added_at": now.isoformat(),
-            },
+        return (
+            self._execute(
+                'insert into skips (team_id, start, "end", added_by, added_at) '
+                "values (?, ?, ?, ?, ?) on conflict do nothing",
+                [
+                    team_id,
+                    school_break.start.isoformat(),
+                    school_break.end.isoformat(),
+                    by,
+                    now.isoformat(),
+                ],
+            )
+            == 1
         )
 
     def remove_breaks(
@@ -69,13 +70,13 @@ class NudgeStore:
         where, params = "team_id = ? and start = ?", [team_id, start.isoformat()]
         if end is not None:
             where, params = where + ' and "end" = ?', [*params, end.isoformat()]
-        with self.db.atomic():
-            removed = [self._break(r) for r in self.db.table("skips").rows_where(where, params)]
-            self.db.execute(f"delete from skips where {where}", params)
-        return removed
+        rows = self._rows(f'delete from skips where {where} returning start, "end"', params)
+        return sorted((self._break(r) for r in rows), key=lambda b: (b.start, b.end))
 
     def breaks(self, team_id: str) -> list[SchoolBreak]:
-        rows = self.db.table("skips").rows_where("team_id = ?", [team_id], order_by="start")
+        rows = self._rows(
+            'select start, "end" from skips where team_id = ? order by start, "end"', [team_id]
+        )
         return [self._break(r) for r in rows]
 
     # --- subscriptions ----------------------------------------------------------------
@@ -91,34 +92,34 @@ class NudgeStore:
         now: datetime,
     ) -> Subscription:
         """Make the channel a role channel (again): active, from `first_week` on."""
-        self.db.table("subscriptions").upsert(
-            {
-                "team_id": team_id,
-                "channel_id": channel_id,
-                "role": role,
-                "phases": ",".join(str(p) for p in phases),
-                "subscribed_by": by,
-                "subscribed_at": now.isoformat(),
-                "first_week": first_week,
-                "active": 1,
-                "inactive_reason": None,
-                "inactive_at": None,
-            },
-            pk=("team_id", "channel_id"),
+        row = self._one(
+            f"insert into subscriptions ({_SUBSCRIPTION_COLUMNS}) "
+            "values (?, ?, ?, ?, ?, ?, ?, 1, null, null) "
+            "on conflict (team_id, channel_id) do update set role = excluded.role, "
+            "phases = excluded.phases, subscribed_by = excluded.subscribed_by, "
+            "subscribed_at = excluded.subscribed_at, first_week = excluded.first_week, "
+            "active = 1, inactive_reason = null, inactive_at = null "
+            "returning *",
+            [
+                team_id,
+                channel_id,
+                role,
+                ",".join(str(p) for p in phases),
+                by,
+                now.isoformat(),
+                first_week,
+            ],
         )
-        subscription = self.subscription(team_id, channel_id)
-        assert subscription is not None
-        return subscription
+        assert row is not None
+        return self._subscription(row)
 
     def unsubscribe(self, team_id: str, channel_id: str) -> Subscription | None:
         """Stop the channel's nudges; its history and check-offs are kept."""
-        subscription = self.subscription(team_id, channel_id)
-        if subscription is not None:
-            self.db.execute(
-                "delete from subscriptions where team_id = ? and channel_id = ?",
-                [team_id, channel_id],
-            )
-        return subscription
+        row = self._one(
+            "delete from subscriptions where team_id = ? and channel_id = ? returning *",
+            [team_id, channel_id],
+        )
+        return self._subscription(row) if row else None
 
     def subscription(self, team_id: str, channel_id: str) -> Subscription | None:
         row = self._one(
@@ -128,27 +129,26 @@ class NudgeStore:
         return self._subscription(row) if row else None
 
     def subscriptions(self, team_id: str | None = None) -> list[Subscription]:
-        where, params = ("team_id = ?", [team_id]) if team_id else (None, [])
-        rows = self.db.table("subscriptions").rows_where(
-            where, params, order_by="team_id, subscribed_at, channel_id"
+        where, params = ("where team_id = ?", [team_id]) if team_id else ("", [])
+        rows = self._rows(
+            f"select * from subscriptions {where} order by team_id, subscribed_at, channel_id",
+            params,
         )
         return [self._subscription(r) for r in rows]
 
     def teams(self) -> list[str]:
         """Every workspace with a schedule or a subscription."""
-        rows = self.db.execute(
-            "select team_id from subscriptions union select team_id from schedules"
-        ).fetchall()
-        return sorted(r[0] for r in rows)
+        rows = self._rows("select team_id from subscriptions union select team_id from schedules")
+        return sorted(r["team_id"] for r in rows)
 
     def mark_inactive(self, team_id: str, channel_id: str, reason: str, now: datetime) -> bool:
         """Stop nudging a channel Slack refused; True only the first time (to report once)."""
-        cursor = self.db.execute(
+        changed = self._execute(
             "update subscriptions set active = 0, inactive_reason = ?, inactive_at = ? "
             "where team_id = ? and channel_id = ? and active = 1",
             [reason, now.isoformat(), team_id, channel_id],
         )
-        return cursor.rowcount == 1
+        return changed == 1
 
     # --- deliveries -------------------------------------------------------------------
 
@@ -168,9 +168,9 @@ class NudgeStore:
         row = [team_id, channel_id, week, role, ref, round, "sending", owner, now.isoformat()]
         return (
             self._write(
-                "insert or ignore into deliveries "
+                "insert into deliveries "
                 "(team_id, channel_id, week, role, ref, round, state, owner, claimed_at) "
-                "values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "values (?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict do nothing",
                 row,
             )
             == 1
@@ -209,23 +209,24 @@ class NudgeStore:
         claims still `sending` were left by a run that died or could not record its answer.
         Slack may or may not have those posts, so they become `unconfirmed`, shown to managers
         and never re-posted blindly."""
-        return self.db.execute(
+        return self._execute(
             "update deliveries set state = 'unconfirmed' where team_id = ? and state = 'sending'",
             [team_id],
-        ).rowcount
+        )
 
     def deliveries(self, team_id: str, channel_id: str) -> list[Delivery]:
         """The channel's history, oldest week first."""
-        rows = self.db.table("deliveries").rows_where(
-            "team_id = ? and channel_id = ?", [team_id, channel_id], order_by="week"
+        rows = self._rows(
+            "select * from deliveries where team_id = ? and channel_id = ? order by week",
+            [team_id, channel_id],
         )
         return [self._delivery(r) for r in rows]
 
     def delivered_channels(self, team_id: str, week: str) -> set[str]:
-        rows = self.db.execute(
+        rows = self._rows(
             "select channel_id from deliveries where team_id = ? and week = ?", [team_id, week]
-        ).fetchall()
-        return {r[0] for r in rows}
+        )
+        return {r["channel_id"] for r in rows}
 
     def delivery_by_ts(self, team_id: str, channel_id: str, ts: str) -> Delivery | None:
         row = self._one(
@@ -238,32 +239,16 @@ class NudgeStore:
         """Deliveries Slack may have without our record of it, and claims still `sending`
         while no fan-out of the workspace runs (the next run settles them as unconfirmed)."""
         now = clock.time() if now is None else now
-        rows = self.db.table("deliveries").rows_where(
-            "team_id = ? and (state = 'unconfirmed' or (state = 'sending' and not exists "
-            "(select 1 from fanout_leases l where l.team_id = deliveries.team_id "
-            "and l.expires_at > ?)))",
+        rows = self._rows(
+            "select * from deliveries where team_id = ? and (state = 'unconfirmed' or "
+            "(state = 'sending' and not exists (select 1 from fanout_leases l "
+            "where l.team_id = deliveries.team_id and l.expires_at > ?))) "
+            "order by week, channel_id",
             [team_id, now],
-            order_by="week",
         )
         return [self._delivery(r) for r in rows]
 
     # --- rows to records --------------------------------------------------------------
-
-    def _insert_new(self, table: str, row: dict[str, Any]) -> bool:
-        """Insert `row`; False when its primary key is taken (the schema decides, no lock)."""
-        try:
-            self.db.table(table).insert(row)
-        except sqlite3.IntegrityError:
-            return False
-        return True
-
-    def _write(self, sql: str, params: list[Any]) -> int:
-        """One statement through the group commit; the rows it changed."""
-        return self._group.run(lambda db: db.execute(sql, params).rowcount)
-
-    def _one(self, sql: str, params: list[Any]) -> dict[str, Any] | None:
-        rows: Iterator[dict[str, Any]] = self.db.query(sql, params)
-        return next(rows, None)
 
     @staticmethod
     def _break(row: dict[str, Any]) -> SchoolBreak:

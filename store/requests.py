@@ -7,8 +7,9 @@ database, so it holds for every worker and host that shares it.
 
 from __future__ import annotations
 
-import sqlite3
 import threading
+
+from store.base import StoreBase
 
 REPLAY_WINDOW_SECONDS = 5 * 60.0
 _PRUNE_EVERY_SECONDS = 60.0
@@ -17,48 +18,29 @@ _PRUNE_EVERY_SECONDS = 60.0
 _one_writer = threading.Lock()
 
 
-class RequestStore:
+class RequestStore(StoreBase):
     """Mixed into `Store`."""
 
-    path: str
-    _local: threading.local
-
     def first_sight_of_request(self, signature: str, now: float) -> bool:
-        """True the first time `signature` is offered within the replay window, else False."""
-        connection = self._requests_connection()
+        """True the first time `signature` is offered within the replay window, else False.
+
+        Its commits do not wait for the disk (`Backend.unsynced`): a memory lost to a power
+        cut forgets at most five minutes of requests, while a sync per slash command would
+        cost milliseconds on every lookup."""
         # A row older than the window is a request Slack's own timestamp check now refuses,
         # so it may be taken over: the memory needs only five minutes, whenever pruned.
-        with _one_writer:
-            claimed = connection.execute(
+        with _one_writer, self._backend.unsynced() as db:
+            claimed = db.execute(
                 "insert into slack_ack_seen_requests (signature, seen_at) values (?, ?) "
                 "on conflict (signature) do update set seen_at = excluded.seen_at "
                 "where slack_ack_seen_requests.seen_at < ?",
                 [signature, now, now - REPLAY_WINDOW_SECONDS],
-            ).rowcount
+            )
             last: float = getattr(self, "_requests_pruned_at", 0.0)
             if now - last >= _PRUNE_EVERY_SECONDS:
                 self._requests_pruned_at = now
-                connection.execute(
+                db.execute(
                     "delete from slack_ack_seen_requests where seen_at < ?",
                     [now - REPLAY_WINDOW_SECONDS],
                 )
         return bool(claimed)
-
-    def _requests_connection(self) -> sqlite3.Connection:
-        """This thread's connection for the replay memory. It skips the disk sync on commit
-        (the store's other connections keep theirs): a memory lost to a power cut forgets at
-        most five minutes of requests, while a sync per slash command would cost
-        milliseconds on every lookup."""
-        connection: sqlite3.Connection | None = getattr(self._local, "requests", None)
-        if connection is None:
-            connection = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            connection.execute("PRAGMA busy_timeout = 30000")
-            connection.execute("PRAGMA synchronous = NORMAL")
-            self._local.requests = connection
-        return connection
-
-    def close_requests_connection(self) -> None:
-        connection: sqlite3.Connection | None = getattr(self._local, "requests", None)
-        if connection is not None:
-            connection.close()
-            self._local.requests = None

@@ -21,6 +21,9 @@ from tests.slack.signing import SlackSender
 from tests.slack.socket_mode import SocketModeServer
 from tests.slack.web_api import SlackWebAPI
 
+# PostgreSQL databases of the tests' own (skipped, saying how to enable them, without a server).
+pytest_plugins = ["tests.postgres"]
+
 BOT_TOKEN = "xoxb-test-bot-token-never-logged"
 APP_TOKEN = "xapp-test-app-token-never-logged"
 SIGNING_SECRET = "test-signing-secret-never-logged"
@@ -33,7 +36,7 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def app_env(api: SlackWebAPI, db: Path, **extra: str) -> dict[str, str]:
+def app_env(api: SlackWebAPI, db: Path | str, **extra: str) -> dict[str, str]:
     """The environment of a real `progression-bot` process pointed at the stand-in."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PROGRESSION_"))}
     env.update(

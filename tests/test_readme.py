@@ -52,11 +52,22 @@ def test_every_setting_the_app_reads_is_documented() -> None:
         assert field.alias and f"`{field.alias}`" in README, field.alias
 
 
-@pytest.mark.parametrize("command", ["try", "serve", "show", "search", "import", "nudge", "export"])
+@pytest.mark.parametrize(
+    "command",
+    ["try", "serve", "show", "search", "import", "nudge", "export", "copy-db", "backup"],
+)
 def test_every_cli_command_in_the_readme_exists(command: str) -> None:
     assert f"progression-bot {command}" in README
     _parser().parse_args(
-        [command, *{"show": ["3"], "search": ["x"]}.get(command, [])]
+        [
+            command,
+            *{
+                "show": ["3"],
+                "search": ["x"],
+                "copy-db": ["a.db", "postgresql://h/d"],
+                "backup": ["copy.db"],
+            }.get(command, []),
+        ]
         if command != "import"
         else ["import", "a.txt", "--out", "b.yml"]
     )

@@ -7,6 +7,7 @@ and tell the running scheduler when a workspace's timing changed.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackApiError
 
@@ -26,9 +27,10 @@ from bot.grammar import (
 from bot.handlers import CommandContext, handles
 from bot.views import managing
 from progression.calendar import (
+    CalendarError,
     SchoolBreak,
     WeeklySlot,
-    next_slot,
+    check_break,
     slot_in_week,
     week_of,
     week_start,
@@ -38,7 +40,8 @@ from progression.model import Move, Progression
 from progression.next_move import Celebration, Nudge
 from scheduler.plan import (
     first_week_for_new_subscription,
-    next_nudge_at,
+    next_channel_nudge,
+    next_workspace_nudge,
     plan_ahead,
     plan_for,
     workspace_slot,
@@ -54,8 +57,19 @@ def _slot(ctx: CommandContext) -> WeeklySlot:
     return workspace_slot(store, ctx.team_id, settings.progression_tz)
 
 
-def _next_at(ctx: CommandContext) -> datetime:
-    return next_slot(ctx.now, _slot(ctx), ctx.services.store.breaks(ctx.team_id))[1]
+def _next_at(ctx: CommandContext) -> datetime | None:
+    """The workspace's next nudge; None when every week ahead is a break (the reply says so)."""
+    services = ctx.services
+    return next_workspace_nudge(
+        services.store, ctx.team_id, services.settings.progression_tz, ctx.now
+    )
+
+
+def _channel_next_at(ctx: CommandContext, subscription: Subscription) -> datetime | None:
+    services = ctx.services
+    return next_channel_nudge(
+        services.store, subscription, services.settings.progression_tz, ctx.now
+    )
 
 
 def _subscription(ctx: CommandContext) -> Subscription:
@@ -74,9 +88,12 @@ def on_subscribe(request: Subscribe, ctx: CommandContext) -> views.Message:
     services = ctx.services
     if not role_moves(services.progression, request.role, request.phases or None):
         raise CommandError("That role has no actions in those phases.", "Try without phases.")
-    week, first = first_week_for_new_subscription(
-        services.store, ctx.team_id, services.settings.progression_tz, ctx.now
-    )
+    try:
+        week, first = first_week_for_new_subscription(
+            services.store, ctx.team_id, services.settings.progression_tz, ctx.now
+        )
+    except CalendarError as error:
+        raise CommandError(f"This channel cannot start: {error}.", managing.BREAKS_HINT) from None
     announcement = managing.channel_announcement(services.progression, request.role, first)
     try:
         # Also the check that the app can post here: a private channel it is not in says no.
@@ -125,8 +142,7 @@ def _line(
     else:
         text = "nothing: every move is checked off"
     if plan is not None:
-        timezone = ctx.services.settings.progression_tz
-        next_at = next_nudge_at(store, subscription, timezone, ctx.now)[1]
+        next_at = _channel_next_at(ctx, subscription)
     return managing.SubscriptionLine(subscription, text, next_at, unconfirmed)
 
 
@@ -146,6 +162,10 @@ def on_schedule(request: Schedule, ctx: CommandContext) -> views.Message:
 def on_skip(request: Skip, ctx: CommandContext) -> views.Message:
     school_break = SchoolBreak(request.start, request.end)
     store = ctx.services.store
+    try:
+        check_break(school_break, ctx.now.astimezone(ZoneInfo(_slot(ctx).timezone)).date())
+    except CalendarError as error:
+        raise CommandError(str(error), managing.SKIP_USAGE) from None
     new = store.add_break(ctx.team_id, school_break, ctx.user_id, ctx.now)
     ctx.services.on_schedule_change(ctx.team_id)
     effects = _break_effects(school_break, _slot(ctx), store.breaks(ctx.team_id))
@@ -205,7 +225,9 @@ def on_preview(request: Preview, ctx: CommandContext) -> views.Message:
     plan = plan_for(store, progression, subscription)
     if plan is None:
         return managing.nothing_ahead_message("Nothing ahead: every move is checked off.")
-    _, at = next_nudge_at(store, subscription, ctx.services.settings.progression_tz, ctx.now)
+    at = _channel_next_at(ctx, subscription)
+    if at is None:
+        return managing.nothing_ahead_message(managing.NO_NUDGE_AHEAD)
     return managing.preview_message(render_nudge(progression, subscription, plan), at)
 
 
@@ -229,8 +251,7 @@ def on_next(request: Next, ctx: CommandContext) -> views.Message:
     )
     current = find_ref(progression, posted.ref) if posted else None
     ahead = plan_ahead(store, progression, subscription, count=2 if current is None else 1)
-    timezone = ctx.services.settings.progression_tz
-    at = next_nudge_at(store, subscription, timezone, ctx.now)[1] if ahead else None
+    at = _channel_next_at(ctx, subscription) if ahead else None
     coming: list[tuple[Move | None, datetime | None]] = [
         (item.move if isinstance(item, Nudge) else None, at if i == 0 else None)
         for i, item in enumerate(ahead)

@@ -19,7 +19,7 @@ from progression.calendar import week_of
 from progression.lookup import find_ref, role_moves
 from progression.model import Progression
 from progression.next_move import Celebration, Nudge
-from scheduler.plan import next_nudge_at, plan_for, workspace_slot
+from scheduler.plan import next_channel_nudge, plan_for, workspace_slot
 from store import CELEBRATION, Delivery, Store
 
 logger = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ def channel_progress(ctx: CommandContext) -> views.Message:
     if isinstance(plan, Nudge):
         next_move = plan.move
         timezone = ctx.services.settings.progression_tz
-        _, next_at = next_nudge_at(store, subscription, timezone, ctx.now)
+        next_at = next_channel_nudge(store, subscription, timezone, ctx.now)
     celebrated = isinstance(plan, Celebration) or any(d.ref == CELEBRATION for d in deliveries)
     return views.channel_progress_message(
         progression, subscription.role, posted, next_move, next_at, celebrated

@@ -33,6 +33,7 @@ from bot.mrkdwn import without_unsafe
 from bot.replays import is_replay
 from bot.response_url import send_to_response_url
 from bot.views import waiting
+from store.busy import is_busy
 
 COMMAND = "/progression"
 COMMANDS = (COMMAND,)
@@ -124,6 +125,11 @@ def _answer_later(
             reply = _reply(parsed, text, message, later.user_id)
         except CommandError as error:
             reply = {"response_type": "ephemeral", **views.error_message(error)}
+        except Exception as error:
+            if not is_busy(error):
+                raise
+            # Another process holds the database's write lock: nothing was changed.
+            reply = {"response_type": "ephemeral", **views.busy_message()}
         send_to_response_url(response_url, reply, "the answer to /progression")
 
     def tell() -> None:

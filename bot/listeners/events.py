@@ -26,6 +26,7 @@ from bot.handlers.progress import home_view
 from bot.live_count import TokenBucket, live_count_for
 from bot.membership import member_role_channels
 from store import Delivery, Store
+from store.busy import is_busy
 from store.checkoffs import ReactionChange
 
 EVENTS = ("app_home_opened", "reaction_added", "reaction_removed")
@@ -132,8 +133,11 @@ class BotUsers:
             bucket.take(time.monotonic())
             try:
                 self._look_up(team_id, user_id)
-            except Exception:
-                logger.exception("Looking up %s failed", user_id)
+            except Exception as error:
+                if not is_busy(error):
+                    logger.exception("Looking up %s failed", user_id)
+                else:  # not remembered: looked up again at the user's next reaction
+                    logger.warning("Looking up %s: the database stayed locked", user_id)
             finally:
                 with self._lock:
                     self._queued.discard((team_id, user_id))

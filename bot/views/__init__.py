@@ -12,7 +12,13 @@ from bot.views.blocks import (
     MAX_SECTION_TEXT,
     Message,
 )
-from bot.views.help import error_message, help_message, home_view, internal_error_message
+from bot.views.help import (
+    busy_message,
+    error_message,
+    help_message,
+    home_view,
+    internal_error_message,
+)
 from bot.views.lookups import action_message, phase_message, role_message, search_message
 from bot.views.nudge import celebration_message, done_line, nudge_message
 from bot.views.progress import (
@@ -42,6 +48,7 @@ __all__ = [
     "Message",
     "PostedMove",
     "action_message",
+    "busy_message",
     "celebration_message",
     "channel_progress_message",
     "done_line",

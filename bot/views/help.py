@@ -118,6 +118,15 @@ def internal_error_message() -> Message:
     return message(text, [section(text)])
 
 
+def busy_message() -> Message:
+    """A write that found the database locked by another process for too long."""
+    text = (
+        ":hourglass: The database is busy right now (another tool is writing to it), "
+        "so nothing was changed. Please try again in a moment."
+    )
+    return message(text, [section(text)])
+
+
 def home_view(progression: Progression, personal: list[Block] | None = None) -> dict[str, Any]:
     """The App Home tab: the person's own progress and moves (`personal`, from
     `views.progress.home_personal_blocks`), the progression's phases, what `/progression` does."""

@@ -15,6 +15,9 @@ from store import Subscription
 
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 INVITE_HINT = "invite the app with `/invite @progression`, then subscribe again"
+BREAKS_HINT = "`/progression skips` lists the breaks; `/progression unskip 2026-12-21` removes one."
+NO_NUDGE_AHEAD = "No nudge ahead: every school week in the coming months is a break. " + BREAKS_HINT
+SKIP_USAGE = "Try `/progression skip 2026-12-21 2027-01-01`: the first and the last day off."
 REASONS = {
     "channel_not_found": "the channel is gone, or it is private and the app is not in it",
     "not_in_channel": "the app is not in the channel",
@@ -27,6 +30,11 @@ def when(moment: datetime) -> str:
     """ "Monday 30 November 2026 at 08:00 (America/Chicago)"."""
     zone = getattr(moment.tzinfo, "key", None) or moment.strftime("%Z")
     return f"{moment:%A} {moment.day} {moment:%B %Y at %H:%M} ({zone})"
+
+
+def next_words(moment: datetime | None) -> str:
+    """When the next nudge goes out, or that none is ahead (every week is a break)."""
+    return f"*{when(moment)}*." if moment is not None else NO_NUDGE_AHEAD
 
 
 def day(value: date) -> str:
@@ -123,19 +131,19 @@ def _subscription_line(progression: Progression, line: SubscriptionLine) -> str:
     return text
 
 
-def schedule_message(slot: WeeklySlot, next_at: datetime, changed: bool) -> Message:
+def schedule_message(slot: WeeklySlot, next_at: datetime | None, changed: bool) -> Message:
     verb = "Nudges now go out" if changed else "Nudges go out"
-    text = f"{verb} every *{slot_words(slot)}*. The next one: *{when(next_at)}*."
+    text = f"{verb} every *{slot_words(slot)}*. The next one: {next_words(next_at)}"
     hint = "Change it: `/progression schedule monday 07:30 America/Chicago`"
     return message(text, [section(text), context(hint)])
 
 
 def break_added_message(
-    school_break: SchoolBreak, effects: Sequence[str], next_at: datetime, new: bool
+    school_break: SchoolBreak, effects: Sequence[str], next_at: datetime | None, new: bool
 ) -> Message:
     what = "Recorded the break" if new else "That break was already recorded"
     text = f"{what} {day(school_break.start)} to {day(school_break.end)}."
-    lines = [text, *effects, f"The next nudge: *{when(next_at)}*."]
+    lines = [text, *effects, f"The next nudge: {next_words(next_at)}"]
     return message(text, [section("\n".join(lines))])
 
 
@@ -150,12 +158,12 @@ def breaks_message(breaks: Sequence[SchoolBreak]) -> Message:
     return message(f"{len(breaks)} school break(s)", fit(head, items, tail, ("break", "breaks")))
 
 
-def breaks_removed_message(removed: Sequence[SchoolBreak], next_at: datetime) -> Message:
+def breaks_removed_message(removed: Sequence[SchoolBreak], next_at: datetime | None) -> Message:
     if not removed:
         text = "No break starts on that day: nothing removed. `/progression skips` lists them."
         return message(text, [section(text)])
     listed = ", ".join(f"{day(b.start)} to {day(b.end)}" for b in removed)
-    text = f"Removed the break {listed}. The next nudge: *{when(next_at)}*."
+    text = f"Removed the break {listed}. The next nudge: {next_words(next_at)}"
     return message(text, [section(text)])
 
 

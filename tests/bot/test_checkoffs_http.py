@@ -58,13 +58,21 @@ class CheckoffApp:
     workdir: Path
 
 
-def add_nudge(db: Path, ref: str = "1.7", role: str = "teacher", week: str = WEEK) -> Nudge:
+def add_nudge(
+    db: Path | str,
+    ref: str = "1.7",
+    role: str = "teacher",
+    week: str = WEEK,
+    channel: str | None = None,
+) -> Nudge:
     """A role channel with a confirmed nudge for `ref`: what the weekly fan-out leaves."""
     n = next(_channels)
-    channel, ts = f"CN{n:05d}", f"1700000000.{n:06d}"
+    subscribed, ts = channel is not None, f"1700000000.{n:06d}"
+    channel = channel or f"CN{n:05d}"
     store = Store(db)
     try:
-        store.subscribe(TEAM_ID, channel, role, (), "U0", week, NOW)
+        if not subscribed:
+            store.subscribe(TEAM_ID, channel, role, (), "U0", week, NOW)
         assert store.claim_delivery(
             TEAM_ID, channel, week, role=role, ref=ref, round=1, owner="test", now=NOW
         )
@@ -238,13 +246,8 @@ def test_reactions_count_once_seen_everywhere(
     api.add_user("UBOTX", is_bot=True)
     nudge = add_nudge(setup.db)
     api.add_member(nudge.channel, "U1")
-    celebration = add_nudge(setup.db, ref=CELEBRATION, week="2026-W49")
-    # The celebration must be in the nudge's channel: move it there.
-    store = Store(setup.db)
-    store.db.execute(
-        "update deliveries set channel_id = ? where ts = ?", [nudge.channel, celebration.ts]
-    )
-    store.close()
+    # The celebration is in the nudge's channel, a week later.
+    celebration = add_nudge(setup.db, ref=CELEBRATION, week="2026-W49", channel=nudge.channel)
     for step in steps:
         send(sender, nudge, step, celebration.ts)
     if any(step["user"] == "UBOTX" for step in steps):

@@ -10,8 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from progression.calendar import (
+    CalendarError,
     SchoolBreak,
     WeeklySlot,
+    check_break,
     due_week,
     next_slot,
     slot_in_week,
@@ -420,3 +422,38 @@ def test_due_week_properties(slot: WeeklySlot, now: datetime, data: st.DataObjec
     else:
         assert due == week_of(now, slot.timezone)
         assert this_week is not None and this_week <= now
+
+
+TODAY = date(2026, 12, 1)  # a Tuesday; the next Monday is 2026-12-07
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "says"),
+    [
+        pytest.param("2026-12-07", "2037-01-01", "3679 days long", id="a mistyped year"),
+        pytest.param("2026-12-21", "9999-12-31", "2912089 days long", id="to year 9999"),
+        pytest.param("9999-12-20", "9999-12-31", "outside the school years", id="in year 9999"),
+        pytest.param("2026-12-21", "2027-12-23", "368 days long", id="a day too long"),
+        pytest.param("2024-12-21", "2025-01-02", "outside the school years", id="long past"),
+    ],
+)
+def test_a_break_that_cannot_be_meant_is_refused(start: str, end: str, says: str) -> None:
+    with pytest.raises(CalendarError, match=says) as refused:
+        check_break(days(start, end), TODAY)
+    assert "is a year mistyped?" in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [("2026-12-21", "2027-01-01"), ("2027-06-01", "2028-05-31"), ("2025-12-22", "2026-01-02")],
+)
+def test_a_real_break_passes(start: str, end: str) -> None:
+    check_break(days(start, end), TODAY)
+
+
+def test_a_break_to_the_end_of_the_calendar_is_reported_not_fatal() -> None:
+    # Stored before breaks were checked: next_slot says why, as a CalendarError.
+    with pytest.raises(CalendarError, match="every one of them is a school break"):
+        next_slot(chicago(2026, 12, 1), MONDAY_8, [days("2026-12-07", "9999-12-31")])
+    with pytest.raises(CalendarError, match="end of the calendar"):
+        next_slot(chicago(9999, 11, 1, 9), MONDAY_8, [days("9999-11-02", "9999-12-31")])

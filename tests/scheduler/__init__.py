@@ -31,11 +31,11 @@ def subscribe(
         store.subscribe(team, channel, role, phases, MANAGER, first_week, SUBSCRIBED_AT)
 
 
-def settings_for(api: SlackWebAPI, db: Path, **extra: str) -> Settings:
+def settings_for(api: SlackWebAPI, db: Path | str, **extra: str) -> Settings:
     return Settings(
         SLACK_BOT_TOKEN=BOT_TOKEN,  # type: ignore[arg-type]
         SLACK_API_URL=api.url,
-        PROGRESSION_DB=db,
+        PROGRESSION_DB=str(db),
         **extra,  # type: ignore[arg-type]
     )
 

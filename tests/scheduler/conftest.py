@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -18,7 +17,8 @@ def progression() -> Progression:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    store = Store(tmp_path / "progression.db")
+def store(database: str) -> Iterator[Store]:
+    """A store of the test's own, on SQLite and on PostgreSQL (tests/postgres.py)."""
+    store = Store(database)
     yield store
     store.close()

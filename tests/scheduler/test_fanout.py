@@ -16,6 +16,7 @@ from store import CELEBRATION, Store
 from tests.conftest import BOT_TOKEN
 from tests.scheduler import FAST, MANAGER, TEAM, post_calls, subscribe, texts
 from tests.slack.web_api import SlackWebAPI
+from tests.store import execute, fail_updates, stop_failing
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # Monday of 2026-W10, after the 08:00 slot
 WEEK, NEXT_WEEK = "2026-W10", "2026-W11"
@@ -220,9 +221,7 @@ def test_everything_checked_off_gets_one_celebration_then_nothing(
 ) -> None:
     subscribe(store, "C1", phases=(1,))
     for move in role_moves(progression, "teacher", (1,)):
-        store.db.table("checkoffs").insert(
-            {"team_id": TEAM, "channel_id": "C1", "ref": move.ref, "user_id": "U1"}
-        )
+        store.record_checkoff(TEAM, "C1", move.ref, "U1", NOW)
     assert [r.ref for r in fanout(store, progression, client).posted] == [CELEBRATION]
     assert "checked off" in texts(api, "C1")[0]
     assert [r.outcome for r in fanout(store, progression, client, NEXT_WEEK).results] == ["nothing"]
@@ -254,15 +253,6 @@ def test_two_runs_of_the_same_week_at_once_post_each_channel_once(
 
 # --- a post Slack took whose ts cannot be recorded ---------------------------------------
 
-FAIL_CONFIRM = (
-    "create trigger fail_confirm before update on deliveries when new.state = 'posted' "
-    "begin select raise(abort, 'database or disk is full'); end"
-)
-FAIL_EVERY_UPDATE = (
-    "create trigger fail_confirm before update on deliveries "
-    "begin select raise(abort, 'database or disk is full'); end"
-)
-
 
 def test_a_ts_that_cannot_be_recorded_is_retried_then_left_unconfirmed_with_it(
     api: SlackWebAPI,
@@ -272,7 +262,7 @@ def test_a_ts_that_cannot_be_recorded_is_retried_then_left_unconfirmed_with_it(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     subscribe(store, "C1", "C2")
-    store.db.execute(FAIL_CONFIRM.replace("when ", "when new.channel_id = 'C1' and "))
+    fail_updates(store, "deliveries", "new.channel_id = 'C1' and new.state = 'posted'")
     waits: list[float] = []
 
     report = fanout(store, progression, client, sleep=waits.append)
@@ -298,10 +288,10 @@ def test_a_confirm_that_fails_once_is_recorded_on_the_retry(
     api: SlackWebAPI, store: Store, progression: Progression, client: WebClient
 ) -> None:
     subscribe(store, "C1")
-    store.db.execute(FAIL_CONFIRM)
+    fail_updates(store, "deliveries", "new.state = 'posted'")
 
     def disk_freed(seconds: float) -> None:
-        store.db.execute("drop trigger if exists fail_confirm")
+        stop_failing(store, "deliveries")
 
     report = fanout(store, progression, client, sleep=disk_freed)
     assert [r.outcome for r in report.results] == ["posted"]
@@ -312,13 +302,13 @@ def test_when_no_write_gets_through_the_claim_shows_unconfirmed_once_the_run_end
     api: SlackWebAPI, store: Store, progression: Progression, client: WebClient
 ) -> None:
     subscribe(store, "C1")
-    store.db.execute(FAIL_EVERY_UPDATE)
+    fail_updates(store, "deliveries", "true")
 
     report = fanout(store, progression, client, sleep=lambda seconds: None)
     assert [r.outcome for r in report.results] == ["unconfirmed"]
     assert [(d.channel_id, d.state) for d in store.unconfirmed(TEAM)] == [("C1", "sending")]
 
-    store.db.execute("drop trigger fail_confirm")
+    stop_failing(store, "deliveries")
     rerun = fanout(store, progression, client)
     assert [r.outcome for r in rerun.results] == ["unconfirmed"]
     assert [d.state for d in store.deliveries(TEAM, "C1")] == ["unconfirmed"]
@@ -376,7 +366,7 @@ def test_the_lease_is_renewed_while_a_run_lasts_and_released_after(
         holder = store.fanout_running(TEAM, (NOW + timedelta(seconds=2)).timestamp())
         assert holder == "me:1" and lease.held
         # Another run took it over (this one stalled past its expiry): this one stops claiming.
-        store.db.execute("update fanout_leases set owner = 'them:2'")
+        execute(store, "update fanout_leases set owner = 'them:2'")
         deadline = threading.Event()
         while lease.held and not deadline.wait(0.01):
             pass

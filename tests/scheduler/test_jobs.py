@@ -13,11 +13,21 @@ from slack_sdk import WebClient
 
 from progression.calendar import SchoolBreak, WeeklySlot
 from progression.model import Progression
-from scheduler.jobs import NudgeScheduler, SlotTrigger, build_scheduler, job_id, run_nudge_job
+from scheduler.jobs import (
+    ARM_RETRY_DELAY,
+    NO_SLOT_RECHECK,
+    NudgeScheduler,
+    SlotTrigger,
+    build_scheduler,
+    job_id,
+    run_nudge_job,
+)
+from scheduler.plan import next_nudge_at
 from store import Store
 from tests.conftest import BOT_TOKEN
 from tests.scheduler import FAST, TEAM, post_calls, settings_for, subscribe, texts
 from tests.slack.web_api import SlackWebAPI
+from tests.store import execute
 
 CHICAGO = "America/Chicago"
 MONDAY = date(2026, 3, 2)  # 2026-W10
@@ -179,6 +189,60 @@ def test_the_running_scheduler_catches_up_at_start_and_re_arms(
         assert armed_at(scheduler) > now + timedelta(days=6)
     finally:
         scheduler.shutdown()
+
+
+def test_moving_the_slot_to_an_earlier_day_posts_this_week_now_as_preview_says(
+    api: SlackWebAPI, store: Store, scheduler: NudgeScheduler
+) -> None:
+    tuesday = MONDAY + timedelta(days=1)
+    store.set_schedule(TEAM, WeeklySlot(2, time(9, 0), "UTC"), at(MONDAY, 7))
+    assert scheduler.rebuild(TEAM, at(MONDAY, 7)) == at(tuesday + timedelta(days=1), 9)
+
+    # Tuesday, nothing posted yet this week: the slot moves to Monday 08:00, already behind.
+    now = at(tuesday, 10)
+    store.set_schedule(TEAM, WeeklySlot(0, time(8, 0), "UTC"), now)
+    armed = scheduler.rebuild(TEAM, now)
+    subscription = store.subscription(TEAM, "C1")
+    assert subscription is not None
+    assert next_nudge_at(store, subscription, "UTC", now) == ("2026-W10", now)  # preview
+    assert armed == now and armed_at(scheduler) == now
+
+    report = run_nudge_job(scheduler.nudges, TEAM, armed)
+    assert report is not None and report.week == "2026-W10"
+    assert [r.channel_id for r in report.posted] == ["C1"]
+    assert armed_at(scheduler) == at(MONDAY + timedelta(weeks=1), 8)
+
+
+def test_a_failed_read_while_arming_is_logged_and_tried_again(
+    store: Store, scheduler: NudgeScheduler, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A row no code path writes (a hand edit, an older tool): reading the breaks fails.
+    execute(
+        store,
+        "insert into skips (team_id, start, \"end\") values (?, '2026-13-40', '2026-13-41')",
+        (TEAM,),
+    )
+    now = at(MONDAY, 7)
+    assert scheduler.rebuild(TEAM, now) == now + ARM_RETRY_DELAY
+    assert armed_at(scheduler) == now + ARM_RETRY_DELAY
+    assert f"Arming the nudges of {TEAM} failed" in caplog.text
+
+    execute(store, "delete from skips where start = '2026-13-40'")
+    assert run_nudge_job(scheduler.nudges, TEAM, now + ARM_RETRY_DELAY) is None
+    assert armed_at(scheduler) == at(MONDAY, 8)
+
+
+def test_a_break_to_the_end_of_the_calendar_never_drops_the_job(
+    api: SlackWebAPI, store: Store, scheduler: NudgeScheduler, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Stored before breaks were checked: every week after this one is a break.
+    store.add_break(
+        TEAM, SchoolBreak(MONDAY + timedelta(weeks=1), date(9999, 12, 31)), "U", at(MONDAY, 7)
+    )
+    report = run_nudge_job(scheduler.nudges, TEAM, at(MONDAY, 8))
+    assert report is not None and [r.channel_id for r in report.posted] == ["C1"]
+    assert armed_at(scheduler) == at(MONDAY, 8) + NO_SLOT_RECHECK
+    assert f"No nudge ahead for {TEAM}" in caplog.text
 
 
 def test_a_slot_on_a_clock_ahead_of_real_time_fires_after_the_time_left_on_that_clock(

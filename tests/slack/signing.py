@@ -7,6 +7,7 @@ import hmac
 import http.client
 import itertools
 import json
+import ssl
 import threading
 import time
 import urllib.parse
@@ -222,16 +223,26 @@ _SLACK_HEADERS = {"User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)", 
 
 class SlackSender:
     """Sends requests to a running app as Slack does: signed, over keep-alive HTTP, one
-    connection per thread. `clock` gives the signature's timestamp (Unix seconds)."""
+    connection per thread. `clock` gives the signature's timestamp (Unix seconds); `timeout`
+    is how long it waits for an answer (Slack itself gives up after 3 seconds). An https URL
+    is reached over TLS, trusting what `tls` trusts (a test's own certificate)."""
 
     def __init__(
-        self, url: str, signing_secret: str, clock: Callable[[], float] = time.time
+        self,
+        url: str,
+        signing_secret: str,
+        clock: Callable[[], float] = time.time,
+        timeout: float = 30,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         parsed = urllib.parse.urlsplit(url)
-        self.host, self.port = parsed.hostname or "127.0.0.1", parsed.port or 80
+        self.tls = tls if parsed.scheme == "https" else None
+        default_port = 443 if parsed.scheme == "https" else 80
+        self.host, self.port = parsed.hostname or "127.0.0.1", parsed.port or default_port
         self.path = parsed.path or "/"
         self.secret = signing_secret
         self.clock = clock
+        self.timeout = timeout
         self._local = threading.local()
         self._lock = threading.Lock()
         self._opened: list[http.client.HTTPConnection] = []
@@ -315,10 +326,16 @@ class SlackSender:
 
     def _connection(self) -> tuple[http.client.HTTPConnection, bool]:
         """This thread's connection, and whether it has carried a request before."""
-        connection: http.client.HTTPConnection | None = getattr(self._local, "connection", None)
-        if connection is not None:
-            return connection, True
-        connection = http.client.HTTPConnection(self.host, self.port, timeout=30)
+        kept: http.client.HTTPConnection | None = getattr(self._local, "connection", None)
+        if kept is not None:
+            return kept, True
+        connection: http.client.HTTPConnection
+        if self.tls is not None:
+            connection = http.client.HTTPSConnection(
+                self.host, self.port, timeout=self.timeout, context=self.tls
+            )
+        else:
+            connection = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
         self._local.connection = connection
         with self._lock:
             self._opened.append(connection)

@@ -13,14 +13,15 @@ from sqlite_utils import Database
 from store import Store
 from store.checkoffs import EVENT_MEMORY_SECONDS, ReactionChange
 from store.migrations import migrations
+from tests.store import table
 
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 T, C, TS = "T1", "C1", "1700000000.000100"
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    store = Store(tmp_path / "p.db")
+def store(database: str) -> Iterator[Store]:
+    store = Store(database)
     store.subscribe(T, C, "teacher", (), "U0", "2026-W48", NOW)
     assert store.claim_delivery(
         T, C, "2026-W48", role="teacher", ref="1.7", round=1, owner="test", now=NOW
@@ -125,8 +126,7 @@ def test_undo_on_app_home_takes_back_only_its_own_mark_done(store: Store) -> Non
 def test_event_ids_are_forgotten_after_a_day(store: Store) -> None:
     store.record_reaction(change(), "Ev-old", 1000.0)
     store.record_reaction(change(user="U2"), "Ev-new", 1000.0 + EVENT_MEMORY_SECONDS + 700)
-    rows = [r[0] for r in store.db.execute("select event_id from processed_events").fetchall()]
-    assert rows == ["Ev-new"]
+    assert [r["event_id"] for r in table(store, "processed_events")] == ["Ev-new"]
 
 
 def test_concurrent_writers_leave_one_record(store: Store) -> None:
@@ -149,7 +149,7 @@ def test_concurrent_writers_leave_one_record(store: Store) -> None:
         thread.join()
     assert outcomes.count("checked") == 1
     assert outcomes.count("duplicate") == 16 * 20 - 40
-    assert store.db.execute("select count(*) from checkoffs").fetchone()[0] == 1
+    assert len(table(store, "checkoffs")) == 1
 
 
 def test_button_checkoffs_and_undo(store: Store) -> None:
@@ -186,6 +186,37 @@ def test_user_channels_and_counts(store: Store) -> None:
     assert store.user_channels(T, "U1") == ["C1", "C2"]
     assert store.checkoff_counts(T) == {("C1", "1.7"): 2, ("C2", "1.8"): 1}
     assert store.checkoff_counts(T, "C2") == {("C2", "1.8"): 1}
+
+
+def test_an_add_and_a_remove_racing_on_two_hosts_leave_a_consistent_state(
+    database: str,
+) -> None:
+    """One person adds one check emoji while removing another, each through its own store (as
+    two hosts would): the completion stays exactly when a check emoji is still on."""
+    hosts = [Store(database), Store(database)]
+    try:
+        for n in range(60):
+            user = f"UR{n}"
+            hosts[0].record_reaction(change(user=user, emoji="heavy_check_mark"), None, 0)
+            barrier = threading.Barrier(2)
+
+            def apply(host: Store, step: ReactionChange, barrier: threading.Barrier) -> None:
+                barrier.wait()
+                host.record_reaction(step, None, 0)
+
+            steps = [change(user=user), change(user=user, emoji="heavy_check_mark", added=False)]
+            threads = [
+                threading.Thread(target=apply, args=(host, step, barrier))
+                for host, step in zip(hosts, steps, strict=True)
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=30)
+            assert user in hosts[1].checked_by(T, C, "1.7"), f"round {n}: completion lost"
+    finally:
+        for host in hosts:
+            host.close()
 
 
 def test_completions_recorded_before_the_upgrade_keep_their_source(tmp_path: Path) -> None:

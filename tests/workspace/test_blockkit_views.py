@@ -150,6 +150,7 @@ def errors() -> Iterator[tuple[str, dict[str, Any]]]:
         cannot = CommandError(managing.cannot_post_message("C05GENERAL", code))
         yield f"error cannot post {code}", views.error_message(cannot)
     yield "internal error", views.internal_error_message()
+    yield "busy", views.busy_message()
     for code in GONE:
         yield f"gone {code}", gone_message(subscription("teacher"), code)
 
@@ -233,6 +234,7 @@ def managing_replies() -> Iterator[tuple[str, dict[str, Any]]]:
     yield "skips none", managing.breaks_message([])
     yield "unskip", managing.breaks_removed_message([winter], NEXT_AT)
     yield "unskip nothing", managing.breaks_removed_message([], NEXT_AT)
+    yield "schedule, no nudge ahead", managing.schedule_message(SLOT, None, False)
     nudge = views.nudge_message(PROGRESSION, move("2.7"))
     yield "preview", managing.preview_message(nudge, NEXT_AT)
     celebration = views.celebration_message(PROGRESSION, "teacher", 12)

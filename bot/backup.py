@@ -1,0 +1,52 @@
+"""`progression-bot backup FILE`: a consistent copy of the live database, safe while serving."""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import sys
+from pathlib import Path
+from typing import Any
+
+from bot.cli_errors import CliError
+from bot.outputs import check_out_file, write_failed
+from bot.settings import Settings
+from store import Store
+from store.backend import parse_target
+
+
+def add_backup_parser(commands: Any) -> argparse.ArgumentParser:
+    """Add `backup` to `progression-bot`'s sub-commands (`parser.add_subparsers()`)."""
+    backup = commands.add_parser("backup", help="copy the database to FILE (safe while serve runs)")
+    backup.add_argument("file", type=Path, help="the copy to write (replaced if it exists)")
+    backup.set_defaults(run=run_backup)
+    parser: argparse.ArgumentParser = backup
+    return parser
+
+
+def run_backup(args: argparse.Namespace, settings: Settings) -> int:
+    database = parse_target(settings.progression_db)
+    target: Path = args.file
+    if database.kind != "sqlite":
+        raise CliError(
+            f"backup copies a SQLite database; PROGRESSION_DB is PostgreSQL: use pg_dump, "
+            f"e.g. pg_dump --format=custom --file={target} DATABASE"
+        )
+    source = Path(database.location)
+    if target.absolute() == source.absolute() or (
+        target.exists() and source.exists() and target.samefile(source)
+    ):
+        raise CliError(f"backup {target}: is PROGRESSION_DB itself; name another file")
+    check_out_file(target, "backup", replaces=True)
+    # Only reads: no database there is a mistake to report, not an empty one to copy.
+    store = Store(source, create=False)
+    try:
+        store.backup(target)
+    except OSError as error:
+        raise write_failed(target, error, "backup") from None
+    except sqlite3.Error as error:
+        raise CliError(f"backup {target}: could not copy the database ({error})") from None
+    finally:
+        store.close()
+    print(f"Backed up {source} to {target}.", file=sys.stderr)
+    return 0

@@ -1,0 +1,47 @@
+"""What every part of the store runs its SQL through: the backend and the group commit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import Any, TypeVar
+
+from store.backend import Backend, Params, Session
+from store.group import GroupCommit
+
+T = TypeVar("T")
+
+
+class StoreBase:
+    """The backend's sessions, one statement at a time, or a transaction of several."""
+
+    _backend: Backend
+    _group: GroupCommit
+
+    def _rows(self, sql: str, params: Params = ()) -> list[dict[str, Any]]:
+        with self._backend.session() as session:
+            return session.rows(sql, params)
+
+    def _one(self, sql: str, params: Params = ()) -> dict[str, Any] | None:
+        with self._backend.session() as session:
+            return session.one(sql, params)
+
+    def _value(self, sql: str, params: Params = ()) -> Any:
+        with self._backend.session() as session:
+            return session.value(sql, params)
+
+    def _execute(self, sql: str, params: Params = ()) -> int:
+        """One statement, committed on its own; the rows it changed."""
+        with self._backend.session() as session:
+            return session.execute(sql, params)
+
+    def _write(self, sql: str, params: Params = ()) -> int:
+        """One statement through the group commit; the rows it changed."""
+        return self._group.run(lambda session: session.execute(sql, params))
+
+    def _grouped(self, work: Callable[[Session], T]) -> T:
+        """Several statements in one transaction, shared with concurrent writers."""
+        return self._group.run(work)
+
+    def _transaction(self) -> AbstractContextManager[Session]:
+        return self._backend.transaction()

@@ -1,0 +1,28 @@
+"""A write that found another process holding the database's write lock for too long."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import psycopg
+from psycopg_pool import PoolTimeout
+
+
+class StoreBusy(Exception):
+    """The database is locked by another writer (a backup, a second tool): try again soon.
+
+    For a backend whose own error says nothing of a lock; SQLite's `OperationalError`
+    ("database is locked") counts as busy as it is."""
+
+
+def is_busy(error: BaseException) -> bool:
+    """True for a write that gave up waiting for the lock (`StoreBusy` or SQLite's own), or
+    on PostgreSQL for a row lock past `lock_timeout`, a deadlock PostgreSQL broke, or no
+    pooled connection free in time: each may succeed when tried again."""
+    if isinstance(error, StoreBusy | PoolTimeout):
+        return True
+    if isinstance(error, psycopg.errors.LockNotAvailable | psycopg.errors.DeadlockDetected):
+        return True
+    return isinstance(error, sqlite3.OperationalError) and (
+        "locked" in str(error) or "busy" in str(error)
+    )
