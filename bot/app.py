@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.error import BoltUnhandledRequestError
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
@@ -62,6 +63,9 @@ def create_app(
         # Socket Mode messages come over an authenticated WebSocket and carry no signature.
         request_verification_enabled=not socket_mode,
         logger=bolt_logger,
+        # A request no listener takes reaches `on_listener_error`, which acks it with a line
+        # naming its kind; Bolt's own warning would log values from its body.
+        raise_error_for_unhandled_request=True,
     )
     services = Services(
         settings=settings, store=store, progression=progression, slack=background, clock=clock
@@ -82,6 +86,9 @@ def on_listener_error(
     not a bug, and here a retry is what is wanted: the command is told to try again, and an
     event gets a 503 so that Slack sends it again (with the same event id; the failed write
     left nothing)."""
+    if isinstance(error, BoltUnhandledRequestError):
+        logger.info("Acked a request no listener takes: %s", payload_kind(body))
+        return BoltResponse(status=200, body="")
     if is_busy(error):
         logger.warning("Database busy, request refused for a retry: %s", error)
         if body.get("type") == "event_callback":
@@ -99,6 +106,27 @@ def _json_reply(reply: dict[str, Any]) -> BoltResponse:
     return BoltResponse(
         status=200, body=json.dumps(reply), headers={"content-type": "application/json"}
     )
+
+
+# The kinds of request Slack sends; a `type` outside these is named "another kind", so that
+# no value from a body reaches the log.
+_KINDS = {
+    "event_callback": "an event",
+    "block_actions": "a button or menu",
+    "view_submission": "a view submission",
+    "view_closed": "a view closed",
+    "shortcut": "a shortcut",
+    "message_action": "a message shortcut",
+    "block_suggestion": "a menu's options",
+    "interactive_message": "a legacy button",
+}
+
+
+def payload_kind(body: dict[str, Any]) -> str:
+    if "command" in body:
+        return "a slash command"
+    kind = body.get("type")
+    return _KINDS.get(kind, "another kind") if isinstance(kind, str) else "another kind"
 
 
 class RequireTeamAndUser(Middleware):

@@ -3,7 +3,8 @@
 In this order, so that an unsigned request costs nothing: a body over the limit is refused
 unread (413); signature headers that are missing or malformed are refused unread (401); the
 signature is checked over the raw bytes (401); only then is the body parsed (400 when it is not
-what Slack sends). No body is ever logged. (Replays are the listeners' to refuse, where a
+what Slack sends, or not shaped as Slack shapes it: bot/payload_shape.py). No body is ever
+logged. (Replays are the listeners' to refuse, where a
 request would act: bot/replays.py.)
 """
 
@@ -18,7 +19,9 @@ import time
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from bot.payload_shape import is_slack_shaped
 
 if TYPE_CHECKING:
     from wsgiref.types import WSGIEnvironment
@@ -31,12 +34,22 @@ MAX_BODY_BYTES = 1024 * 1024
 MAX_SKEW_SECONDS = 5 * 60
 _TIMESTAMP = re.compile(r"[0-9]{1,11}")
 _SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
+JSON = "application/json"
+FORM = "application/x-www-form-urlencoded"
 
 
 @dataclass(frozen=True)
 class Refused(Exception):
     status: int  # 400, 401, 413
     reason: str  # ours, never a value from the request
+
+
+@dataclass(frozen=True)
+class Admitted:
+    body: bytes
+    # The media type as Bolt compares it (exactly "application/json" for JSON): Bolt parses
+    # the body again, and must parse it as it was checked here.
+    content_type: str
 
 
 class RequestGuard:
@@ -52,7 +65,7 @@ class RequestGuard:
         self._clock = clock
         self._max_body = max_body
 
-    def admit(self, environ: WSGIEnvironment) -> bytes:
+    def admit(self, environ: WSGIEnvironment) -> Admitted:
         length = _content_length(environ, self._max_body)
         timestamp = str(environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", ""))
         signature = str(environ.get("HTTP_X_SLACK_SIGNATURE", ""))
@@ -66,8 +79,10 @@ class RequestGuard:
         expected = "v0=" + hmac.new(self._secret, base, hashlib.sha256).hexdigest()
         if not hmac.compare_digest(expected, signature):
             raise Refused(401, "invalid signature")
-        _check_shape(body, str(environ.get("CONTENT_TYPE", "")))
-        return body
+        content_type = media_type(str(environ.get("CONTENT_TYPE", "")))
+        if not is_slack_shaped(_parse(body, content_type)):
+            raise Refused(400, "signed, but not shaped as Slack shapes it")
+        return Admitted(body, content_type)
 
 
 def _content_length(environ: WSGIEnvironment, limit: int) -> int | None:
@@ -89,21 +104,30 @@ def _read(environ: WSGIEnvironment, length: int | None, limit: int) -> bytes:
     return body
 
 
-def _check_shape(body: bytes, content_type: str) -> None:
-    """Parse as Bolt will (`slack_bolt.request.internals.parse_body`): a JSON object, or a
-    form whose `payload`, if any, is one."""
+def media_type(content_type: str) -> str:
+    """`Application/JSON; charset=utf-8` is JSON: the type without its parameters, in lower
+    case (RFC 9110 §8.3.1)."""
+    return content_type.partition(";")[0].strip().lower()
+
+
+def _parse(body: bytes, content_type: str) -> dict[str, Any]:
+    """Parse as Bolt will (`slack_bolt.request.internals.parse_body`, given `content_type`
+    exactly): a JSON object, or a form whose `payload`, if any, is one."""
     try:
         text = body.decode("utf-8")
-        if content_type == "application/json" or text.startswith("{"):
-            if not isinstance(json.loads(text), dict):
-                raise ValueError("not an object")
-            return
-        # Bolt parses a form without failing, except a `payload` that is not JSON; a slash
-        # command (no "payload" in it) is not parsed here at all, which keeps lookups fast.
-        if "payload" in text:
-            fields = dict(urllib.parse.parse_qsl(text, keep_blank_values=True))
-            payload = fields.get("payload")
-            if payload is not None and not isinstance(json.loads(payload), dict):
-                raise ValueError("payload is not an object")
-    except ValueError:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        if not text:
+            return {}
+        if content_type == JSON or text.startswith("{"):
+            parsed: object = json.loads(text)
+        elif "payload" in text:
+            payload = dict(urllib.parse.parse_qsl(text, keep_blank_values=True)).get("payload")
+            parsed = {} if payload is None else json.loads(payload)
+        else:
+            parsed = dict(urllib.parse.parse_qsl(text, keep_blank_values=True))
+    # UnicodeDecodeError and JSONDecodeError are ValueErrors; JSON nested thousands deep
+    # exhausts the parser's recursion.
+    except (ValueError, RecursionError):
         raise Refused(400, "signed, but not a body Slack sends") from None
+    if not isinstance(parsed, dict):
+        raise Refused(400, "signed, but not a JSON object")
+    return parsed

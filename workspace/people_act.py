@@ -3,15 +3,24 @@ a slash command, a reaction, a button, opening the App Home."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from workspace.socket_mode import AckTimeout, SocketMode
+from workspace.socket_mode import AckTimeout, NotConnected, SocketMode
 from workspace.state import APP_ID, BOT_USER_ID, TEAM_DOMAIN, TEAM_ID, Message, Workspace
 from workspace.web_api import Responder, WebAPI
 
 COMMAND = "/progression"
+# Slack retries an event the app did not ack: at once, after a minute, after five minutes.
+EVENT_RETRY_DELAYS = (0.0, 60.0, 300.0)
+UNACKED_EVENT_NOTE = (
+    "The app did not acknowledge this within 3 seconds; Slack will send it again (up to 3 retries)."
+)
+
+logger = logging.getLogger("workspace")
 
 
 class ActError(Exception):
@@ -24,7 +33,9 @@ class Acts:
     web_api: WebAPI
     socket_mode: SocketMode
     base_url: str  # http://127.0.0.1:PORT/
+    retry_delays: tuple[float, ...] = EVENT_RETRY_DELAYS
     _numbers: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _retries: set[asyncio.Task[None]] = field(default_factory=set)
 
     async def command(self, user_id: str, channel_id: str, text: str) -> None:
         """`/progression TEXT` typed in a channel; the ack's reply shows as Slack shows it."""
@@ -74,7 +85,7 @@ class Acts:
             "item_user": message.user,
             "event_ts": self.workspace.next_ts(),
         }
-        await self._event(event)
+        await self._event(event, user_id, channel_id)
         return bool(added)
 
     async def open_home(self, user_id: str) -> None:
@@ -92,7 +103,9 @@ class Acts:
                     if user_id in self.workspace.home_views
                     else {}
                 ),
-            }
+            },
+            user_id,
+            channel.id,
         )
 
     async def click(
@@ -164,31 +177,54 @@ class Acts:
             "response_url": self.web_api.new_response_url(self.base_url, responder),
         }
 
-    async def _event(self, event: dict[str, Any]) -> None:
+    async def _event(self, event: dict[str, Any], user_id: str, channel_id: str) -> None:
+        """Send an event; one the app does not ack in time is noted to the person and sent
+        again in the background, as Slack retries it."""
+        payload = self._event_payload(event)
+        try:
+            await self.socket_mode.send("events_api", payload)
+        except AckTimeout:
+            self._private_note(user_id, channel_id, UNACKED_EVENT_NOTE)
+            retrying = asyncio.get_running_loop().create_task(self._retry(payload))
+            self._retries.add(retrying)  # kept, so the task is not collected mid-way
+            retrying.add_done_callback(self._retries.discard)
+
+    async def _retry(self, payload: dict[str, Any]) -> None:
+        for attempt, delay in enumerate(self.retry_delays, start=1):
+            await asyncio.sleep(delay)
+            try:
+                await self.socket_mode.send(
+                    "events_api", payload, retry_attempt=attempt, retry_reason="timeout"
+                )
+                return
+            except AckTimeout:
+                continue
+            except NotConnected:
+                logger.info("event %s not retried: the app is not connected", payload["event_id"])
+                return
+
+    def _event_payload(self, event: dict[str, Any]) -> dict[str, Any]:
         number = next(self._numbers)
-        await self.socket_mode.send(
-            "events_api",
-            {
-                "token": "local-verification-token",
-                "team_id": TEAM_ID,
-                "context_team_id": TEAM_ID,
-                "api_app_id": APP_ID,
-                "event": event,
-                "type": "event_callback",
-                "event_id": f"Ev{number:08d}",
-                "event_time": int(self.workspace.clock.timestamp()),
-                "authorizations": [
-                    {
-                        "enterprise_id": None,
-                        "team_id": TEAM_ID,
-                        "user_id": BOT_USER_ID,
-                        "is_bot": True,
-                        "is_enterprise_install": False,
-                    }
-                ],
-                "is_ext_shared_channel": False,
-            },
-        )
+        return {
+            "token": "local-verification-token",
+            "team_id": TEAM_ID,
+            "context_team_id": TEAM_ID,
+            "api_app_id": APP_ID,
+            "event": event,
+            "type": "event_callback",
+            "event_id": f"Ev{number:08d}",
+            "event_time": int(self.workspace.clock.timestamp()),
+            "authorizations": [
+                {
+                    "enterprise_id": None,
+                    "team_id": TEAM_ID,
+                    "user_id": BOT_USER_ID,
+                    "is_bot": True,
+                    "is_enterprise_install": False,
+                }
+            ],
+            "is_ext_shared_channel": False,
+        }
 
     def _private_note(self, user_id: str, channel_id: str, text: str) -> None:
         """What Slack itself shows the person privately (slackbot's "failed with the error")."""

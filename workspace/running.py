@@ -43,6 +43,13 @@ DEFAULT_DB = Path("progression-try.db")
 JUMP_LEAD = timedelta(seconds=1)  # a jump lands just before the slot, so the slot is ahead
 
 
+def url_host(host: str) -> str:
+    """The host part of a URL to a server bound to `host`: a wildcard address is reached on
+    the loopback of its family, localhost as bound (IPv4), IPv6 in brackets."""
+    reached = {"0.0.0.0": "127.0.0.1", "::": "::1", "localhost": "127.0.0.1"}.get(host, host)
+    return f"[{reached}]" if ":" in reached else reached
+
+
 class WorkspaceStartError(Exception):
     """The workspace or its app could not start; the message says why and what to do."""
 
@@ -143,15 +150,15 @@ class LocalWorkspace:
 
     @property
     def local_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/"
+        """Where the app and the browser reach the server: an address it listens on."""
+        return f"http://{url_host(self.host)}:{self.port}/"
 
     @property
     def url(self) -> str:
-        host = "127.0.0.1" if self.host in ("127.0.0.1", "0.0.0.0", "::") else self.host
-        return f"http://{host}:{self.port}/"
+        return self.local_url
 
     def _socket_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}/link/?ticket=local&app_id=A0PROGRESS"
+        return f"ws://{url_host(self.host)}:{self.port}/link/?ticket=local&app_id=A0PROGRESS"
 
     def _settings(self) -> Settings:
         return load_settings(

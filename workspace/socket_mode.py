@@ -32,8 +32,9 @@ class AckTimeout(Exception):
 class SocketMode:
     """The app's connections (one event loop's), and the envelopes waiting for their ack."""
 
-    def __init__(self, workspace: Workspace) -> None:
+    def __init__(self, workspace: Workspace, ack_timeout: float = ACK_TIMEOUT) -> None:
         self.workspace = workspace
+        self.ack_timeout = ack_timeout  # Slack's three seconds; shorter in tests
         self._connections: list[WebSocket] = []
         self._waiting: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._seen = threading.Condition()
@@ -82,12 +83,18 @@ class SocketMode:
             waiting.set_result(data)
 
     async def send(
-        self, type: str, payload: dict[str, Any], timeout: float = ACK_TIMEOUT
+        self,
+        type: str,
+        payload: dict[str, Any],
+        timeout: float | None = None,
+        retry_attempt: int = 0,
+        retry_reason: str = "",
     ) -> dict[str, Any]:
         """Send an envelope to the app and return its ack."""
         if not self._connections:
             raise NotConnected("the app is not connected")
-        message = envelope(type, payload)
+        message = envelope(type, payload, retry_attempt, retry_reason)
+        timeout = self.ack_timeout if timeout is None else timeout
         envelope_id = str(message["envelope_id"])
         waiting: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._waiting[envelope_id] = waiting

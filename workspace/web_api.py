@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from workspace import block_rules
 from workspace.blockkit import with_slack_ids
 from workspace.calls import Call, CallLog
 from workspace.faults import Faults, Reply
@@ -102,7 +103,7 @@ class WebAPI:
         reply = self.faults.response_answer(key)
         if reply is None:
             answer = self.respond(key, body)
-            reply = Reply(200 if answer.get("ok") else 404, answer)
+            reply = Reply(_response_status(answer), answer)
         else:
             self.workspace.record("response_url", f"response_url {key}", body, reply.payload)
         if self.calls is not None:
@@ -128,6 +129,9 @@ class WebAPI:
             ws.delete(responder.channel, original)
         if not _has_content(body):
             return {"ok": True}
+        refused = block_rules.refusal(body.get("blocks"))
+        if refused:
+            return refused
         if body.get("replace_original") and original and body.get("response_type") != "in_channel":
             ws.update(responder.channel, original, **_content(body))
             return {"ok": True}
@@ -211,6 +215,9 @@ class WebAPI:
             return {"ok": False, "error": "cant_update_message"}
         if not _has_content(params):
             return {"ok": False, "error": "no_text"}
+        refused = block_rules.refusal(params.get("blocks"))
+        if refused:
+            return refused
         message = ws.update(channel, ts, **_content(params))
         if message is None:  # a message this open workspace never saw: as if it had
             message = Message(channel, ts, ws.identity.bot_user_id, **_content(params))
@@ -328,6 +335,9 @@ class WebAPI:
             return {"ok": False, "error": "invalid_arguments"}
         if user not in self.workspace.people and not self.open_directory:
             return {"ok": False, "error": "user_not_found"}
+        refused = block_rules.refusal(view.get("blocks", []), view=True)
+        if refused:
+            return refused
         me = self.workspace.identity
         published = {
             "id": f"V{user}",
@@ -373,7 +383,7 @@ class WebAPI:
             return channel_id, {"ok": False, "error": "is_archived"}
         if not _has_content(params):
             return channel_id, {"ok": False, "error": "no_text"}
-        return channel_id, None
+        return channel_id, block_rules.refusal(params.get("blocks"))
 
     def _conversation(self, channel: Channel) -> dict[str, Any]:
         return {
@@ -428,6 +438,13 @@ def decode_arguments(body: bytes, content_type: str, query: str) -> dict[str, An
             except ValueError:
                 pass
     return params
+
+
+def _response_status(answer: Answer) -> int:
+    """A response_url's HTTP status: 404 for an unknown url, 400 for what it refuses."""
+    if answer.get("ok"):
+        return 200
+    return 404 if answer.get("error") == "expired_url" else 400
 
 
 def _has_content(params: dict[str, Any]) -> bool:

@@ -167,7 +167,9 @@ def mark_from_home(
     Returns the nudge whose count changed, or None."""
     channel_id, _, ts = value.partition("|")
     if channel_id not in member_of:
-        logger.warning("Refused a Home button of %s for %r: not a member", user_id, channel_id)
+        subscription = store.subscription(team_id, channel_id)
+        reason = "not a member" if subscription and subscription.active else "not a role channel"
+        logger.warning("Refused a Home button of %s for %r: %s", user_id, channel_id, reason)
         return None
     delivery = store.delivery_by_ts(team_id, channel_id, ts)
     if delivery is None or delivery.is_celebration:

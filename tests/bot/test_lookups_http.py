@@ -126,7 +126,9 @@ def test_share_button_posts_the_same_answer_in_the_channel(
         button["action_id"], button["value"], user_id="U5", response_url=response_url
     )
     assert answer.status == 200
-    [posted] = api.wait_for("response_url", count=1)
+    # The shared copy, then (a separate request) the private reply's removal.
+    posted, removed = api.wait_for("response_url", count=2)
+    assert removed.params.get("delete_original") in (True, "true")
     assert posted.params["response_type"] == "in_channel"
     assert "Write directions or create video tutorials" in json.dumps(posted.params["blocks"])
     assert "<@U5>" in json.dumps(posted.params)

@@ -11,11 +11,14 @@ import pytest
 import yaml
 
 from bot.listeners import ACTIONS, COMMANDS, EVENTS
+from tests.bot.test_after_ack_failures import log_since
+from tests.conftest import RunningApp
 from tests.slack.signing import SlackSender
 
 ROOT = Path(__file__).resolve().parents[2]
 # Slack's published schema (slackapi/manifest-schema, MIT: tests/slack/LICENSE.manifest-schema).
 SCHEMA = ROOT / "tests" / "slack" / "manifest.schema.1.0.0.json"
+UNHANDLED = "Acked a request no listener takes: an event"
 
 
 @pytest.fixture(scope="module")
@@ -55,8 +58,9 @@ def test_scopes_are_the_fewest(manifest: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("event_type", EVENTS)
 def test_every_declared_event_is_handled_by_the_running_app(
-    slack: SlackSender, event_type: str
+    slack: SlackSender, http_app: RunningApp, event_type: str
 ) -> None:
+    start = len(http_app.output())
     event: dict[str, Any] = {"type": event_type, "user": "U1", "event_ts": "1700000000.000001"}
     if event_type.startswith("reaction"):
         event |= {
@@ -67,14 +71,17 @@ def test_every_declared_event_is_handled_by_the_running_app(
     if event_type == "app_home_opened":
         event |= {"tab": "home", "channel": "D1"}
     assert slack.event(event).status == 200
+    assert UNHANDLED not in http_app.output()[start:]
 
 
-def test_an_undeclared_event_is_not_handled(slack: SlackSender) -> None:
-    # Shows the check above can fail: Bolt answers 404 to an event with no listener.
+def test_an_undeclared_event_is_not_handled(slack: SlackSender, http_app: RunningApp) -> None:
+    # Shows the check above can fail: an event with no listener is acked, and logged so.
+    start = len(http_app.output())
     event = {
         "type": "member_joined_channel",
         "user": "U1",
         "channel": "C1",
         "event_ts": "1700000000.000002",
     }
-    assert slack.event(event).status == 404
+    assert slack.event(event).status == 200
+    assert UNHANDLED in log_since(http_app, start, UNHANDLED)

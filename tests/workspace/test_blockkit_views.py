@@ -33,6 +33,7 @@ from progression.search import SearchHit, search, suggestions
 from scheduler.fanout import GONE, gone_message
 from store import Subscription
 from tests.workspace.blockkit_html import Element, parse, visible
+from workspace import block_rules
 from workspace.blockkit import Names, render_message, render_view
 
 PROGRESSION = load_progression()
@@ -254,6 +255,7 @@ def waiting_replies() -> Iterator[tuple[str, dict[str, Any]]]:
     yield "slack failed", waiting.slack_failed_message()
     yield "share failed", waiting.share_failed_message("phase 3 `x` <!here>")
     yield "home not refreshed", waiting.home_not_refreshed_message()
+    yield "home not saved", waiting.home_not_saved_message()
 
 
 def replies() -> Iterator[tuple[str, dict[str, Any]]]:
@@ -401,6 +403,16 @@ def test_every_message_renders_completely(name: str) -> None:
 def test_every_home_view_renders_completely(name: str) -> None:
     view = VIEWS[name]
     assert_renders_completely(view, render_view(view, NAMES))
+
+
+@pytest.mark.parametrize("name", list(MESSAGES))
+def test_every_message_passes_slacks_block_rules(name: str) -> None:
+    assert block_rules.refusal(MESSAGES[name].get("blocks")) is None
+
+
+@pytest.mark.parametrize("name", list(VIEWS))
+def test_every_home_view_passes_slacks_block_rules(name: str) -> None:
+    assert block_rules.refusal(VIEWS[name].get("blocks"), view=True) is None
 
 
 def test_the_home_buttons_carry_what_block_actions_needs() -> None:

@@ -264,3 +264,94 @@ def test_jump_asks_the_controls(client: TestClient, site: Site) -> None:
 def test_a_slot_is_described_by_weekday_time_and_zone() -> None:
     at = datetime(2026, 12, 7, 8, 0, tzinfo=ZoneInfo("America/Chicago"))
     assert describe_slot(at) == "Monday 8:00, America/Chicago"
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+@pytest.mark.parametrize(
+    ("blocks", "error", "pointer"),
+    [
+        ("notjson", "invalid_blocks_format", None),
+        ([{"type": "section"}], "invalid_blocks", "/blocks/0"),
+        ([_section("x")] * 51, "invalid_blocks", "/blocks"),
+        ([_section("x" * 3001)], "invalid_blocks", "/blocks/0/text/text"),
+        (
+            [{"type": "header", "text": {"type": "plain_text", "text": "x" * 151}}],
+            "invalid_blocks",
+            "/blocks/0/text/text",
+        ),
+    ],
+)
+def test_blocks_slack_would_refuse_are_refused_with_its_detail(
+    client: TestClient, site: Site, blocks: Any, error: str, pointer: str | None
+) -> None:
+    sent = blocks if isinstance(blocks, str) else json.dumps(blocks)
+    channel = district.TEACHERS.id
+    answer = call(client, "chat.postMessage", channel=channel, text="t", blocks=sent)
+    assert answer["ok"] is False and answer["error"] == error
+    if pointer is not None:
+        assert any(f"[json-pointer:{pointer}]" in e for e in answer["errors"])
+        messages = answer["response_metadata"]["messages"]
+        assert messages and all(m.startswith("[ERROR] ") for m in messages)
+    posted = call(client, "chat.postMessage", channel=channel, text="t")
+    assert (
+        call(client, "chat.update", channel=channel, ts=posted["ts"], text="t", blocks=sent)[
+            "error"
+        ]
+        == error
+    )
+    ephemeral = {"channel": channel, "user": district.TEACHER.id, "text": "t", "blocks": sent}
+    assert call(client, "chat.postEphemeral", **ephemeral)["error"] == error
+    key = site.web_api.new_response_url(
+        "http://testserver/", Responder(district.TEACHER.id, channel)
+    )
+    responded = client.post(
+        f"/response/{key.rsplit('/', 1)[1]}", json={"text": "t", "blocks": blocks}
+    )
+    assert responded.status_code == 400 and responded.json()["error"] == error
+    assert site.workspace.count(channel) == 1  # only the plain post landed
+    assert error in page(client, "/developer")
+
+
+def test_a_home_view_slack_would_refuse_is_refused(client: TestClient, site: Site) -> None:
+    def publish(blocks: list[dict[str, Any]]) -> dict[str, Any]:
+        view = json.dumps({"type": "home", "blocks": blocks})
+        return call(client, "views.publish", user_id=district.TEACHER.id, view=view)
+
+    unknown = publish([{"type": "carousel"}])
+    assert unknown["error"] == "invalid_blocks"
+    assert unknown["errors"] == ["unsupported type: carousel [json-pointer:/view/blocks/0/type]"]
+    assert publish([_section("x")] * 101)["error"] == "invalid_blocks"
+    assert publish([_section("x")] * 100)["ok"] is True
+    assert "carousel" in page(client, "/developer")
+
+
+@pytest.mark.parametrize("act", ["react", "open-home"])
+def test_an_event_the_app_does_not_ack_is_noted_and_retried_as_slack_retries_it(
+    client: TestClient, site: Site, act: str
+) -> None:
+    site.socket_mode.ack_timeout = 0.2  # Slack's three seconds, shortened
+    site.acts.retry_delays = (0.0,)
+    posted = call(client, "chat.postMessage", channel=district.TEACHERS.id, text="nudge")
+    where = {"channel": district.TEACHERS.id, "ts": posted["ts"], "name": "white_check_mark"}
+    with client.websocket_connect("/link/?ticket=local") as app:  # an app that never acks
+        assert app.receive_json()["type"] == "hello"
+        answer = client.post(f"/act/{act}", json={"as": district.TEACHER.id, **where})
+        assert answer.status_code == 204
+        first, retried = app.receive_json(), app.receive_json()
+        assert first["retry_attempt"] == 0
+        assert (retried["retry_attempt"], retried["retry_reason"]) == (1, "timeout")
+        assert retried["payload"]["event_id"] == first["payload"]["event_id"]
+        app.send_json({"envelope_id": retried["envelope_id"]})
+        assert site.socket_mode.wait_for_ack(retried["envelope_id"]) is not None
+    channel = (
+        district.TEACHERS if act == "react" else site.workspace.direct_channel(district.TEACHER.id)
+    )
+    shown = page(client, f"/fragment/messages?channel={channel.id}&as={district.TEACHER.id}")
+    assert "did not acknowledge" in shown
+    if act == "react":
+        reacted = site.workspace.find(district.TEACHERS.id, posted["ts"])
+        assert reacted is not None
+        assert reacted.reactions == {"white_check_mark": [district.TEACHER.id]}

@@ -59,6 +59,33 @@ def test_a_restart_keeps_the_workspace_and_fresh_starts_over(tmp_path: Path) -> 
         stop_try(fresh)
 
 
+def _bindable(host: str) -> bool:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        with socket.socket(family) as probe:
+            probe.bind((host, 0))
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize(
+    ("host", "shown"), [("127.0.0.2", "127.0.0.2"), ("::1", "[::1]"), ("::", "[::1]")]
+)
+def test_the_app_reaches_the_workspace_on_the_host_it_listens_on(
+    tmp_path: Path, host: str, shown: str
+) -> None:
+    if not _bindable(host):
+        pytest.skip(f"{host} cannot be bound on this machine")
+    running = start_try(tmp_path, "--host", host)
+    try:
+        assert running.url.startswith(f"http://{shown}:")
+        seeded = teachers_channel(running.url).count("This week&#39;s next move")
+        assert seeded == district.PAST_WEEKS  # the app connected and posted its past weeks
+    finally:
+        stop_try(running)
+
+
 def test_a_port_in_use_is_one_line_naming_it(tmp_path: Path) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
