@@ -204,15 +204,9 @@ class WebAPI:
     def update(self, params: dict[str, Any]) -> Answer:
         channel, ts = str(params.get("channel") or ""), str(params.get("ts") or "")
         ws = self.workspace
-        if self._channel(channel) is None:
-            return {"ok": False, "error": "channel_not_found"}
-        found = ws.find(channel, ts)
-        if not ts or (found is None and not self.open_directory):
-            return {"ok": False, "error": "message_not_found"}
-        if found is not None and found.ephemeral_for:
-            return {"ok": False, "error": "message_not_found"}
-        if found is not None and found.user != ws.identity.bot_user_id:
-            return {"ok": False, "error": "cant_update_message"}
+        wrong = self._not_own_message(channel, ts, "cant_update_message", ephemeral_ok=False)
+        if wrong:
+            return wrong
         if not _has_content(params):
             return {"ok": False, "error": "no_text"}
         refused = block_rules.refusal(params.get("blocks"))
@@ -231,15 +225,10 @@ class WebAPI:
 
     def delete(self, params: dict[str, Any]) -> Answer:
         channel, ts = str(params.get("channel") or ""), str(params.get("ts") or "")
-        ws = self.workspace
-        if self._channel(channel) is None:
-            return {"ok": False, "error": "channel_not_found"}
-        found = ws.find(channel, ts)
-        if not ts or (found is None and not self.open_directory):
-            return {"ok": False, "error": "message_not_found"}
-        if found is not None and found.user != ws.identity.bot_user_id:
-            return {"ok": False, "error": "cant_delete_message"}
-        ws.delete(channel, ts)
+        wrong = self._not_own_message(channel, ts, "cant_delete_message", ephemeral_ok=True)
+        if wrong:
+            return wrong
+        self.workspace.delete(channel, ts)
         return {"ok": True, "channel": channel, "ts": ts}
 
     def get_permalink(self, params: dict[str, Any]) -> Answer:
@@ -355,6 +344,21 @@ class WebAPI:
         return {"ok": True, "view": published}
 
     # --- the directory --------------------------------------------------------------
+
+    def _not_own_message(
+        self, channel: str, ts: str, not_ours: str, *, ephemeral_ok: bool
+    ) -> Answer | None:
+        """Slack's refusal when `ts` in `channel` is not a message the bot may change."""
+        if self._channel(channel) is None:
+            return {"ok": False, "error": "channel_not_found"}
+        found = self.workspace.find(channel, ts)
+        if not ts or (found is None and not self.open_directory):
+            return {"ok": False, "error": "message_not_found"}
+        if found is not None and found.ephemeral_for and not ephemeral_ok:
+            return {"ok": False, "error": "message_not_found"}
+        if found is not None and found.user != self.workspace.identity.bot_user_id:
+            return {"ok": False, "error": not_ours}
+        return None
 
     def _channel(self, channel_id: str) -> Channel | None:
         """A channel the app may see; in an open directory any channel is one it is in."""
