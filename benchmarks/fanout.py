@@ -1,7 +1,7 @@
 """The weekly fan-out to 1,000 channels against a stand-in that enforces Slack's limits.
 
     .venv/bin/python -m benchmarks.fanout [--channels 1000] [--repeat 1] [--latency 0]
-        [--per-minute 300]
+        [--per-minute 300] [--postgres postgresql://postgres@127.0.0.1:5432/postgres]
 
 `progression-bot nudge --week` runs in its own process, as cron would run it, against the
 stand-in in this one, with the workspace's pace `PROGRESSION_POSTS_PER_MINUTE` (its default,
@@ -17,11 +17,15 @@ fan-out with no faults injected (the baseline), then with faults; medians over `
 "Exactly once" is checked on both sides: every channel has one confirmed delivery in the store,
 and the stand-in accepted exactly one post per channel (counted from the outcome it records for
 every call).
+
+With `--postgres SERVER_URL` the store is PostgreSQL instead of SQLite: each run gets a database
+of its own on that server, created for it and dropped after it.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import statistics
 import subprocess
@@ -81,10 +85,29 @@ def fan_out(
     seed: int,
     latency: float = 0.0,
     per_minute: float = DEFAULT_POSTS_PER_MINUTE,
+    postgres: str | None = None,
 ) -> Run:
     """`progression-bot nudge --week` in its own process, as an operator or cron runs it."""
+    with contextlib.ExitStack() as stack:
+        db: Path | str = workdir / f"{name}.db"
+        if postgres:
+            from tests.postgres import fresh_database
+
+            db = stack.enter_context(fresh_database(postgres))
+        return _fan_out(api, db, name, channels, faults, seed, latency, per_minute)
+
+
+def _fan_out(
+    api: SlackWebAPI,
+    db: Path | str,
+    name: str,
+    channels: int,
+    faults: bool,
+    seed: int,
+    latency: float,
+    per_minute: float,
+) -> Run:
     api.reset()
-    db = workdir / f"{name}.db"
     store = Store(db)
     now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
     for n in range(channels):
@@ -145,8 +168,12 @@ def main() -> None:
         default=DEFAULT_POSTS_PER_MINUTE,
         help="the workspace's pace, PROGRESSION_POSTS_PER_MINUTE (default %(default)g)",
     )
+    parser.add_argument(
+        "--postgres", metavar="SERVER_URL", help="keep the store on PostgreSQL, on this server"
+    )
     args = parser.parse_args()
     pace = args.per_minute
+    db = args.postgres
     runs: list[Run] = []
     with SlackWebAPI() as api, tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
@@ -154,16 +181,19 @@ def main() -> None:
             if not args.no_baseline:
                 baseline = f"no faults {n}"
                 runs.append(
-                    fan_out(api, workdir, baseline, args.channels, False, 0, args.latency, pace)
+                    fan_out(api, workdir, baseline, args.channels, False, 0, args.latency, pace, db)
                 )
             name = f"5% 429 + 2% 500 {n}"
             runs.append(
-                fan_out(api, workdir, name, args.channels, True, args.seed + n, args.latency, pace)
+                fan_out(
+                    api, workdir, name, args.channels, True, args.seed + n, args.latency, pace, db
+                )
             )
-    _report(runs)
+    _report(runs, "postgresql" if args.postgres else "sqlite")
 
 
-def _report(runs: list[Run]) -> None:
+def _report(runs: list[Run], database: str) -> None:
+    print(f"store: {database}")
     allowed = runs[0].allowed_seconds if runs else 0.0
     print(
         f"| run | seconds (first post to last) | / {allowed:.0f} s allowed | process seconds "
@@ -185,7 +215,8 @@ def _report(runs: list[Run]) -> None:
     out = Path("benchmarks/results")
     out.mkdir(parents=True, exist_ok=True)
     rows = [{**run.__dict__, "ratio": run.ratio, "exactly_once": run.exactly_once} for run in runs]
-    (out / "fanout.json").write_text(json.dumps(rows, indent=2))
+    name = "fanout-postgresql.json" if database == "postgresql" else "fanout.json"
+    (out / name).write_text(json.dumps(rows, indent=2))
 
 
 if __name__ == "__main__":
