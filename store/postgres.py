@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import psycopg
 from psycopg.rows import DictRow, dict_row
@@ -28,6 +30,10 @@ logger = logging.getLogger("progression_bot")
 # group commit turns a burst of writers into one transaction on one connection.
 POOL_SIZE = 16
 CONNECT_TIMEOUT_SECONDS = 10
+# A connection back from the pool after this long idle is checked first (one empty query): a
+# server restarted meanwhile has closed it, and a fresh one takes its place instead of the
+# request failing. Under load connections come back much sooner and go out unchecked.
+IDLE_CHECK_SECONDS = 1.0
 # Any fixed number: every progression-bot process that migrates takes the same lock.
 MIGRATION_LOCK = 0x70726F67  # "prog"
 
@@ -67,6 +73,21 @@ class PostgresSession(Session):
         self.connection.execute("select pg_advisory_xact_lock(hashtextextended(%s, 0))", [key])
 
 
+# When each pooled connection was last given back (the pool's `reset` hook records it).
+_returned_at: WeakKeyDictionary[Connection, float] = WeakKeyDictionary()
+
+
+def _mark_returned(connection: Connection) -> None:
+    _returned_at[connection] = time.monotonic()
+
+
+def _check_if_idle(connection: Connection) -> None:
+    """Raise if a connection idle for a while no longer works, so the pool replaces it."""
+    returned = _returned_at.get(connection)
+    if returned is None or time.monotonic() - returned >= IDLE_CHECK_SECONDS:
+        ConnectionPool.check_connection(connection)
+
+
 class PostgresBackend(Backend):
     kind = "postgresql"
     groups_commits = False
@@ -87,6 +108,8 @@ class PostgresBackend(Backend):
             kwargs={"autocommit": True, "row_factory": dict_row},
             connection_class=psycopg.Connection[DictRow],
             configure=self._configure,
+            check=_check_if_idle,
+            reset=_mark_returned,
             open=False,
             name="progression-bot",
         )
