@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from store import Store
-from tests.bot.test_checkoffs_http import add_nudge, let_in
+from tests.bot.nudges import add_nudge, let_in
 from tests.conftest import RunningApp, SocketModeApp, socket_mode_app
 from tests.slack.signing import (
     TEAM_ID,

@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from store import Store
+from tests.bot.nudges import add_nudge
 from tests.conftest import SIGNING_SECRET, RunningApp, app_env, run_cli, start_http_app, stop_app
-from tests.slack.signing import TEAM_ID, SlackSender, reaction_event
+from tests.slack.signing import SlackSender, reaction_event
 from tests.slack.web_api import SlackWebAPI
 
 CHANNEL, TS = "CBACKUP1", "1700000000.000888"
@@ -27,13 +28,7 @@ MAX_BACKUPS = 15
 @pytest.fixture
 def app(api: SlackWebAPI, tmp_path: Path) -> Iterator[RunningApp]:
     db = tmp_path / "p.db"
-    store = Store(db)
-    store.subscribe(TEAM_ID, CHANNEL, "teacher", (), "U0", "2026-W48", NOW)
-    store.claim_delivery(
-        TEAM_ID, CHANNEL, "2026-W48", role="teacher", ref="1.7", round=1, owner="t", now=NOW
-    )
-    store.confirm_delivery(TEAM_ID, CHANNEL, "2026-W48", TS, NOW)
-    store.close()
+    add_nudge(db, "1.7", channel=CHANNEL, ts=TS)
     running = start_http_app(app_env(api, db), tmp_path)
     yield running
     stop_app(running)

@@ -16,6 +16,7 @@ import pytest
 
 from store import Store
 from tests.bot.answers import final_answer
+from tests.bot.nudges import Nudge, add_nudge, let_in
 from tests.conftest import SIGNING_SECRET, RunningApp, app_env, start_http_app, stop_app
 from tests.slack.signing import TEAM_ID, SlackSender, reaction_event
 from tests.slack.web_api import SlackWebAPI
@@ -29,13 +30,7 @@ SLACK_PATIENCE = 2.9  # Slack gives up on an answer after 3 seconds
 @pytest.fixture
 def app(api: SlackWebAPI, tmp_path: Path) -> Iterator[RunningApp]:
     db = tmp_path / "p.db"
-    store = Store(db)
-    store.subscribe(TEAM_ID, CHANNEL, "teacher", (), "U0", "2026-W48", NOW)
-    store.claim_delivery(
-        TEAM_ID, CHANNEL, "2026-W48", role="teacher", ref="1.7", round=1, owner="t", now=NOW
-    )
-    store.confirm_delivery(TEAM_ID, CHANNEL, "2026-W48", TS, NOW)
-    store.close()
+    add_nudge(db, "1.7", channel=CHANNEL, ts=TS)
     running = start_http_app(app_env(api, db), tmp_path)
     yield running
     stop_app(running)
@@ -117,8 +112,6 @@ def test_a_held_write_lock_stalls_nothing_and_loses_nothing(
 def test_a_home_press_the_locked_database_cannot_save_is_told_not_dropped(
     app: RunningApp, api: SlackWebAPI
 ) -> None:
-    from tests.bot.test_checkoffs_http import Nudge, let_in
-
     user = "UHOMEBUSY"
     let_in(app.db, api, Nudge(CHANNEL, TS, "1.7"), user)
     lock = WriteLock(app.db)

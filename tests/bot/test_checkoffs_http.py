@@ -21,9 +21,9 @@ from typing import Any
 import pytest
 
 from bot.cli import _parser
-from bot.membership import remember_membership
 from store import CELEBRATION, Store
 from tests.bot.answers import final_answer
+from tests.bot.nudges import Nudge, add_nudge
 from tests.conftest import SIGNING_SECRET, RunningApp, app_env, start_http_app, stop_app
 from tests.slack.signing import (
     TEAM_ID,
@@ -34,17 +34,8 @@ from tests.slack.signing import (
 from tests.slack.web_api import BOT_USER_ID, SlackWebAPI
 
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
-WEEK = "2026-W48"
 T_EVENT = 1_764_000_000.0  # Slack's event times in the cases that set them
-_channels = itertools.count(1)
 _events = itertools.count(1)
-
-
-@dataclass(frozen=True)
-class Nudge:
-    channel: str
-    ts: str
-    ref: str
 
 
 @dataclass
@@ -53,40 +44,6 @@ class CheckoffApp:
     db: Path
     env: dict[str, str]
     workdir: Path
-
-
-def add_nudge(
-    db: Path | str,
-    ref: str = "1.7",
-    role: str = "teacher",
-    week: str = WEEK,
-    channel: str | None = None,
-) -> Nudge:
-    """A role channel with a confirmed nudge for `ref`: what the weekly fan-out leaves."""
-    n = next(_channels)
-    subscribed, ts = channel is not None, f"1700000000.{n:06d}"
-    channel = channel or f"CN{n:05d}"
-    store = Store(db)
-    try:
-        if not subscribed:
-            store.subscribe(TEAM_ID, channel, role, (), "U0", week, NOW)
-        assert store.claim_delivery(
-            TEAM_ID, channel, week, role=role, ref=ref, round=1, owner="test", now=NOW
-        )
-        store.confirm_delivery(TEAM_ID, channel, week, ts, NOW)
-    finally:
-        store.close()
-    return Nudge(channel, ts, ref)
-
-
-def let_in(db: Path, api: SlackWebAPI, nudge: Nudge, user: str) -> None:
-    """The person is in the nudge's channel, and opened App Home a moment ago: the app knows."""
-    api.add_member(nudge.channel, user)
-    store = Store(db)
-    try:
-        remember_membership(store, TEAM_ID, user, frozenset({nudge.channel}), datetime.now(UTC))
-    finally:
-        store.close()
 
 
 def _cli_has_export() -> bool:
@@ -244,7 +201,9 @@ def test_reactions_count_once_seen_everywhere(
     nudge = add_nudge(setup.db)
     api.add_member(nudge.channel, "U1")
     # The celebration is in the nudge's channel, a week later.
-    celebration = add_nudge(setup.db, ref=CELEBRATION, week="2026-W49", channel=nudge.channel)
+    celebration = add_nudge(
+        setup.db, ref=CELEBRATION, week="2026-W49", channel=nudge.channel, subscribe=False
+    )
     for step in steps:
         send(sender, nudge, step, celebration.ts)
     if any(step["user"] == "UBOTX" for step in steps):

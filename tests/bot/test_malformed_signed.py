@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from tests.bot.nudges import add_nudge, let_in
 from tests.bot.test_after_ack_failures import log_since
-from tests.bot.test_checkoffs_http import add_nudge, let_in
 from tests.bot.test_request_hygiene import FORM, HOME, _form, _signed_headers
 from tests.conftest import RunningApp
 from tests.slack.signing import (

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from store import Store
+from tests.bot.nudges import add_nudge, let_in
 from tests.bot.test_after_ack_failures import log_since
-from tests.bot.test_checkoffs_http import add_nudge, let_in
 from tests.conftest import (
     SIGNING_SECRET,
     RunningApp,

@@ -21,7 +21,7 @@ from progression.calendar import WeeklySlot, week_of
 from scheduler.runner import RUNNER_LEASE
 from store import Store
 from tests.bot.answers import final_answer
-from tests.bot.test_checkoffs_http import add_nudge
+from tests.bot.nudges import add_nudge
 from tests.conftest import (
     APP_TOKEN,
     SIGNING_SECRET,

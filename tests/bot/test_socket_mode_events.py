@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from store import Store
-from tests.bot.test_checkoffs_http import CheckoffApp, Nudge, add_nudge, export_rows
+from tests.bot.nudges import Nudge, add_nudge
+from tests.bot.test_checkoffs_http import CheckoffApp, export_rows
 from tests.conftest import RunningApp, socket_mode_app
 from tests.slack.signing import (
     TEAM_ID,

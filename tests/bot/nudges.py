@@ -1,0 +1,62 @@
+"""Nudges as the weekly fan-out leaves them, for the tests that react to them."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.membership import remember_membership
+from store import Store
+from tests.slack.signing import TEAM_ID
+from tests.slack.web_api import SlackWebAPI
+
+NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
+WEEK = "2026-W48"
+_channels = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class Nudge:
+    channel: str
+    ts: str
+    ref: str
+
+
+def add_nudge(
+    db: Path | str,
+    ref: str = "1.7",
+    role: str = "teacher",
+    week: str = WEEK,
+    channel: str | None = None,
+    ts: str | None = None,
+    *,
+    subscribe: bool = True,
+) -> Nudge:
+    """A role channel (subscribed unless `subscribe=False`: it already is) with a confirmed
+    nudge for `ref`: what the weekly fan-out leaves."""
+    n = next(_channels)
+    ts = ts or f"1700000000.{n:06d}"
+    channel = channel or f"CN{n:05d}"
+    store = Store(db)
+    try:
+        if subscribe:
+            store.subscribe(TEAM_ID, channel, role, (), "U0", week, NOW)
+        assert store.claim_delivery(
+            TEAM_ID, channel, week, role=role, ref=ref, round=1, owner="test", now=NOW
+        )
+        store.confirm_delivery(TEAM_ID, channel, week, ts, NOW)
+    finally:
+        store.close()
+    return Nudge(channel, ts, ref)
+
+
+def let_in(db: Path, api: SlackWebAPI, nudge: Nudge, user: str) -> None:
+    """The person is in the nudge's channel, and opened App Home a moment ago: the app knows."""
+    api.add_member(nudge.channel, user)
+    store = Store(db)
+    try:
+        remember_membership(store, TEAM_ID, user, frozenset({nudge.channel}), datetime.now(UTC))
+    finally:
+        store.close()
