@@ -37,6 +37,7 @@ from tests.conftest import (
     start_http_app,
     stop_app,
 )
+from tests.postgres import fresh_database
 from tests.slack.signing import SlackSender, reaction_event
 from tests.slack.web_api import SlackWebAPI
 
@@ -454,3 +455,70 @@ def test_the_monitoring_queries_find_unconfirmed_and_inactive_channels(tmp_path:
 def test_ci_installs_nginx_when_missing() -> None:
     ci = (ROOT / ".ci" / "run").read_text()
     assert "apt-get install -y nginx" in ci and "sqlite3" in ci
+
+
+GUIDE_DB_URL = "postgresql://progression@db.example.org:5432/progression"
+
+
+def test_the_move_to_postgresql_as_the_guide_says(place: Path) -> None:
+    """Section 10: the env lines, the copy-db line, the lease query, pg_dump and pg_restore."""
+    with fresh_database() as url, fresh_database() as restored_url:
+        state = place / "state"
+        state.mkdir()
+        now = datetime.now(UTC)
+        store = Store(state / "progression.db")
+        store.subscribe("TPG", "CPG1", "teacher", (), "U0", "2026-W48", now)
+        store.record_checkoff("TPG", "CPG1", "1.7", "U1", now, "1.1")
+        store.close()
+        # The guide's env lines, pointed at the test's database.
+        env_file = place / "env"
+        guide_env = GUIDE.split("```ini\nPROGRESSION_DB=", 1)[1].split("```", 1)[0]
+        env_file.write_text(
+            "PROGRESSION_DB=" + guide_env.replace(GUIDE_DB_URL, url).replace("PGPASSWORD=...\n", "")
+        )
+
+        copy = guide_line(
+            "runuser -u progression-bot -- sh -c 'set -a && . /etc/progression-bot/env"
+        )
+        copy = (
+            copy.replace("runuser -u progression-bot -- ", "")
+            .replace("/etc/progression-bot/env", str(env_file))
+            .replace(STATE, str(state))
+            .replace(INSTALLED, str(ROOT / ".venv/bin/progression-bot"))
+        )
+        ran = subprocess.run(
+            ["/bin/sh", "-c", copy],
+            env={"PATH": "/usr/bin:/bin", "HOME": homeless(place)},
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert ran.returncode == 0, ran.stderr
+        moved = Store(url)
+        try:
+            assert moved.checked_by("TPG", "CPG1", "1.7") == ["U1"]
+            moved.take_lease("runner", "app1:4242", time.time(), 30)
+        finally:
+            moved.close()
+
+        # Which runner is active: the guide's query, as psql would run it.
+        query = guide_line('psql "' + GUIDE_DB_URL).split(" -c ", 1)[1]
+        holders = subprocess.run(
+            ["psql", url, "-At", "-c", shlex.split(query)[0]],
+            capture_output=True, text=True, timeout=60, check=True,
+        ).stdout  # fmt: skip
+        assert holders.startswith("app1:4242|")
+
+        # The backup, and its restore into another database.
+        dump = guide_line("pg_dump --format=custom").replace(GUIDE_DB_URL, url)
+        dump = dump.replace("/var/backups/progression-bot", str(place))
+        subprocess.run(["/bin/sh", "-c", dump], check=True, timeout=120)
+        [dumped] = place.glob("progression-*.dump")
+        restore = guide_line("pg_restore ").replace(GUIDE_DB_URL, restored_url)
+        restore = restore.replace(
+            "/var/backups/progression-bot/progression-2026-12-01.dump", str(dumped)
+        )
+        subprocess.run(["/bin/sh", "-c", restore], check=True, timeout=120)
+        restored = Store(restored_url)
+        try:
+            assert restored.checked_by("TPG", "CPG1", "1.7") == ["U1"]
+        finally:
+            restored.close()
