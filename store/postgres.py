@@ -110,6 +110,9 @@ class PostgresBackend(Backend):
             configure=self._configure,
             check=_check_if_idle,
             reset=_mark_returned,
+            # No connection free (or none to be had: the server is down) within the write
+            # wait is busy, as a held lock is: the request still answers Slack in time.
+            timeout=write_wait,
             open=False,
             name="progression-bot",
         )
