@@ -10,6 +10,9 @@ import pytest
 
 from store import Store
 from store.leases import Lease, fanout_lease
+from store.migrations import migrations
+from store.migrations_pg import MIGRATIONS_TABLE
+from tests.store import execute
 
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC).timestamp()
 T = "T1"
@@ -92,3 +95,45 @@ def test_hosts_asking_for_a_free_lease_at_once_get_one_holder(database: str) -> 
     finally:
         for host in hosts:
             host.close()
+
+
+def as_before_one_leases_table(store: Store) -> None:
+    """The database as the version before m015 left it: fan-out leases in a table of their own."""
+    with store.backend.session() as session:
+        session.execute(
+            "create table fanout_leases (team_id text primary key, owner text not null, "
+            "expires_at float not null, taken_at float)"
+        )
+        if store.kind == "sqlite":
+            session.execute(
+                f"delete from {migrations.migrations_table} where name = ?",
+                ["m015_one_leases_table"],
+            )
+        else:
+            session.execute(
+                f"delete from {MIGRATIONS_TABLE} where name = ?", ["m015_one_leases_table"]
+            )
+
+
+def test_upgrading_keeps_a_running_fanout_and_the_runner_under_their_leases(store: Store) -> None:
+    as_before_one_leases_table(store)
+    execute(
+        store,
+        "insert into fanout_leases (team_id, owner, expires_at, taken_at) values (?, ?, ?, ?)",
+        (T, "a:1", NOW + 30, NOW),
+    )
+    assert store.take_lease("runner", "r:1", NOW, 30).holder == "r:1"
+    claimed = datetime.fromtimestamp(NOW, UTC)
+    assert store.claim_delivery(
+        T, "C1", "2026-W48", role="teacher", ref="1.7", round=1, owner="a:1", now=claimed
+    )
+
+    store.migrate()
+
+    assert "fanout_leases" not in store.backend.tables()
+    name = fanout_lease(T)
+    assert store.lease_holder(name, NOW + 1) == "a:1"
+    assert store.take_lease(name, "b:2", NOW + 1, 30).holder == "a:1", "the run under way"
+    assert store.renew_lease(name, "a:1", NOW + 2, 30)
+    assert store.unconfirmed(T, NOW + 2) == [], "its claim is in flight, not left behind"
+    assert store.lease_holder("runner", NOW + 1) == "r:1"
