@@ -16,6 +16,7 @@ from datetime import datetime
 from types import TracebackType
 
 from store import Store
+from store.leases import fanout_lease
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +70,7 @@ class FanoutLease:
         renew_every: float = RENEW_EVERY,
     ) -> None:
         self.store, self.team_id, self.owner, self.clock = store, team_id, owner, clock
+        self.name = fanout_lease(team_id)
         self.seconds, self.renew_every = seconds, renew_every
         self._stop = threading.Event()
         self._lost = threading.Event()
@@ -80,15 +82,17 @@ class FanoutLease:
 
     def __enter__(self) -> FanoutLease:
         now = self.clock().timestamp()
-        holder = self.store.take_fanout_lease(self.team_id, self.owner, now, self.seconds)
-        if holder is not None and not owner_is_alive(holder):
+        lease = self.store.take_lease(self.name, self.owner, now, self.seconds)
+        if lease.holder != self.owner and not owner_is_alive(lease.holder):
             # Killed on this host: no need to wait for its lease to expire.
-            logger.warning("Taking over the fan-out lease of %s from %s", self.team_id, holder)
-            holder = self.store.take_fanout_lease(
-                self.team_id, self.owner, now, self.seconds, dead=holder
+            logger.warning(
+                "Taking over the fan-out lease of %s from %s", self.team_id, lease.holder
             )
-        if holder is not None:
-            raise FanoutRunning(self.team_id, holder)
+            lease = self.store.take_lease(
+                self.name, self.owner, now, self.seconds, dead=lease.holder
+            )
+        if lease.holder != self.owner:
+            raise FanoutRunning(self.team_id, lease.holder)
         self._thread = threading.Thread(
             target=self._renew, name=f"lease-{self.team_id}", daemon=True
         )
@@ -104,13 +108,13 @@ class FanoutLease:
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
-        self.store.release_fanout_lease(self.team_id, self.owner)
+        self.store.release_lease(self.name, self.owner)
 
     def _renew(self) -> None:
         try:
             while not self._stop.wait(self.renew_every):
                 now = self.clock().timestamp()
-                if not self.store.renew_fanout_lease(self.team_id, self.owner, now, self.seconds):
+                if not self.store.renew_lease(self.name, self.owner, now, self.seconds):
                     logger.error("Lost the fan-out lease of %s: stopping this run", self.team_id)
                     self._lost.set()
                     return

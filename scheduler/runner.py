@@ -22,7 +22,8 @@ from typing import Protocol
 
 from scheduler.lease import this_owner
 from store import Store
-from store.runner import Kind, Lease, Work
+from store.leases import Lease
+from store.runner import Kind, Work
 
 logger = logging.getLogger(__name__)
 
@@ -123,7 +124,7 @@ class Runner:
             lease = None
             if self.holds_lease():
                 return  # still valid for a while: the next renewal may get through
-        if lease is None:
+        if lease is None or lease.holder != self.holder:
             if self._active:
                 logger.warning("Runner %s lost the lease: standing by", self.holder)
                 self._step_down()

@@ -127,7 +127,7 @@ def m011_slack_order_reaction_order(db: Database) -> None:
 
 @migrations()
 def m012_slack_order_fanout_leases(db: Database) -> None:
-    # One fan-out per workspace at a time across processes and hosts (see store/leases.py).
+    # One fan-out per workspace at a time across processes and hosts (into `leases` in m015).
     # Times are seconds since the epoch: hosts compare them, so they need synchronized clocks.
     db.table("fanout_leases").create(
         {"team_id": str, "owner": str, "expires_at": float, "taken_at": float},
@@ -154,7 +154,7 @@ def m013_slack_order_channel_members(db: Database) -> None:
 
 @migrations()
 def m014_runner_leases_outbox(db: Database) -> None:
-    # The runner's lease: one row per name, renewed by its holder ("host:pid") until it lapses.
+    # Named leases: one row per name, renewed by its holder ("host:pid") until it lapses.
     db.table("leases").create(
         {"name": str, "holder": str, "expires_at": float, "taken_at": float},
         pk="name",
@@ -168,3 +168,14 @@ def m014_runner_leases_outbox(db: Database) -> None:
         not_null={"seq", "created_at"},
     )
     db.table("outbox").create_index(["created_at"])
+
+
+@migrations()
+def m015_one_leases_table(db: Database) -> None:
+    # One table for every lease: a workspace's fan-out lease becomes "fanout TEAM" in `leases`
+    # (store/leases.py). A run under way keeps its lease; an expired row moves too, harmless.
+    db.execute(
+        "insert into leases (name, holder, expires_at, taken_at) "
+        "select 'fanout ' || team_id, owner, expires_at, taken_at from fanout_leases"
+    )
+    db.table("fanout_leases").drop()

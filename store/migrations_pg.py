@@ -181,3 +181,11 @@ migration(
     )""",
     "create index outbox_created_at on outbox (created_at)",
 )
+
+migration(
+    "m015_one_leases_table",
+    # Every lease in `leases`: a workspace's fan-out lease becomes "fanout TEAM" (see SQLite's).
+    "insert into leases (name, holder, expires_at, taken_at) "
+    "select 'fanout ' || team_id, owner, expires_at, taken_at from fanout_leases",
+    "drop table fanout_leases",
+)

@@ -11,6 +11,7 @@ from typing import Any
 from progression.calendar import SchoolBreak, WeeklySlot
 from store.backend import Session
 from store.base import StoreBase
+from store.leases import fanout_lease
 from store.records import Delivery, Subscription
 from store.runner import enqueue
 
@@ -256,10 +257,10 @@ class NudgeStore(StoreBase):
         now = clock.time() if now is None else now
         rows = self._rows(
             "select * from deliveries where team_id = ? and (state = 'unconfirmed' or "
-            "(state = 'sending' and not exists (select 1 from fanout_leases l "
-            "where l.team_id = deliveries.team_id and l.expires_at > ?))) "
+            "(state = 'sending' and not exists (select 1 from leases l "
+            "where l.name = ? and l.expires_at > ?))) "
             "order by week, channel_id",
-            [team_id, now],
+            [team_id, fanout_lease(team_id), now],
         )
         return [self._delivery(r) for r in rows]
 

@@ -16,6 +16,7 @@ import pytest
 
 from progression.calendar import SchoolBreak
 from store import Store
+from store.leases import fanout_lease
 from tests.conftest import ROOT, app_env
 from tests.scheduler import MANAGER, TEAM, post_calls, subscribe, texts
 from tests.slack.web_api import SlackWebAPI
@@ -148,7 +149,8 @@ def test_a_second_nudge_while_one_runs_says_so_in_one_line_and_posts_nothing(
     prepare(db, ["C1"])
     store = Store(db)
     # A fan-out running on another host, renewing its lease.
-    assert store.take_fanout_lease(TEAM, "web-2:4242", time.time(), 60) is None
+    lease = store.take_lease(fanout_lease(TEAM), "web-2:4242", time.time(), 60)
+    assert lease.holder == "web-2:4242"
     store.close()
     result = nudge(api, db, "--week", "2026-W10")
     assert result.returncode == 1

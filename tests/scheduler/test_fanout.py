@@ -14,6 +14,7 @@ from progression.model import Progression
 from scheduler.fanout import FanoutReport, run_fanout
 from scheduler.lease import FanoutLease, FanoutRunning, this_owner
 from store import CELEBRATION, Store
+from store.leases import fanout_lease
 from tests.conftest import BOT_TOKEN
 from tests.scheduler import FAST, MANAGER, TEAM, post_calls, subscribe, texts
 from tests.slack.web_api import SlackWebAPI
@@ -344,7 +345,8 @@ def test_a_run_while_another_holds_the_workspace_posts_nothing_and_says_who(
 ) -> None:
     subscribe(store, "C1")
     taken = datetime.now(UTC)
-    assert store.take_fanout_lease(TEAM, "other-host:42", taken.timestamp(), 60) is None
+    lease = store.take_lease(fanout_lease(TEAM), "other-host:42", taken.timestamp(), 60)
+    assert lease.holder == "other-host:42"
 
     with pytest.raises(FanoutRunning, match="other-host:42"):
         fanout(store, progression, client)
@@ -358,7 +360,7 @@ def test_a_run_while_another_holds_the_workspace_posts_nothing_and_says_who(
     assert [r.outcome for r in fanout(store, progression, client, clock=lambda: later).results] == [
         "posted"
     ]
-    assert store.fanout_running(TEAM, later.timestamp()) is None
+    assert store.lease_holder(fanout_lease(TEAM), later.timestamp()) is None
 
 
 def test_a_lease_left_by_a_dead_process_on_this_host_is_taken_over_at_once(
@@ -366,7 +368,7 @@ def test_a_lease_left_by_a_dead_process_on_this_host_is_taken_over_at_once(
 ) -> None:
     subscribe(store, "C1")
     host = this_owner().rpartition(":")[0]
-    store.take_fanout_lease(TEAM, f"{host}:999999999", datetime.now(UTC).timestamp(), 60)
+    store.take_lease(fanout_lease(TEAM), f"{host}:999999999", datetime.now(UTC).timestamp(), 60)
     assert [r.outcome for r in fanout(store, progression, client).results] == ["posted"]
 
 
@@ -384,12 +386,12 @@ def test_the_lease_is_renewed_while_a_run_lasts_and_released_after(
 
     with FanoutLease(store, TEAM, "me:1", clock, seconds=5, renew_every=0.01) as lease:
         assert renewed.wait(timeout=5)
-        holder = store.fanout_running(TEAM, (NOW + timedelta(seconds=2)).timestamp())
+        holder = store.lease_holder(fanout_lease(TEAM), (NOW + timedelta(seconds=2)).timestamp())
         assert holder == "me:1" and lease.held
         # Another run took it over (this one stalled past its expiry): this one stops claiming.
-        execute(store, "update fanout_leases set owner = 'them:2'")
+        execute(store, "update leases set holder = 'them:2' where name = ?", (fanout_lease(TEAM),))
         deadline = threading.Event()
         while lease.held and not deadline.wait(0.01):
             pass
         assert not lease.held
-    assert store.fanout_running(TEAM, NOW.timestamp()) == "them:2"
+    assert store.lease_holder(fanout_lease(TEAM), NOW.timestamp()) == "them:2"

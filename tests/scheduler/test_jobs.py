@@ -25,6 +25,7 @@ from scheduler.jobs import (
 )
 from scheduler.plan import next_nudge_at
 from store import Store
+from store.leases import fanout_lease
 from tests.conftest import BOT_TOKEN
 from tests.scheduler import FAST, TEAM, post_calls, subscribe, texts
 from tests.slack.web_api import SlackWebAPI
@@ -141,7 +142,8 @@ def test_a_run_held_by_another_process_posts_nothing_and_looks_again_minutes_lat
     api: SlackWebAPI, store: Store, scheduler: NudgeScheduler
 ) -> None:
     # Another `serve` (or a `nudge`) is delivering this workspace right now.
-    assert store.take_fanout_lease(TEAM, "web-2:7", at(MONDAY, 7).timestamp(), 60) is None
+    lease = store.take_lease(fanout_lease(TEAM), "web-2:7", at(MONDAY, 7).timestamp(), 60)
+    assert lease.holder == "web-2:7"
     now = at(MONDAY, 8)
     assert run_nudge_job(scheduler.nudges, TEAM, now) is None
     assert api.calls("chat.postMessage") == []

@@ -10,6 +10,7 @@ import pytest
 
 from progression.calendar import SchoolBreak, WeeklySlot
 from store import Store
+from store.leases import fanout_lease
 from tests.store import table
 
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
@@ -106,49 +107,13 @@ def test_claims_left_sending_become_unconfirmed_and_show_while_no_run_holds_the_
 ) -> None:
     now = NOW.timestamp()
     assert claim(store, "C1", owner="host:1")
-    assert store.take_fanout_lease(T, "host:2", now, 30) is None
+    assert store.take_lease(fanout_lease(T), "host:2", now, 30).holder == "host:2"
     assert store.unconfirmed(T, now) == []  # a run is under way: it is in flight
-    store.release_fanout_lease(T, "host:2")
+    assert store.take_lease("runner", "host:2", now, 30).holder == "host:2"
+    store.release_lease(fanout_lease(T), "host:2")
     assert [d.state for d in store.unconfirmed(T, now)] == ["sending"]
     assert store.settle_orphans(T) == 1
     assert [(d.channel_id, d.state) for d in store.unconfirmed(T, now)] == [("C1", "unconfirmed")]
-
-
-def test_one_fanout_lease_per_workspace_until_it_lapses(store: Store) -> None:
-    now = NOW.timestamp()
-    assert store.take_fanout_lease(T, "a:1", now, 30) is None
-    assert store.take_fanout_lease(T, "b:2", now + 1, 30) == "a:1"
-    assert store.take_fanout_lease(T, "a:1", now + 2, 30) is None  # renewed by its holder
-    assert store.renew_fanout_lease(T, "a:1", now + 3, 30)
-    assert not store.renew_fanout_lease(T, "b:2", now + 3, 30)
-    assert store.fanout_running(T, now + 10) == "a:1"
-    assert store.take_fanout_lease(T, "b:2", now + 10, 30, dead="a:1") is None  # a died
-    assert store.take_fanout_lease(T, "c:3", now + 41, 30) is None  # b's lapsed
-    store.release_fanout_lease(T, "c:3")
-    assert store.fanout_running(T, now + 42) is None
-
-
-def test_two_hosts_asking_for_a_free_lease_at_once_get_one_holder(database: str) -> None:
-    hosts = [Store(database) for _ in range(8)]
-    barrier = threading.Barrier(8)
-    holders: list[str | None] = []
-
-    def take(n: int) -> None:
-        barrier.wait()
-        holders.append(hosts[n].take_fanout_lease(T, f"h:{n}", NOW.timestamp(), 30))
-
-    threads = [threading.Thread(target=take, args=(n,)) for n in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    try:
-        assert holders.count(None) == 1
-        winner = hosts[0].fanout_running(T, NOW.timestamp())
-        assert sorted(h for h in holders if h) == [winner] * 7
-    finally:
-        for host in hosts:
-            host.close()
 
 
 def test_concurrent_claims_of_one_week_have_one_winner(database: str) -> None:

@@ -1,4 +1,4 @@
-"""The runner's lease and the outbox, in the store: who may run, and the work handed over."""
+"""The runner's outbox, in the store: the work web workers hand over."""
 
 from __future__ import annotations
 
@@ -21,33 +21,6 @@ def store(database: str) -> Iterator[Store]:
     store = Store(database)
     yield store
     store.close()
-
-
-def test_one_holder_at_a_time_and_a_lapsed_lease_is_taken_over(store: Store) -> None:
-    first = store.take_lease("runner", "h1:1", now=100.0, ttl=30.0)
-    assert first is not None and first.taken_from is None and first.expires_at == 130.0
-    assert store.take_lease("runner", "h2:2", now=110.0, ttl=30.0) is None
-    renewed = store.take_lease("runner", "h1:1", now=120.0, ttl=30.0)
-    assert renewed is not None and renewed.expires_at == 150.0
-    assert store.take_lease("runner", "h2:2", now=149.9, ttl=30.0) is None
-    taken = store.take_lease("runner", "h2:2", now=150.1, ttl=30.0)
-    assert taken is not None and taken.taken_from == "h1:1"
-    assert store.take_lease("runner", "h1:1", now=151.0, ttl=30.0) is None, "no way back"
-
-
-def test_a_released_lease_is_free_at_once_and_only_its_holder_releases_it(store: Store) -> None:
-    assert store.take_lease("runner", "h1:1", now=100.0, ttl=30.0)
-    assert not store.release_lease("runner", "h2:2")
-    assert store.release_lease("runner", "h1:1")
-    taken = store.take_lease("runner", "h2:2", now=101.0, ttl=30.0)
-    assert taken is not None and taken.taken_from is None
-    lease = store.lease("runner")
-    assert lease is not None and lease.holder == "h2:2"
-
-
-def test_leases_of_other_names_are_independent(store: Store) -> None:
-    assert store.take_lease("runner", "h1:1", now=100.0, ttl=30.0)
-    assert store.take_lease("fanout:T1", "h2:2", now=100.0, ttl=30.0)
 
 
 def kinds(store: Store) -> list[tuple[str, str, str, int]]:
