@@ -22,12 +22,16 @@ from typing import Protocol
 
 from scheduler.lease import this_owner
 from store import Store
+from store.busy import unavailable_reason
 from store.leases import Lease
 from store.runner import Kind, Work
 
 logger = logging.getLogger(__name__)
 
 RUNNER_LEASE = "runner"
+# While the database cannot be reached, its trouble is logged in one line when it starts and
+# again this often while it lasts (not at every renewal and outbox look).
+TROUBLE_EVERY = 60.0
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,8 @@ class Runner:
         self._stop = threading.Event()
         self._became_active = threading.Event()
         self._work_thread: threading.Thread | None = None
+        self._trouble_lock = threading.Lock()
+        self._trouble_logged: float | None = None  # monotonic, while the database is in trouble
 
     def holds_lease(self) -> bool:
         """Whether this runner may act: its lease is renewed and a renewal away from lapsing."""
@@ -119,8 +125,9 @@ class Runner:
         asked = self._monotonic()
         try:
             lease = self.store.take_lease(RUNNER_LEASE, self.holder, self._wall(), self.times.ttl)
-        except Exception:
-            logger.exception("Could not renew the runner lease")
+            self._database_answers()
+        except Exception as error:
+            self._database_trouble("Could not renew the runner lease", error)
             lease = None
             if self.holds_lease():
                 return  # still valid for a while: the next renewal may get through
@@ -176,8 +183,9 @@ class Runner:
         for kind, duty in self.duties.by_kind.items():
             try:
                 pending = self.store.pending_work(kind)
-            except Exception:
-                logger.exception("Could not read the outbox")
+                self._database_answers()
+            except Exception as error:
+                self._database_trouble("Could not read the outbox", error)
                 return soonest
             soonest = min(soonest, self._do(duty, pending))
         return max(0.01, soonest)
@@ -194,8 +202,36 @@ class Runner:
                 continue
             try:
                 duty.do(work, now)
-            except Exception:
+            except Exception as error:
+                if unavailable_reason(error) is not None:
+                    # The database, not the work: it stays in the outbox for the next look.
+                    self._database_trouble(f"Outbox work {work.kind} waits", error)
+                    return soonest
                 # A bug in one piece of work must not stop the rest, nor come round forever.
                 logger.exception("Outbox work %s for %s failed", work.kind, work.team_id)
-            self.store.finish_work(work)
+            try:
+                self.store.finish_work(work)
+            except Exception as error:
+                self._database_trouble("Could not mark outbox work done", error)
+                return soonest  # done again at the next look: every kind may be done twice
         return soonest
+
+    # --- the database's trouble, in few lines -----------------------------------------
+
+    def _database_trouble(self, what: str, error: Exception) -> None:
+        reason = unavailable_reason(error)
+        if reason is None:
+            logger.exception("%s", what)  # a bug: with its traceback
+            return
+        now = self._monotonic()
+        with self._trouble_lock:
+            if self._trouble_logged is not None and now - self._trouble_logged < TROUBLE_EVERY:
+                return
+            self._trouble_logged = now
+        logger.warning("%s: %s (retrying)", what, reason)
+
+    def _database_answers(self) -> None:
+        with self._trouble_lock:
+            was_in_trouble, self._trouble_logged = self._trouble_logged is not None, None
+        if was_in_trouble:
+            logger.info("Runner %s: the database answers again", self.holder)

@@ -7,6 +7,8 @@ import sqlite3
 import psycopg
 from psycopg_pool import PoolTimeout
 
+from store.backend import StoreError
+
 
 class StoreBusy(Exception):
     """The database is locked by another writer (a backup, a second tool): try again soon.
@@ -26,3 +28,14 @@ def is_busy(error: BaseException) -> bool:
     return isinstance(error, sqlite3.OperationalError) and (
         "locked" in str(error) or "busy" in str(error)
     )
+
+
+def unavailable_reason(error: BaseException) -> str | None:
+    """One line saying why the database could not be used (unreachable, locked, no connection
+    in time), for errors that may pass by themselves; None for anything else (a bug)."""
+    if not (
+        is_busy(error)
+        or isinstance(error, StoreError | psycopg.OperationalError | sqlite3.OperationalError)
+    ):
+        return None
+    return " ".join(str(error).split()) or type(error).__name__

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psycopg
 import pytest
 
-from scheduler.runner import RUNNER_LEASE, Duty, LeaseTimes, Runner
+import store.postgres
+from scheduler.runner import RUNNER_LEASE, TROUBLE_EVERY, Duty, LeaseTimes, Runner
 from store import Store
+from store.busy import StoreBusy
 from store.runner import Kind, Work
+from tests.postgres import server_url
 
 FAST = LeaseTimes(renew_every=0.05, ttl=0.5, poll_every=0.02)
 
@@ -168,3 +173,85 @@ def test_a_late_renewal_pauses_the_work_and_the_next_one_resumes_it(
     db.request_work("arm", "T1", "", now=1.0)
     assert duties.work.done_event.wait(10), "the work resumed once the lease was renewed"
     assert runner.holds_lease() and duties.started == [None], "still the same active runner"
+
+
+# --- the database in trouble ------------------------------------------------------------
+
+
+@dataclass
+class FailsOnce:
+    """Outbox work whose first attempt finds the database locked by another process."""
+
+    calls: list[Work] = field(default_factory=list)
+    retried: threading.Event = field(default_factory=threading.Event)
+
+    def ready_at(self, work: Work, now: float) -> float:
+        return now
+
+    def do(self, work: Work, now: float) -> None:
+        self.calls.append(work)
+        if len(self.calls) == 1:
+            raise StoreBusy("database is locked")
+        self.retried.set()
+
+
+@dataclass
+class FailingDuties(FakeDuties):
+    failing: FailsOnce = field(default_factory=FailsOnce)
+
+    @property
+    def by_kind(self) -> Mapping[Kind, Duty]:
+        return {"arm": self.failing}
+
+
+def test_work_the_database_could_not_take_stays_in_the_outbox(
+    db: Store, running: Running, caplog: pytest.LogCaptureFixture
+) -> None:
+    duties = FailingDuties()
+    runner = Runner(db, duties, holder="h:1", times=FAST)
+    thread = threading.Thread(target=runner.run, daemon=True)
+    thread.start()
+    running.append((runner, duties, thread))
+    assert runner.wait_active(10)
+    db.request_work("arm", "T1", "", now=1.0)
+    assert duties.failing.retried.wait(10), "the work came round again"
+    assert [w.team_id for w in duties.failing.calls] == ["T1", "T1"]
+    [line] = [r for r in caplog.records if "Outbox work arm waits" in r.getMessage()]
+    assert "database is locked" in line.getMessage() and line.exc_info is None
+
+
+def test_an_unreachable_database_is_one_line_while_it_lasts_and_one_when_it_answers(
+    postgres_target: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(store.postgres, "IDLE_CHECK_SECONDS", 0.0)
+    clock = [1000.0]
+    app = Store(postgres_target, write_wait=0.2)
+    runner = Runner(app, FakeDuties(), holder="h:1", times=FAST, monotonic=lambda: clock[0])
+    database = postgres_target.rsplit("/", 1)[1]
+    caplog.set_level(logging.INFO, logger="scheduler.runner")
+    try:
+        with psycopg.connect(server_url(), autocommit=True) as admin:
+            admin.execute(f'alter database "{database}" with allow_connections false')
+            try:
+                admin.execute(
+                    "select pg_terminate_backend(pid) from pg_stat_activity where datname = %s",
+                    [database],
+                )
+                for _ in range(5):  # five looks at the outbox, 2.5 s apart at the usual pace
+                    runner.work_once()
+                    clock[0] += 0.5
+                clock[0] += TROUBLE_EVERY
+                runner.work_once()  # a minute on: said once more
+            finally:
+                admin.execute(f'alter database "{database}" with allow_connections true')
+        deadline = time.monotonic() + 30
+        while not any("answers again" in r.getMessage() for r in caplog.records):
+            assert time.monotonic() < deadline, "the runner never saw the database again"
+            runner.work_once()  # the pool reconnects with a short backoff
+    finally:
+        app.close()
+    said = [r for r in caplog.records if r.name == "scheduler.runner"]
+    trouble = [r for r in said if "Could not read the outbox" in r.getMessage()]
+    assert len(trouble) == 2 and all(r.exc_info is None for r in said)
+    assert "(retrying)" in trouble[0].getMessage()
+    assert "answers again" in said[-1].getMessage()
