@@ -381,15 +381,20 @@ def test_the_cron_line_posts_the_due_week_once(api: SlackWebAPI, place: Path) ->
 # --- backup, restore, monitoring ---------------------------------------------------------
 
 
+def district_with_a_checkoff(db: Path, team: str, channel: str) -> None:
+    """A subscribed channel whose move 1.7 user U1 has checked off."""
+    now = datetime.now(UTC)
+    store = Store(db)
+    store.subscribe(team, channel, "teacher", (), "U0", "2026-W48", now)
+    store.record_checkoff(team, channel, "1.7", "U1", now, "1.1")
+    store.close()
+
+
 def test_backup_and_restore_as_the_guide_says(api: SlackWebAPI, place: Path) -> None:
     state, backups = place / "state", place / "backups"
     state.mkdir()
     backups.mkdir()
-    now = datetime.now(UTC)
-    store = Store(state / "progression.db")
-    store.subscribe("TBK", "CBK1", "teacher", (), "U0", "2026-W48", now)
-    store.record_checkoff("TBK", "CBK1", "1.7", "U1", now, "1.1")
-    store.close()
+    district_with_a_checkoff(state / "progression.db", "TBK", "CBK1")
 
     def moved(command: str) -> str:
         return (
@@ -465,11 +470,7 @@ def test_the_move_to_postgresql_as_the_guide_says(place: Path) -> None:
     with fresh_database() as url, fresh_database() as restored_url:
         state = place / "state"
         state.mkdir()
-        now = datetime.now(UTC)
-        store = Store(state / "progression.db")
-        store.subscribe("TPG", "CPG1", "teacher", (), "U0", "2026-W48", now)
-        store.record_checkoff("TPG", "CPG1", "1.7", "U1", now, "1.1")
-        store.close()
+        district_with_a_checkoff(state / "progression.db", "TPG", "CPG1")
         # The guide's env lines, pointed at the test's database.
         env_file = place / "env"
         guide_env = GUIDE.split("```ini\nPROGRESSION_DB=", 1)[1].split("```", 1)[0]
