@@ -110,20 +110,18 @@ class CheckoffStore(StoreBase):
     def _apply_reaction(self, db: Session, change: ReactionChange) -> Outcome:
         _lock_completion(db, change.team_id, change.channel_id, change.ref, change.user_id)
         key = [change.team_id, change.channel_id, change.ts, change.user_id, change.emoji]
-        last = db.one(
-            "select event_time, event_ts from checkoff_reactions "
-            "where team_id = ? and channel_id = ? and ts = ? and user_id = ? and emoji = ?",
-            key,
-        )
-        if last is not None and (last["event_time"] or 0, last["event_ts"] or 0.0) > change.order:
-            return "unchanged"  # a later event of this reaction already decided it
-        db.execute(
+        # The reaction's latest state, unless a later event of it (Slack's order, not the
+        # order of arrival) already decided it: then nothing changes.
+        written = db.execute(
             "insert into checkoff_reactions "
             "(team_id, channel_id, ts, user_id, emoji, ref, reacted_at, present, event_time, "
             "event_ts) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "on conflict (team_id, channel_id, ts, user_id, emoji) do update set "
             "present = excluded.present, event_time = excluded.event_time, "
-            "event_ts = excluded.event_ts, reacted_at = excluded.reacted_at",
+            "event_ts = excluded.event_ts, reacted_at = excluded.reacted_at "
+            "where (coalesce(checkoff_reactions.event_time, 0), "
+            "coalesce(checkoff_reactions.event_ts, 0.0)) "
+            "<= (excluded.event_time, excluded.event_ts)",
             [
                 *key,
                 change.ref,
@@ -133,6 +131,8 @@ class CheckoffStore(StoreBase):
                 change.event_ts,
             ],
         )
+        if not written:
+            return "unchanged"
         if change.added:
             inserted = db.execute(
                 "insert into checkoffs "
