@@ -97,7 +97,7 @@ def run_nudge(args: argparse.Namespace, settings: Settings) -> int:
         except FanoutRunning as running:
             print(
                 f"{team_id} {week}: {running}, nothing posted by this one; "
-                "that run delivers the week"
+                "run it again once that one is done"
             )
             status = INCOMPLETE
             continue

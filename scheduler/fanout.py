@@ -173,28 +173,20 @@ def run_fanout(
     """
     started = time.monotonic()
     owner = owner or this_owner()
-    lease = None if dry_run else FanoutLease(store, team_id, owner, clock)
+    # A run with nothing to post (or to settle) takes no lease, so it never stands in another
+    # run's way: an operator's `nudge` for next week while the scheduler finds this week done.
+    needs_lease = not dry_run and (
+        bool(_plan(store, team_id, week, FanoutReport(team_id, week)))
+        or any(d.state == "sending" for d in store.unconfirmed(team_id))  # a dead run's claims
+    )
+    lease = FanoutLease(store, team_id, owner, clock) if needs_lease else None
     with lease if lease is not None else nullcontext():
         if lease is not None:
             settled = store.settle_orphans(team_id)
             if settled:
                 logger.warning("%d delivery(ies) left by an earlier run are unconfirmed", settled)
         report = FanoutReport(team_id, week, dry_run)
-        delivered = store.delivered_channels(team_id, week)
-        unconfirmed = {d.channel_id for d in store.unconfirmed(team_id) if d.week == week}
-        due: list[Subscription] = []
-        for subscription in store.subscriptions(team_id):
-            if not subscription.active or subscription.first_week > week:
-                continue
-            channel = subscription.channel_id
-            if channel in unconfirmed:
-                report.results.append(
-                    ChannelResult(channel, "unconfirmed", detail="left by a crash")
-                )
-            elif channel in delivered:
-                report.results.append(ChannelResult(channel, "skipped"))
-            else:
-                due.append(subscription)
+        due = _plan(store, team_id, week, report)  # again: under the lease, it is settled
         poster = SlackPoster(client, limits, sleep=sleep)
         delivery = _Delivery(
             store,
@@ -216,6 +208,24 @@ def run_fanout(
     report.seconds = time.monotonic() - started
     logger.info("Fan-out %s", report.summary())
     return report
+
+
+def _plan(store: Store, team_id: str, week: str, report: FanoutReport) -> list[Subscription]:
+    """The subscriptions that have not had `week` yet; the others go in `report` as they are."""
+    delivered = store.delivered_channels(team_id, week)
+    unconfirmed = {d.channel_id for d in store.unconfirmed(team_id) if d.week == week}
+    due: list[Subscription] = []
+    for subscription in store.subscriptions(team_id):
+        if not subscription.active or subscription.first_week > week:
+            continue
+        channel = subscription.channel_id
+        if channel in unconfirmed:
+            report.results.append(ChannelResult(channel, "unconfirmed", detail="left by a crash"))
+        elif channel in delivered:
+            report.results.append(ChannelResult(channel, "skipped"))
+        else:
+            due.append(subscription)
+    return due
 
 
 @dataclass

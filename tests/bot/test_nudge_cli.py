@@ -156,7 +156,7 @@ def test_a_second_nudge_while_one_runs_says_so_in_one_line_and_posts_nothing(
     assert result.returncode == 1
     assert result.stdout.splitlines() == [
         f"{TEAM} 2026-W10: a fan-out for {TEAM} is already running (web-2:4242), "
-        "nothing posted by this one; that run delivers the week"
+        "nothing posted by this one; run it again once that one is done"
     ]
     assert result.stderr == ""
     assert api.calls("chat.postMessage") == []

@@ -363,6 +363,24 @@ def test_a_run_while_another_holds_the_workspace_posts_nothing_and_says_who(
     assert store.lease_holder(fanout_lease(TEAM), later.timestamp()) is None
 
 
+def test_a_run_with_nothing_to_post_stands_in_no_other_runs_way(
+    api: SlackWebAPI, store: Store, progression: Progression, client: WebClient
+) -> None:
+    # The scheduler finds this week delivered while an operator's `nudge` posts next week's.
+    subscribe(store, "C1")
+    assert [r.outcome for r in fanout(store, progression, client).results] == ["posted"]
+    holder = store.take_lease(
+        fanout_lease(TEAM), "other-host:42", datetime.now(UTC).timestamp(), 60
+    )
+    assert holder.holder == "other-host:42"
+
+    again = fanout(store, progression, client)
+    assert [r.outcome for r in again.results] == ["skipped"]
+    assert store.lease_holder(fanout_lease(TEAM), datetime.now(UTC).timestamp()) == "other-host:42"
+    with pytest.raises(FanoutRunning):  # next week's has something to post: it waits its turn
+        fanout(store, progression, client, week=NEXT_WEEK)
+
+
 def test_a_lease_left_by_a_dead_process_on_this_host_is_taken_over_at_once(
     api: SlackWebAPI, store: Store, progression: Progression, client: WebClient
 ) -> None:
