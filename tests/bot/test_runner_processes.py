@@ -191,8 +191,10 @@ def export(env: dict[str, str], workdir: Path) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(result.stdout)))
 
 
-def test_two_app_processes_on_one_database_act_as_one_app(api: SlackWebAPI, tmp_path: Path) -> None:
-    db = tmp_path / "progression.db"
+def test_two_app_processes_on_one_database_act_as_one_app(
+    api: SlackWebAPI, tmp_path: Path, database: str
+) -> None:
+    db = database  # a file on SQLite; a server the two share on PostgreSQL, as on two hosts
     weekly = [f"CW{n:02d}" for n in range(30)]
     due_now(db, weekly)
     api.add_user("UADMIN", is_admin=True)
