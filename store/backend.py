@@ -152,6 +152,11 @@ def parse_target(value: Path | str, setting: str = "PROGRESSION_DB") -> Target:
     return Target("sqlite", text)
 
 
+def one_line(error: BaseException) -> str:
+    """An error's own message on one line, for messages and logs (its type if it has none)."""
+    return " ".join(str(error).split()) or type(error).__name__
+
+
 def redact(url: str) -> str:
     """The URL without its password, for messages and logs."""
     try:

@@ -7,7 +7,7 @@ import sqlite3
 import psycopg
 from psycopg_pool import PoolTimeout
 
-from store.backend import StoreError
+from store.backend import StoreError, one_line
 
 
 class StoreBusy(Exception):
@@ -38,4 +38,4 @@ def unavailable_reason(error: BaseException) -> str | None:
         or isinstance(error, StoreError | psycopg.OperationalError | sqlite3.OperationalError)
     ):
         return None
-    return " ".join(str(error).split()) or type(error).__name__
+    return one_line(error)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from store.backend import StoreError, parse_target
+from store.backend import StoreError, one_line, parse_target
 from store.db import Store
 
 BATCH = 1000
@@ -56,8 +56,7 @@ def copy_database(source: Store, target: Store) -> dict[str, int]:
                     batch = rows[start : start + BATCH]
                     writing.execute_many(insert, ([row[c] for c in columns] for row in batch))
             except Exception as error:  # the database's own reason, on one line
-                reason = " ".join(str(error).split())
-                raise StoreError(f"TO refused the rows of {table}: {reason}") from None
+                raise StoreError(f"TO refused the rows of {table}: {one_line(error)}") from None
     copied, expected = _counts(target, tables), _counts(source, tables)
     for table in tables:
         if copied[table] != expected[table]:

@@ -21,7 +21,15 @@ import psycopg
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from store.backend import WRITE_WAIT_SECONDS, Backend, Params, Session, StoreError, redact
+from store.backend import (
+    WRITE_WAIT_SECONDS,
+    Backend,
+    Params,
+    Session,
+    StoreError,
+    one_line,
+    redact,
+)
 from store.migrations_pg import MIGRATIONS_TABLE, postgres_migrations
 
 logger = logging.getLogger("progression_bot")
@@ -140,9 +148,8 @@ class PostgresBackend(Backend):
                 connect_timeout=CONNECT_TIMEOUT_SECONDS,
             )
         except psycopg.Error as error:
-            reason = " ".join(str(error).split()) or type(error).__name__
             raise StoreError(
-                f"{self.setting}: cannot connect to PostgreSQL at {self.label}: {reason}"
+                f"{self.setting}: cannot connect to PostgreSQL at {self.label}: {one_line(error)}"
             ) from None
 
     @contextmanager
