@@ -30,7 +30,7 @@ from progression.next_move import Celebration
 from scheduler.lease import FanoutLease, this_owner
 from scheduler.limits import PostResult, SlackLimits, SlackPoster
 from scheduler.plan import plan_for
-from store import CELEBRATION, Store, Subscription
+from store import CELEBRATION, Delivery, Store, Subscription
 
 logger = logging.getLogger(__name__)
 
@@ -175,9 +175,10 @@ def run_fanout(
     owner = owner or this_owner()
     # A run with nothing to post (or to settle) takes no lease, so it never stands in another
     # run's way: an operator's `nudge` for next week while the scheduler finds this week done.
+    left = [] if dry_run else store.unconfirmed(team_id)
     needs_lease = not dry_run and (
-        bool(_plan(store, team_id, week, FanoutReport(team_id, week)))
-        or any(d.state == "sending" for d in store.unconfirmed(team_id))  # a dead run's claims
+        any(d.state == "sending" for d in left)  # a dead run's claims
+        or bool(_plan(store, team_id, week, left, FanoutReport(team_id, week)))
     )
     lease = FanoutLease(store, team_id, owner, clock) if needs_lease else None
     with lease if lease is not None else nullcontext():
@@ -186,7 +187,8 @@ def run_fanout(
             if settled:
                 logger.warning("%d delivery(ies) left by an earlier run are unconfirmed", settled)
         report = FanoutReport(team_id, week, dry_run)
-        due = _plan(store, team_id, week, report)  # again: under the lease, it is settled
+        # Again, under the lease: what it settled, and what another run did meanwhile.
+        due = _plan(store, team_id, week, store.unconfirmed(team_id), report)
         poster = SlackPoster(client, limits, sleep=sleep)
         delivery = _Delivery(
             store,
@@ -210,10 +212,13 @@ def run_fanout(
     return report
 
 
-def _plan(store: Store, team_id: str, week: str, report: FanoutReport) -> list[Subscription]:
-    """The subscriptions that have not had `week` yet; the others go in `report` as they are."""
+def _plan(
+    store: Store, team_id: str, week: str, left: list[Delivery], report: FanoutReport
+) -> list[Subscription]:
+    """The subscriptions that have not had `week` yet; the others go in `report` as they are
+    (`left`: the workspace's unconfirmed deliveries)."""
     delivered = store.delivered_channels(team_id, week)
-    unconfirmed = {d.channel_id for d in store.unconfirmed(team_id) if d.week == week}
+    unconfirmed = {d.channel_id for d in left if d.week == week}
     due: list[Subscription] = []
     for subscription in store.subscriptions(team_id):
         if not subscription.active or subscription.first_week > week:
