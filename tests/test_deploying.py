@@ -381,6 +381,17 @@ def test_the_cron_line_posts_the_due_week_once(api: SlackWebAPI, place: Path) ->
 # --- backup, restore, monitoring ---------------------------------------------------------
 
 
+def run_as_service_user(command: str, place: Path) -> None:
+    """A guide's `runuser -u progression-bot -- …` line, run as its user would have it: a plain
+    shell, a bare PATH and no home."""
+    ran = subprocess.run(
+        ["/bin/sh", "-c", command.replace("runuser -u progression-bot -- ", "")],
+        env={"PATH": "/usr/bin:/bin", "HOME": homeless(place)},
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert ran.returncode == 0, ran.stderr
+
+
 def district_with_a_checkoff(db: Path, team: str, channel: str) -> None:
     """A subscribed channel whose move 1.7 user U1 has checked off."""
     now = datetime.now(UTC)
@@ -405,13 +416,7 @@ def test_backup_and_restore_as_the_guide_says(api: SlackWebAPI, place: Path) -> 
 
     # The daily backup, and the one before an upgrade: the same command, another file.
     for start in (BACKUP + "progression-", BACKUP + "before-upgrade"):
-        backup = moved(guide_line(start).replace("runuser -u progression-bot -- ", ""))
-        ran = subprocess.run(
-            ["/bin/sh", "-c", backup],
-            env={"PATH": "/usr/bin:/bin", "HOME": homeless(place)},
-            capture_output=True, text=True, timeout=120,
-        )  # fmt: skip
-        assert ran.returncode == 0, ran.stderr
+        run_as_service_user(moved(guide_line(start)), place)
     assert (backups / "before-upgrade.db").is_file()
     copy = backups / f"progression-{datetime.now().date().isoformat()}.db"
     assert copy.is_file()
@@ -482,17 +487,11 @@ def test_the_move_to_postgresql_as_the_guide_says(place: Path) -> None:
             "runuser -u progression-bot -- sh -c 'set -a && . /etc/progression-bot/env"
         )
         copy = (
-            copy.replace("runuser -u progression-bot -- ", "")
-            .replace("/etc/progression-bot/env", str(env_file))
+            copy.replace("/etc/progression-bot/env", str(env_file))
             .replace(STATE, str(state))
             .replace(INSTALLED, str(ROOT / ".venv/bin/progression-bot"))
         )
-        ran = subprocess.run(
-            ["/bin/sh", "-c", copy],
-            env={"PATH": "/usr/bin:/bin", "HOME": homeless(place)},
-            capture_output=True, text=True, timeout=120,
-        )  # fmt: skip
-        assert ran.returncode == 0, ran.stderr
+        run_as_service_user(copy, place)
         moved = Store(url)
         try:
             assert moved.checked_by("TPG", "CPG1", "1.7") == ["U1"]

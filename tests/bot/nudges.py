@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.membership import remember_membership
 from store import Store
+from tests.conftest import RunningApp, app_env, start_http_app, stop_app
 from tests.slack.signing import TEAM_ID
 from tests.slack.web_api import SlackWebAPI
 
@@ -60,3 +63,18 @@ def let_in(db: Path, api: SlackWebAPI, nudge: Nudge, user: str) -> None:
         remember_membership(store, TEAM_ID, user, frozenset({nudge.channel}), datetime.now(UTC))
     finally:
         store.close()
+
+
+@contextmanager
+def app_with_a_nudge(
+    api: SlackWebAPI, workdir: Path, channel: str, ts: str
+) -> Iterator[RunningApp]:
+    """`serve --http` on a database of its own with one confirmed nudge (move 1.7) in
+    `channel`, posted as `ts`."""
+    db = workdir / "p.db"
+    add_nudge(db, "1.7", channel=channel, ts=ts)
+    running = start_http_app(app_env(api, db), workdir)
+    try:
+        yield running
+    finally:
+        stop_app(running)

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from store import Store
-from tests.bot.nudges import add_nudge
-from tests.conftest import SIGNING_SECRET, RunningApp, app_env, run_cli, start_http_app, stop_app
+from tests.bot.nudges import app_with_a_nudge
+from tests.conftest import SIGNING_SECRET, RunningApp, app_env, run_cli
 from tests.slack.signing import SlackSender, reaction_event
 from tests.slack.web_api import SlackWebAPI
 
@@ -27,11 +27,8 @@ MAX_BACKUPS = 15
 
 @pytest.fixture
 def app(api: SlackWebAPI, tmp_path: Path) -> Iterator[RunningApp]:
-    db = tmp_path / "p.db"
-    add_nudge(db, "1.7", channel=CHANNEL, ts=TS)
-    running = start_http_app(app_env(api, db), tmp_path)
-    yield running
-    stop_app(running)
+    with app_with_a_nudge(api, tmp_path, CHANNEL, TS) as running:
+        yield running
 
 
 def _checkoffs(db: Path) -> int:

@@ -16,8 +16,8 @@ import pytest
 
 from store import Store
 from tests.bot.answers import final_answer
-from tests.bot.nudges import Nudge, add_nudge, let_in
-from tests.conftest import SIGNING_SECRET, RunningApp, app_env, start_http_app, stop_app
+from tests.bot.nudges import Nudge, app_with_a_nudge, let_in
+from tests.conftest import SIGNING_SECRET, RunningApp
 from tests.slack.signing import TEAM_ID, SlackSender, reaction_event
 from tests.slack.web_api import SlackWebAPI
 
@@ -29,11 +29,8 @@ SLACK_PATIENCE = 2.9  # Slack gives up on an answer after 3 seconds
 
 @pytest.fixture
 def app(api: SlackWebAPI, tmp_path: Path) -> Iterator[RunningApp]:
-    db = tmp_path / "p.db"
-    add_nudge(db, "1.7", channel=CHANNEL, ts=TS)
-    running = start_http_app(app_env(api, db), tmp_path)
-    yield running
-    stop_app(running)
+    with app_with_a_nudge(api, tmp_path, CHANNEL, TS) as running:
+        yield running
 
 
 class WriteLock:
