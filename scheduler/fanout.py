@@ -27,10 +27,11 @@ from slack_sdk import WebClient
 from progression.lookup import role_moves
 from progression.model import Move, Progression
 from progression.next_move import Celebration
-from scheduler.lease import FanoutLease, this_owner
+from scheduler.lease import LEASE_SECONDS, FanoutLease, this_owner
 from scheduler.limits import PostResult, SlackLimits, SlackPoster
 from scheduler.plan import plan_for
 from store import CELEBRATION, Delivery, Store, Subscription
+from store.busy import unavailable_reason
 
 logger = logging.getLogger(__name__)
 
@@ -68,12 +69,17 @@ Outcome = Literal[
     "posted",  # confirmed with its ts
     "skipped",  # already delivered this week (or being delivered by another run)
     "unconfirmed",  # sent, but whether Slack has it is unknown: shown, never re-posted
-    "retry",  # Slack kept failing or rate-limiting: released, the next run posts it
+    "retry",  # not posted (Slack kept failing, the database, a lease): a later run this week
     "deactivated",  # the channel is gone for us: marked inactive, its manager told
-    "failed",  # Slack refused the message itself: released and reported
+    "failed",  # Slack refused the message itself: released, reported, tried again this week
     "nothing",  # nothing to post: celebrated already, or the role has no moves
     "would_post",  # dry run
 ]
+
+
+# Why a channel was left for a later run: Slack (rate limits, errors: worth a few minutes' wait),
+# or this side (the database, a lease lost, a stop): tried again as soon as the run can be.
+SLACK, HERE = "slack", "here"
 
 
 @dataclass(frozen=True)
@@ -82,6 +88,7 @@ class ChannelResult:
     outcome: Outcome
     ref: str | None = None  # "1.7" or "celebration"
     detail: str = ""  # the ts, Slack's error, or what a dry run would post
+    cause: str = SLACK  # for "retry": SLACK or HERE
 
 
 @dataclass
@@ -121,8 +128,20 @@ class FanoutReport:
 
     @property
     def needs_retry(self) -> bool:
-        """Channels were left for a later run of the same week."""
-        return bool(self.retry)
+        """Channels were left for a later run of the same week: the week is not done until
+        every channel was posted, left unconfirmed or made inactive."""
+        return bool(self.retry or self.failed)
+
+    @property
+    def retry_soon(self) -> bool:
+        """Some channel waits on this side (the database, a lease), not on Slack: the next
+        run should come as soon as the database answers again."""
+        return any(r.cause == HERE for r in self.retry)
+
+    @property
+    def left(self) -> list[ChannelResult]:
+        """The channels not posted this week, so far."""
+        return self.retry + self.failed
 
     def counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -164,15 +183,24 @@ def run_fanout(
     clock: Callable[[], datetime] = utc_now,
     sleep: Callable[[float], None] = time.sleep,
     may_claim: Callable[[], bool] = lambda: True,
+    stop: threading.Event | None = None,
+    lease_seconds: float = LEASE_SECONDS,
 ) -> FanoutReport:
     """Deliver `week`'s nudge to every active subscription of the team that has not had it.
 
     Raises `FanoutRunning` when another run holds the workspace's lease (dry runs need none).
     `may_claim` is asked before each claim too: a runner that lost the runner lease stops
-    claiming, and leaves the rest to the runner taking over.
+    claiming, and leaves the rest to the runner taking over. `stop`, once set, ends the run
+    within moments: nothing more is claimed, no wait (Slack's limits, a retry's backoff) goes
+    on, and only the posts already on their way are awaited. `lease_seconds`: how long the
+    workspace's fan-out lease lasts unrenewed, so how soon another host may take a dead run
+    over (the runner lease's length).
     """
     started = time.monotonic()
     owner = owner or this_owner()
+    stop = stop or threading.Event()
+    if sleep is time.sleep:
+        sleep = _cut_short_by(stop)
     # A run with nothing to post (or to settle) takes no lease, so it never stands in another
     # run's way: an operator's `nudge` for next week while the scheduler finds this week done.
     left = [] if dry_run else store.unconfirmed(team_id)
@@ -180,7 +208,9 @@ def run_fanout(
         any(d.state == "sending" for d in left)  # a dead run's claims
         or bool(_plan(store, team_id, week, left, FanoutReport(team_id, week)))
     )
-    lease = FanoutLease(store, team_id, owner, clock) if needs_lease else None
+    lease = (
+        FanoutLease(store, team_id, owner, clock, seconds=lease_seconds) if needs_lease else None
+    )
     with lease if lease is not None else nullcontext():
         if lease is not None:
             settled = store.settle_orphans(team_id)
@@ -189,7 +219,7 @@ def run_fanout(
         report = FanoutReport(team_id, week, dry_run)
         # Again, under the lease: what it settled, and what another run did meanwhile.
         due = _plan(store, team_id, week, store.unconfirmed(team_id), report)
-        poster = SlackPoster(client, limits, sleep=sleep)
+        poster = SlackPoster(client, limits, sleep=sleep, stopped=stop.is_set)
         delivery = _Delivery(
             store,
             progression,
@@ -202,7 +232,7 @@ def run_fanout(
             clock,
             sleep,
             lease,
-            may_claim,
+            lambda: may_claim() and not stop.is_set(),
         )
         report.results.extend(_in_threads(delivery.deliver, due, concurrency, store))
     order = {s.channel_id: n for n, s in enumerate(store.subscriptions(team_id))}
@@ -210,6 +240,15 @@ def run_fanout(
     report.seconds = time.monotonic() - started
     logger.info("Fan-out %s", report.summary())
     return report
+
+
+def _cut_short_by(stop: threading.Event) -> Callable[[float], None]:
+    """A sleep that a stop ends at once."""
+
+    def sleep(seconds: float) -> None:
+        stop.wait(seconds)
+
+    return sleep
 
 
 def _plan(
@@ -262,15 +301,17 @@ class _Delivery:
             message = self.messages.nudge(self.progression, plan.move)
         if self.dry_run:
             return ChannelResult(channel, "would_post", ref, message["text"])
-        claimed = fenced = False
+        claimed = False
+        fenced = ""  # why this run may not claim: the channel is left for a later run
 
         def claim() -> bool:
             # Taken only once the post has its place in Slack's limits (see SlackPoster.post).
             nonlocal claimed, fenced
             if self.lease is not None and not self.lease.held:
-                return False  # another run took the workspace over: it posts the rest
+                fenced = "this run lost the workspace's fan-out lease"
+                return False
             if not self.may_claim():
-                fenced = True
+                fenced = "this runner lost its lease or is stopping"
                 return False
             claimed = self.store.claim_delivery(
                 team,
@@ -286,17 +327,39 @@ class _Delivery:
 
         try:
             result = self.poster.post(channel, message, claim=claim)
-        except Exception:
+        except Exception as error:
             if not claimed:
-                raise
+                reason = unavailable_reason(error)
+                if reason is None:
+                    raise
+                # The claim could not be written: nothing was sent, a later run posts it.
+                return ChannelResult(channel, "retry", ref, f"database: {reason}", HERE)
             # Whatever broke, the post may have left: keep the claim, never post it again.
             logger.exception("Post to %s failed unexpectedly", channel)
             result = PostResult("unknown", error="unexpected error, see the log")
         if result.kind == "not_claimed" and fenced:
-            return ChannelResult(channel, "retry", ref, "not claimed: this runner lost its lease")
+            return self._fenced(subscription, ref, fenced)
         if result.kind == "not_claimed":
             return ChannelResult(channel, "skipped", ref, "delivered by another run")
+        if result.kind == "stopped":
+            if claimed:  # a post between retries: Slack surely has nothing of it
+                self.store.release_delivery(team, channel, self.week)
+            return ChannelResult(channel, "retry", ref, "not posted: the run stopped", HERE)
         return self._settle(subscription, ref, result)
+
+    def _fenced(self, subscription: Subscription, ref: str, why: str) -> ChannelResult:
+        """Not claimed because this run may no longer claim: posted by the run that took over,
+        or left for a later run (never counted as delivered when it was not)."""
+        channel = subscription.channel_id
+        try:
+            delivered = channel in self.store.delivered_channels(subscription.team_id, self.week)
+        except Exception as error:
+            if unavailable_reason(error) is None:
+                raise
+            delivered = False
+        if delivered:
+            return ChannelResult(channel, "skipped", ref, "delivered by another run")
+        return ChannelResult(channel, "retry", ref, f"not claimed: {why}", HERE)
 
     def _settle(self, subscription: Subscription, ref: str, result: PostResult) -> ChannelResult:
         team, channel = subscription.team_id, subscription.channel_id
@@ -403,10 +466,17 @@ def _in_threads(
                     return
                 try:
                     result = work(item)
-                except Exception:
-                    # One channel's bug must not stop the others; the claim, if any, stays.
-                    logger.exception("Fan-out to %s failed", item.channel_id)
-                    result = ChannelResult(item.channel_id, "failed", detail="see the log")
+                except Exception as error:
+                    # One channel's trouble must not stop the others; the claim, if any, stays.
+                    reason = unavailable_reason(error)
+                    if reason is None:
+                        logger.exception("Fan-out to %s failed", item.channel_id)
+                        result = ChannelResult(item.channel_id, "failed", detail="see the log")
+                    else:
+                        logger.warning("Fan-out to %s waits: %s", item.channel_id, reason)
+                        result = ChannelResult(
+                            item.channel_id, "retry", detail=f"database: {reason}", cause=HERE
+                        )
                 with lock:
                     results.append(result)
         finally:

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -36,14 +37,18 @@ from scheduler.fanout import (
     run_fanout,
     utc_now,
 )
-from scheduler.lease import FanoutRunning, this_owner
+from scheduler.lease import LEASE_SECONDS, FanoutRunning, this_owner
 from scheduler.limits import SlackLimits, without_retries, workspace_limits
+from scheduler.notices import tell_refusals, tell_week_not_posted
 from scheduler.plan import workspace_slot
 from store import Store
+from store.busy import unavailable_reason
 
 logger = logging.getLogger(__name__)
 
-RETRY_DELAY = timedelta(minutes=5)
+RETRY_DELAY = timedelta(minutes=5)  # channels Slack left (rate limits, errors, refusals)
+# Channels left because of this side (the database, a lease): again as soon as it answers.
+RETRY_SOON = timedelta(seconds=10)
 # After a failure to arm (a failed read, say), the next try; cheap, and logged each time.
 ARM_RETRY_DELAY = timedelta(minutes=1)
 # Every week ahead is a break: look again daily (a manager may remove the break meanwhile,
@@ -53,6 +58,38 @@ NO_SLOT_RECHECK = timedelta(days=1)
 
 def job_id(team_id: str) -> str:
     return f"nudge:{team_id}"
+
+
+class Runs:
+    """The nudge runs going in this process, across the schedulers a runner builds in turn.
+
+    One run per workspace at a time: a second run (re-armed for now while one was going, or a
+    new scheduler's catch-up while a stopped one's run still awaits its posts in flight) waits
+    for it, then finds what is left, instead of being skipped or settling its claims as
+    unconfirmed while they are still on their way."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, threading.Lock] = {}
+        self._going = 0
+        self._changed = threading.Condition()
+
+    @contextmanager
+    def one_at_a_time(self, team_id: str) -> Iterator[None]:
+        with self._changed:
+            lock = self._locks.setdefault(team_id, threading.Lock())
+            self._going += 1
+        try:
+            with lock:
+                yield
+        finally:
+            with self._changed:
+                self._going -= 1
+                self._changed.notify_all()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Until no run is going (True), or `timeout` seconds (False)."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self._going == 0, timeout)
 
 
 @dataclass
@@ -71,16 +108,15 @@ class NudgeJobs:
     limits: SlackLimits | None = None
     concurrency: int = DEFAULT_CONCURRENCY
     retry_delay: timedelta = RETRY_DELAY
+    retry_soon: timedelta = RETRY_SOON
     arm_retry_delay: timedelta = ARM_RETRY_DELAY
     may_claim: Callable[[], bool] = lambda: True  # the runner's "I still hold the lease"
-    _running: dict[str, threading.Lock] = field(default_factory=dict, repr=False)
-    _guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def one_run_at_a_time(self, team_id: str) -> threading.Lock:
-        """Held by a workspace's run: a second run (re-armed for now while one was going)
-        waits for it, then finds what is left, instead of being skipped."""
-        with self._guard:
-            return self._running.setdefault(team_id, threading.Lock())
+    lease_seconds: float = LEASE_SECONDS  # the fan-out lease: the runner lease's length
+    runs: Runs = field(default_factory=Runs)
+    # Set when the scheduler stops: runs claim nothing more, and nothing is armed again.
+    stopping: threading.Event = field(default_factory=threading.Event)
+    # (team, channel, week) whose manager was told this week's nudge could not be posted.
+    told: set[tuple[str, str, str]] = field(default_factory=set, repr=False)
 
 
 class NudgeScheduler(BackgroundScheduler):
@@ -109,9 +145,12 @@ def build_scheduler(
     clock: Callable[[], datetime] = utc_now,
     limits: SlackLimits | None = None,
     concurrency: int = DEFAULT_CONCURRENCY,
+    lease_seconds: float = LEASE_SECONDS,
+    runs: Runs | None = None,
 ) -> NudgeScheduler:
     """The scheduler `serve` starts: every workspace gets a catch-up run now, which then arms
-    the workspace's next slot. Not started: the caller starts and shuts it down."""
+    the workspace's next slot. Not started: the caller starts it, and ends it with
+    `stop_scheduler`."""
     scheduler = NudgeScheduler(
         timezone=UTC,
         jobstores={"default": MemoryJobStore()},
@@ -138,6 +177,8 @@ def build_scheduler(
         clock=clock,
         limits=limits,
         concurrency=concurrency,
+        lease_seconds=lease_seconds,
+        runs=runs or Runs(),
     )
     now = clock()
     for team_id in store.teams():
@@ -145,17 +186,37 @@ def build_scheduler(
     return scheduler
 
 
+def stop_scheduler(scheduler: NudgeScheduler, grace: float) -> bool:
+    """Stop the nudges within moments: runs claim nothing more and arm nothing, the scheduler
+    shuts down, and runs in progress get `grace` seconds for the posts already on their way.
+    False when some run is still awaiting Slack's answer (its claims stay `sending`, so the
+    next run settles them if this process ends first).
+
+    Not `shutdown(wait=True)`: APScheduler 3.x holds its job stores' lock while it waits for
+    running jobs, and a run's last step, arming the workspace's next slot, needs that lock."""
+    jobs = scheduler.nudges
+    jobs.stopping.set()
+    if scheduler.running:
+        scheduler.shutdown(wait=False)
+    return jobs.runs.wait_idle(grace)
+
+
 def run_nudge_job(
     jobs: NudgeJobs, team_id: str, now: datetime | None = None
 ) -> FanoutReport | None:
     """The job: deliver the week due at `now`, if any, then arm the next run."""
-    with jobs.one_run_at_a_time(team_id):
+    if jobs.stopping.is_set():
+        return None
+    with jobs.runs.one_at_a_time(team_id):
+        if jobs.stopping.is_set():
+            return None
         return _run_nudge_job(jobs, team_id, now or jobs.clock())
 
 
 def _run_nudge_job(jobs: NudgeJobs, team_id: str, now: datetime) -> FanoutReport | None:
     report: FanoutReport | None = None
-    failed, running = True, False
+    week: str | None = None
+    retry: timedelta | None = jobs.retry_soon  # until the run says otherwise
     try:
         slot = workspace_slot(jobs.store, team_id, jobs.default_tz)
         week = due_week(now, slot, jobs.store.breaks(team_id))
@@ -175,19 +236,59 @@ def _run_nudge_job(jobs: NudgeJobs, team_id: str, now: datetime) -> FanoutReport
                 limits=jobs.limits or workspace_limits(jobs.posts_per_minute),
                 clock=jobs.clock,
                 may_claim=jobs.may_claim,
+                stop=jobs.stopping,
+                lease_seconds=jobs.lease_seconds,
             )
-        failed = False
+            _tell_of_refusals(jobs, report)
+        retry = _retry_after(jobs, report)
     except FanoutRunning as error:
-        # Another process is delivering it; look again in a few minutes in case it dies.
+        # Another process is delivering it; look again once its lease would have lapsed, in
+        # case it died (on another host, only its lapsing lease says so).
         logger.info("Nudges for %s not run here: %s", team_id, error)
-        failed, running = False, True
+        retry = timedelta(seconds=jobs.lease_seconds)
+    except Exception as error:
+        reason = unavailable_reason(error)
+        if reason is None:
+            logger.exception("The nudge run for %s failed", team_id)
+            retry = jobs.retry_delay
+        else:
+            logger.warning("The nudge run for %s waits for the database: %s", team_id, reason)
     finally:
         # Armed even when the run failed (a failed run is tried again later this week), so
         # one bad run does not stop a workspace's nudges.
-        retry = failed or running or (report is not None and report.needs_retry)
-        arm(jobs, team_id, now, retry=retry)
+        if _arm_after_run(jobs, team_id, now, retry) and report is not None and report.left:
+            _tell_of_a_week_not_posted(jobs, report)
         jobs.store.release()  # this scheduler thread's connection
     return report
+
+
+def _tell_of_refusals(jobs: NudgeJobs, report: FanoutReport) -> None:
+    try:
+        tell_refusals(jobs.store, jobs.client, report, jobs.told)
+    except Exception as error:  # telling must never stop the arming that follows
+        logger.warning("Could not tell the managers of %s: %s", report.team_id, error)
+
+
+def _tell_of_a_week_not_posted(jobs: NudgeJobs, report: FanoutReport) -> None:
+    try:
+        tell_week_not_posted(jobs.store, jobs.client, report)
+    except Exception as error:
+        logger.warning("Could not tell the managers of %s: %s", report.team_id, error)
+
+
+def _retry_after(jobs: NudgeJobs, report: FanoutReport | None) -> timedelta | None:
+    """When to run again this week: soon for what waits on this side, in a few minutes for
+    what Slack left; None when the week is done."""
+    if report is None or not report.needs_retry:
+        return None
+    return jobs.retry_soon if report.retry_soon else jobs.retry_delay
+
+
+def _arm_after_run(jobs: NudgeJobs, team_id: str, now: datetime, retry: timedelta | None) -> bool:
+    """Arm the next run; True when a week with channels left ends here (no retry fits in it
+    any more)."""
+    at = arm(jobs, team_id, now, retry=retry)
+    return retry is not None and not jobs.stopping.is_set() and at > now + retry
 
 
 def arm(
@@ -195,11 +296,14 @@ def arm(
     team_id: str,
     now: datetime,
     *,
-    retry: bool = False,
+    retry: timedelta | None = None,
     catch_up: bool = False,
 ) -> datetime:
-    """Arm the workspace's job at its next slot after `now` (or a retry later this week; or
-    now, with `catch_up`, when this week's slot has passed). Always arms something."""
+    """Arm the workspace's job at its next slot after `now` (or `retry` from now, while that
+    is still this week; or now, with `catch_up`, when this week's slot has passed). Always
+    arms something, unless the scheduler is stopping."""
+    if jobs.stopping.is_set():
+        return now
     try:
         at = _next_run(jobs, team_id, now, retry=retry, catch_up=catch_up)
     except CalendarError as error:
@@ -218,7 +322,7 @@ def arm(
 
 
 def _next_run(
-    jobs: NudgeJobs, team_id: str, now: datetime, *, retry: bool, catch_up: bool
+    jobs: NudgeJobs, team_id: str, now: datetime, *, retry: timedelta | None, catch_up: bool
 ) -> datetime:
     slot = workspace_slot(jobs.store, team_id, jobs.default_tz)
     breaks = jobs.store.breaks(team_id)
@@ -226,8 +330,8 @@ def _next_run(
         if _undelivered(jobs.store, team_id, week):
             return now
     _week, at = next_slot(now, slot, breaks)
-    if retry:
-        sooner = now + jobs.retry_delay
+    if retry is not None:
+        sooner = now + retry
         if sooner < at and week_of(sooner, slot.timezone) == week_of(now, slot.timezone):
             at = sooner
     return at

@@ -11,19 +11,21 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime
 from types import TracebackType
 
 from store import Store
+from store.busy import unavailable_reason
 from store.leases import fanout_lease
 
 logger = logging.getLogger(__name__)
 
-# Long enough that a busy host renews in time, short enough that a dead holder's workspace is
-# free again within a minute.
-LEASE_SECONDS = 60.0
-RENEW_EVERY = LEASE_SECONDS / 4
+# The runner lease's default length (PROGRESSION_RUNNER_LEASE): a fan-out's lease follows the
+# runner's, so a runner that takes over on another host finds a dead run's workspace free again
+# within one more lease. Renewed four times per lease: a late renewal or two never loses it.
+LEASE_SECONDS = 30.0
 
 
 def this_owner() -> str:
@@ -67,20 +69,24 @@ class FanoutLease:
         clock: Callable[[], datetime],
         *,
         seconds: float = LEASE_SECONDS,
-        renew_every: float = RENEW_EVERY,
+        renew_every: float | None = None,
     ) -> None:
         self.store, self.team_id, self.owner, self.clock = store, team_id, owner, clock
         self.name = fanout_lease(team_id)
-        self.seconds, self.renew_every = seconds, renew_every
+        self.seconds = seconds
+        self.renew_every = seconds / 4 if renew_every is None else renew_every
         self._stop = threading.Event()
         self._lost = threading.Event()
         self._thread: threading.Thread | None = None
+        self._valid_until = 0.0  # monotonic
 
     @property
     def held(self) -> bool:
-        return not self._lost.is_set()
+        """Taken, renewed in time, and a renewal short of lapsing."""
+        return not self._lost.is_set() and time.monotonic() < self._valid_until
 
     def __enter__(self) -> FanoutLease:
+        asked = time.monotonic()
         now = self.clock().timestamp()
         lease = self.store.take_lease(self.name, self.owner, now, self.seconds)
         if lease.holder != self.owner and not owner_is_alive(lease.holder):
@@ -93,6 +99,7 @@ class FanoutLease:
             )
         if lease.holder != self.owner:
             raise FanoutRunning(self.team_id, lease.holder)
+        self._valid_until = asked + self.seconds - self.renew_every
         self._thread = threading.Thread(
             target=self._renew, name=f"lease-{self.team_id}", daemon=True
         )
@@ -108,18 +115,47 @@ class FanoutLease:
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
-        self.store.release_lease(self.name, self.owner)
+        try:
+            self.store.release_lease(self.name, self.owner)
+        except Exception as failure:
+            reason = unavailable_reason(failure)
+            if reason is None:
+                raise
+            # The run's report still counts; the lease lapses by itself.
+            logger.warning("Could not give the fan-out lease of %s up: %s", self.team_id, reason)
 
     def _renew(self) -> None:
         try:
             while not self._stop.wait(self.renew_every):
+                asked = time.monotonic()
                 now = self.clock().timestamp()
-                if not self.store.renew_lease(self.name, self.owner, now, self.seconds):
+                try:
+                    renewed = self.store.renew_lease(self.name, self.owner, now, self.seconds)
+                except Exception as error:
+                    reason = unavailable_reason(error)
+                    if reason is None:
+                        raise
+                    if self.held:  # not lapsed yet: the next renewal may get through
+                        logger.warning(
+                            "Could not renew the fan-out lease of %s (%s): trying again",
+                            self.team_id,
+                            reason,
+                        )
+                        continue
+                    logger.warning(
+                        "The fan-out lease of %s lapsed (%s): stopping this run",
+                        self.team_id,
+                        reason,
+                    )
+                    self._lost.set()
+                    return
+                if not renewed:
                     logger.error("Lost the fan-out lease of %s: stopping this run", self.team_id)
                     self._lost.set()
                     return
+                self._valid_until = asked + self.seconds - self.renew_every
         except Exception:
-            # A renewal that cannot be written may let the lease expire: stop claiming.
+            # A renewal that fails for a reason of its own (a bug): stop claiming.
             logger.exception("Renewing the fan-out lease of %s failed", self.team_id)
             self._lost.set()
         finally:

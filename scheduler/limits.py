@@ -36,6 +36,9 @@ from slack_sdk.errors import SlackApiError
 
 logger = logging.getLogger(__name__)
 
+# How often a post waiting for its place looks whether its run was stopped (seconds).
+STOP_CHECK = 0.25
+
 
 @dataclass(frozen=True)
 class SlackLimits:
@@ -91,10 +94,13 @@ class WorkspacePacer:
         self._monotonic = monotonic
         self._changed = threading.Condition()
 
-    def acquire(self) -> None:
-        """Block until a post may leave now, and count it; call `done()` once answered."""
+    def acquire(self, stopped: Callable[[], bool] = lambda: False) -> bool:
+        """Block until a post may leave now, and count it (True; call `done()` once answered),
+        or until `stopped()` (False, nothing counted)."""
         with self._changed:
             while True:
+                if stopped():
+                    return False
                 now = self._monotonic()
                 while self._answered and self._answered[0] <= now - self._window:
                     self._answered.popleft()
@@ -111,8 +117,9 @@ class WorkspacePacer:
                 if ready is not None and ready <= now:
                     self._full = False
                     self._in_flight += 1
-                    return
-                self._changed.wait(None if ready is None else ready - now)
+                    return True
+                wait = STOP_CHECK if ready is None else min(ready - now, STOP_CHECK)
+                self._changed.wait(wait)
 
     def done(self) -> None:
         with self._changed:
@@ -158,13 +165,16 @@ class ChannelSpacing:
         self._monotonic = monotonic
         self._sleep = sleep
 
-    def wait(self, channel: str) -> None:
-        """Sleep until the channel may take a post again (it may be taken meanwhile)."""
+    def wait(self, channel: str, stopped: Callable[[], bool] = lambda: False) -> bool:
+        """Sleep until the channel may take a post again (it may be taken meanwhile): True,
+        or False once `stopped()`."""
         while True:
+            if stopped():
+                return False
             with self._lock:
                 delay = self._next.get(channel, 0.0) - self._monotonic()
             if delay <= 0:
-                return
+                return True
             # A post in flight to the channel holds it indefinitely: poll briefly.
             self._sleep(min(delay, 0.05))
 
@@ -186,6 +196,10 @@ class ChannelSpacing:
         """Nothing was sent after all: the channel is as free as it was."""
         with self._lock:
             self._next[channel] = free_from
+
+
+class Stopped(Exception):
+    """The run was stopped while a post waited for its place: nothing of it was sent."""
 
 
 class PostSlot:
@@ -216,19 +230,26 @@ class PostSlot:
             self.pacer.cancel()
 
 
-def acquire_post(pacer: WorkspacePacer, spacing: ChannelSpacing, channel: str) -> PostSlot:
-    """Wait for both limits. The channel is taken only once the workspace lets the post go,
-    so a wait on the pacer never shortens the gap between two posts to one channel."""
+def acquire_post(
+    pacer: WorkspacePacer,
+    spacing: ChannelSpacing,
+    channel: str,
+    stopped: Callable[[], bool] = lambda: False,
+) -> PostSlot:
+    """Wait for both limits (`Stopped` once `stopped()`). The channel is taken only once the
+    workspace lets the post go, so a wait on the pacer never shortens the gap between two posts
+    to one channel."""
     while True:
-        spacing.wait(channel)
-        pacer.acquire()
+        if not spacing.wait(channel, stopped) or not pacer.acquire(stopped):
+            raise Stopped(channel)
         free_from = spacing.take(channel)
         if free_from is not None:
             return PostSlot(pacer, spacing, channel, free_from)
         pacer.cancel()  # someone else took the channel meanwhile (two DMs to one manager)
 
 
-PostKind = Literal["sent", "refused", "gave_up", "unknown", "not_claimed"]
+# "stopped": the run was stopped before this post left (nothing of it reached Slack).
+PostKind = Literal["sent", "refused", "gave_up", "unknown", "not_claimed", "stopped"]
 
 
 @dataclass(frozen=True)
@@ -247,12 +268,14 @@ class SlackPoster:
         limits: SlackLimits | None = None,
         *,
         sleep: Callable[[float], None] = time.sleep,
+        stopped: Callable[[], bool] = lambda: False,
     ) -> None:
         self.client = client
         self.limits = limits or SlackLimits()
         self.pacer = WorkspacePacer(self.limits)
         self.spacing = ChannelSpacing(self.limits, sleep=sleep)
         self._sleep = sleep
+        self._stopped = stopped  # a stopped run posts nothing more (see run_fanout's `stop`)
         self._rng = random.Random()
 
     def post(
@@ -270,12 +293,14 @@ class SlackPoster:
         attempts = rate_limited = 0
         while True:
             try:
-                with acquire_post(self.pacer, self.spacing, channel) as slot:
+                with acquire_post(self.pacer, self.spacing, channel, self._stopped) as slot:
                     if claim is not None:
                         if not claim():
                             return PostResult("not_claimed")
                         claim = None
                     self._wait_out_a_pause()
+                    if self._stopped():
+                        return PostResult("stopped")
                     slot.sending()
                     response = self.client.chat_postMessage(
                         channel=channel,
@@ -285,6 +310,8 @@ class SlackPoster:
                         unfurl_media=False,
                     )
                 return PostResult("sent", ts=str(response["ts"]))
+            except Stopped:
+                return PostResult("stopped")
             except SlackApiError as error:
                 status = error.response.status_code
                 code = str(error.response.get("error") or f"http_{status}")
@@ -319,13 +346,15 @@ class SlackPoster:
                 "Post to %s failed (%s): retry %d in %.1f s", channel, reason, attempts, delay
             )
             self._sleep(delay)
+            if self._stopped():
+                return PostResult("stopped")
 
     def _wait_out_a_pause(self) -> None:
         """A 429 that came back while this post was getting ready (its claim being written)
         pauses it too: it has not left yet. It keeps its place in the window meanwhile."""
         for _ in range(3):  # a pause extended meanwhile by another 429
             wait = self.pacer.paused_for
-            if wait <= 0:
+            if wait <= 0 or self._stopped():
                 return
             self._sleep(wait)
 

@@ -29,6 +29,9 @@ from store.runner import Kind, Work
 logger = logging.getLogger(__name__)
 
 RUNNER_LEASE = "runner"
+# Stepping down (a lost lease, a stop) waits this long for the work in progress (a Slack call
+# of the outbox's) before going on without it: a runner never wedges on a slow Slack.
+WORK_JOIN = 2.0
 # While the database cannot be reached, its trouble is logged in one line when it starts and
 # again this often while it lasts (not at every renewal and outbox look).
 TROUBLE_EVERY = 60.0
@@ -62,7 +65,9 @@ class Duties(Protocol):
         """Became active; `taken_from` is the runner whose lease lapsed, if any."""
         ...
 
-    def stop(self) -> None: ...
+    def stop(self) -> None:
+        """Stop within moments, whatever is in progress (called from the renewing thread)."""
+        ...
 
     @property
     def by_kind(self) -> Mapping[Kind, Duty]: ...
@@ -94,8 +99,9 @@ class Runner:
         self._trouble_logged: float | None = None  # monotonic, while the database is in trouble
 
     def holds_lease(self) -> bool:
-        """Whether this runner may act: its lease is renewed and a renewal away from lapsing."""
-        return self._active and self._monotonic() < self._valid_until
+        """Whether this runner may act: its lease is renewed and a renewal away from lapsing,
+        and it is not stopping."""
+        return self._active and not self._stop.is_set() and self._monotonic() < self._valid_until
 
     def run(self) -> None:
         """Renew (or wait for) the lease until `stop()`; then stop the duties, give it up."""
@@ -115,6 +121,10 @@ class Runner:
 
     def stop(self) -> None:
         self._stop.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
 
     def wait_active(self, timeout: float) -> bool:
         return self._became_active.wait(timeout)
@@ -155,17 +165,24 @@ class Runner:
         self._became_active.set()
 
     def _start_work(self) -> None:
+        if self._work_thread is not None and self._work_thread.is_alive():
+            return  # still finishing a piece of work from before a step down: it carries on
         self._work_thread = threading.Thread(target=self._work, name="runner-work", daemon=True)
         self._work_thread.start()
 
     def _step_down(self) -> None:
+        """Stop acting within moments: the duties stop (bounded), the outbox's work in progress
+        gets `WORK_JOIN` seconds. Never waits on anything that waits on this thread."""
         if not self._active:
             return
         self._active = False
-        if self._work_thread is not None:
-            self._work_thread.join(timeout=30)
-            self._work_thread = None
         self.duties.stop()
+        if self._work_thread is not None:
+            self._work_thread.join(timeout=WORK_JOIN)
+            if self._work_thread.is_alive():
+                logger.warning(
+                    "Runner %s: outbox work still waits on Slack; left to end", self.holder
+                )
 
     # --- the outbox -------------------------------------------------------------------
 

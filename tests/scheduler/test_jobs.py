@@ -138,16 +138,18 @@ def test_channels_left_to_retry_re_arm_the_job_minutes_later_in_the_same_week(
     assert armed_at(scheduler) == at(MONDAY + timedelta(weeks=1), 8)
 
 
-def test_a_run_held_by_another_process_posts_nothing_and_looks_again_minutes_later(
+def test_a_run_held_by_another_process_posts_nothing_and_looks_again_once_its_lease_lapses(
     api: SlackWebAPI, store: Store, scheduler: NudgeScheduler
 ) -> None:
-    # Another `serve` (or a `nudge`) is delivering this workspace right now.
-    lease = store.take_lease(fanout_lease(TEAM), "web-2:7", at(MONDAY, 7).timestamp(), 60)
+    # Another `serve` (or a `nudge`) is delivering this workspace right now, on another host:
+    # only its lease lapsing would say it died, so the next look comes one lease later.
+    lease = store.take_lease(fanout_lease(TEAM), "web-2:7", at(MONDAY, 7).timestamp(), 3600)
     assert lease.holder == "web-2:7"
     now = at(MONDAY, 8)
     assert run_nudge_job(scheduler.nudges, TEAM, now) is None
     assert api.calls("chat.postMessage") == []
-    assert armed_at(scheduler) == now + scheduler.nudges.retry_delay
+    assert scheduler.nudges.lease_seconds == 30  # the runner lease's default length
+    assert armed_at(scheduler) == now + timedelta(seconds=30)
 
 
 def test_rebuild_follows_a_changed_schedule_in_the_workspace_timezone(
