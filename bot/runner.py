@@ -13,6 +13,7 @@ import logging
 import os
 import signal
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,12 +27,20 @@ from bot.slack_client import fanout_client, slack_client
 from bot.views import NUDGE_MESSAGES
 from progression.load import load_progression
 from progression.model import Progression
-from scheduler.jobs import NudgeScheduler, build_scheduler
+from scheduler.jobs import NudgeScheduler, Runs, build_scheduler, stop_scheduler
 from scheduler.runner import Duty, LeaseTimes, Runner
 from store import BACKGROUND_WRITE_WAIT_SECONDS, Store
 from store.runner import Kind, Work
 
 logger = logging.getLogger("progression_bot.runner")
+
+# A fan-out in progress when the runner steps down or stops gets this long for the posts already
+# on their way (Slack's answer, the confirmation); a post still unanswered then is settled as
+# unconfirmed by the next run, never posted again.
+POSTS_IN_FLIGHT_GRACE = 5.0
+# A stopping runner process exits by then whatever still waits (a database that does not
+# answer, a Slack that does not), so `serve` stops within 10 s of SIGTERM.
+EXIT_WITHIN = 8.0
 
 
 @dataclass
@@ -69,6 +78,9 @@ class AppDuties:
         self.clock = clock
         self.may_claim: Callable[[], bool] = lambda: True
         self.scheduler: NudgeScheduler | None = None
+        # Shared by the schedulers built in turn, so a new one's run of a workspace waits for
+        # a stopped one's still finishing its posts in flight.
+        self.runs = Runs()
         client = slack_client(settings)
         self.live_counts = LiveCounts(store, progression, client)
         self._by_kind: dict[Kind, Duty] = {
@@ -97,6 +109,8 @@ class AppDuties:
             posts_per_minute=self.settings.progression_posts_per_minute,
             clock=self.clock,
             may_claim=self.may_claim,
+            lease_seconds=self.settings.progression_runner_lease,
+            runs=self.runs,
         )
         scheduler.start()
         self.scheduler = scheduler
@@ -104,9 +118,10 @@ class AppDuties:
 
     def stop(self) -> None:
         scheduler, self.scheduler = self.scheduler, None
-        if scheduler is not None:
-            # A fan-out in progress finishes the posts it claimed (and confirms them).
-            scheduler.shutdown(wait=True)
+        if scheduler is not None and not stop_scheduler(scheduler, POSTS_IN_FLIGHT_GRACE):
+            logger.warning(
+                "A fan-out still awaits Slack's answer to posts already sent: left to finish"
+            )
 
 
 def build_runner(
@@ -141,11 +156,12 @@ def lease_times(ttl: float) -> LeaseTimes:
 def run_runner(
     settings: Settings, parent_pid: int | None = None, *, with_scheduler: bool = True
 ) -> None:
-    """Run until SIGTERM or SIGINT (or, started by `serve`, until that process is gone)."""
+    """Run until SIGTERM or SIGINT (or, started by `serve`, until that process is gone); the
+    process ends within `EXIT_WITHIN` seconds of either."""
     runner = build_runner(settings, with_scheduler=with_scheduler)
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
-        runner.stop()
+        stop_within(runner, EXIT_WITHIN)
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
@@ -162,11 +178,32 @@ def start_runner_thread(
     with_scheduler: bool = True,
 ) -> tuple[Runner, threading.Thread]:
     """A runner inside this process (Socket Mode's `serve`), on the process's one store:
-    stop it with `runner.stop()`."""
+    stop it with `stop_within(runner, seconds)`."""
     runner = build_runner(settings, store=store, clock=clock, with_scheduler=with_scheduler)
     thread = threading.Thread(target=runner.run, name="runner", daemon=True)
     thread.start()
     return runner, thread
+
+
+def stop_within(runner: Runner, seconds: float) -> None:
+    """Stop the runner, and end the process `seconds` from now if it has not ended by then.
+
+    The runner itself stops within moments; what may still hold the process is outside it: a
+    post awaiting Slack's answer (settled as unconfirmed by the next run), a database that does
+    not answer the lease's release (the lease lapses). A stop is never a wait without end."""
+    first = not runner.stopping
+    runner.stop()
+    if first:
+        threading.Thread(
+            target=_exit_after, args=(seconds,), name="exit-deadline", daemon=True
+        ).start()
+
+
+def _exit_after(seconds: float) -> None:
+    time.sleep(seconds)
+    logger.warning("Still stopping after %.0f s: exiting now", seconds)
+    logging.shutdown()
+    os._exit(0)
 
 
 def _stop_when_orphaned(runner: Runner, parent_pid: int) -> None:
@@ -175,5 +212,5 @@ def _stop_when_orphaned(runner: Runner, parent_pid: int) -> None:
     while not stopped.wait(1.0):
         if os.getppid() != parent_pid:
             logger.warning("The serving process is gone: stopping the runner")
-            runner.stop()
+            stop_within(runner, EXIT_WITHIN)
             return

@@ -76,9 +76,12 @@ def _plain(
 
 
 class Beside(Protocol):
-    """A process gunicorn's master starts once its workers listen and stops as it exits."""
+    """A process gunicorn's master starts once its workers listen, tells to stop the moment
+    the master is told to (`stopping`), and waits for as it exits (`stop`)."""
 
     def start(self) -> None: ...
+
+    def stopping(self) -> None: ...
 
     def stop(self) -> None: ...
 
@@ -116,7 +119,9 @@ def serve_http(
         "workers": workers,
         "worker_class": worker_class,
         "threads": threads,
-        "graceful_timeout": 20,
+        # Requests are answered within Slack's 3 seconds: a worker still busy past this is
+        # stuck, and `serve` stops within 10 seconds of SIGTERM.
+        "graceful_timeout": 8,
         "timeout": 60,
         "keepalive": 75,
         "accesslog": None,
@@ -129,9 +134,24 @@ def serve_http(
         "control_socket_disable": True,
     }
     if beside is not None:
-        options["when_ready"] = lambda server: beside.start()
-        options["on_exit"] = lambda server: beside.stop()
+        options["when_ready"] = lambda arbiter: _start_beside(arbiter, beside)
+        options["on_exit"] = lambda arbiter: beside.stop()
     _Gunicorn(load_wsgi, options).run()
+
+
+def _start_beside(arbiter: Any, beside: Beside) -> None:
+    beside.start()
+    # gunicorn has no hook for its master's stop signals, and `on_exit` comes only once the
+    # workers are gone: the master's handlers (looked up by name at each signal) tell the
+    # process beside first, so it stops while the workers finish, not after them.
+    for name in ("handle_term", "handle_int", "handle_quit"):
+        handler = getattr(arbiter, name)
+
+        def tell_first(handler: Callable[[], None] = handler) -> None:
+            beside.stopping()
+            handler()
+
+        setattr(arbiter, name, tell_first)
 
 
 def connect_socket_mode(app: App, app_token: str) -> SocketModeHandler:

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -17,7 +18,7 @@ from slack_bolt import App
 from bot.app import create_app
 from bot.context import utc_now
 from bot.request_guard import RequestGuard
-from bot.runner import start_runner_thread
+from bot.runner import EXIT_WITHIN, start_runner_thread, stop_within
 from bot.server import serve_http, serve_socket_mode, wsgi_app
 from bot.settings import Settings
 from bot.slack_checks import check_app_token, check_token
@@ -91,8 +92,8 @@ def run_socket_mode(
         serve_socket_mode(app, settings.slack_app_token.get_secret_value())
     finally:
         if runner is not None:
-            runner[0].stop()
-            runner[1].join(timeout=60)
+            stop_within(runner[0], EXIT_WITHIN)
+            runner[1].join(timeout=EXIT_WITHIN)
 
 
 class RunnerProcess:
@@ -102,12 +103,16 @@ class RunnerProcess:
     master's memory."""
 
     RESTART_AFTER = 5.0
+    # The runner ends itself within EXIT_WITHIN of SIGTERM; this is the backstop, still inside
+    # the 10 seconds `serve` takes to stop.
+    STOP_WITHIN = EXIT_WITHIN + 1.0
 
     def __init__(self, settings: Settings, *, with_scheduler: bool = True) -> None:
         self.settings = settings
         self.with_scheduler = with_scheduler
         self._process: subprocess.Popen[bytes] | None = None
         self._stopping = threading.Event()
+        self._told_at = 0.0  # monotonic: when the runner was told to stop
 
     def start(self) -> None:
         # Started here, in gunicorn's master before it forks its workers: a worker forked while
@@ -115,15 +120,29 @@ class RunnerProcess:
         self._process = self._spawn()
         threading.Thread(target=self._supervise, name="runner-supervisor", daemon=True).start()
 
-    def stop(self, timeout: float = 60.0) -> None:
+    def stopping(self) -> None:
+        """Tell the runner to stop (SIGTERM), without waiting: it stops while the web workers
+        finish their requests."""
+        if self._stopping.is_set():
+            return
         self._stopping.set()
+        self._told_at = time.monotonic()
         process = self._process
         if process is not None and process.poll() is None:
-            process.terminate()  # SIGTERM: it finishes the posts it claimed, then exits
-            try:
-                process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            process.terminate()  # it stops claiming, awaits its posts in flight, gives up the lease
+
+    def stop(self) -> None:
+        """Stop the runner and wait for it to exit (killed past `STOP_WITHIN`)."""
+        self.stopping()
+        process = self._process
+        if process is None:
+            return
+        try:
+            process.wait(max(0.0, self._told_at + self.STOP_WITHIN - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            logger.warning("The runner did not stop in time: killed")
+            process.kill()
+            process.wait()
 
     def _spawn(self) -> subprocess.Popen[bytes]:
         command = [sys.executable, "-m", "bot.cli", "runner", "--parent-pid", str(os.getpid())]

@@ -21,8 +21,9 @@ from tests.slack.signing import SlackSender
 from tests.slack.socket_mode import SocketModeServer
 from tests.slack.web_api import SlackWebAPI
 
-# PostgreSQL databases of the tests' own (skipped, saying how to enable them, without a server).
-pytest_plugins = ["tests.postgres"]
+# PostgreSQL databases of the tests' own (skipped, saying how to enable them, without a server),
+# and PostgreSQL servers of their own (`own_server`), for the faults they stop and crash.
+pytest_plugins = ["tests.postgres", "tests.own_postgres"]
 
 BOT_TOKEN = "xoxb-test-bot-token-never-logged"
 APP_TOKEN = "xapp-test-app-token-never-logged"
