@@ -258,6 +258,22 @@ def test_a_wrong_setting_is_one_line(place: Place, settings: dict[str, str], say
     assert says in one_line(result)
 
 
+@pytest.mark.parametrize("command", ["export", "nudge --dry-run"])
+@pytest.mark.parametrize("value", ["inf", "nan", "1e-9", "0", "-5", "fast", "301"])
+def test_a_pace_outside_what_slack_allows_is_one_line(
+    place: Place, value: str, command: str
+) -> None:
+    env = place.env(PROGRESSION_DB=str(place.database()), PROGRESSION_POSTS_PER_MINUTE=value)
+    del env["SLACK_API_URL"]  # Slack's own, whose limit the pace must keep inside
+    result = run_cli(*COMMANDS[command], env=env, cwd=place.root)
+    assert one_line(result) == (
+        f"progression-bot: PROGRESSION_POSTS_PER_MINUTE is {value!r}: give a number of posts a "
+        'minute from 1 to 300 (Slack allows chat.postMessage "several hundred per minute" per '
+        "workspace)"
+    )
+    assert result.stdout == ""
+
+
 def test_every_wrong_setting_is_in_the_one_line(place: Place) -> None:
     env = place.env(PROGRESSION_TZ="America", PROGRESSION_FILE="", PROGRESSION_CHECK_EMOJI=",")
     line = one_line(run_cli("export", env=env, cwd=place.root))
