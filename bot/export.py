@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TextIO
 
+from bot.cli_errors import chosen_team
 from bot.outputs import check_out_file, write_failed
 from bot.settings import Settings
 from store import Store
@@ -43,17 +44,18 @@ def add_export_parser(commands: Any) -> argparse.ArgumentParser:
 
 
 def run_export(args: argparse.Namespace, settings: Settings) -> int:
+    team = chosen_team(args.team)
     if args.out is not None:
         check_out_file(args.out)
     # Only reads: a database that does not exist is a mistake to report, not one to create.
     store = Store(settings.progression_db, create=False)
     try:
         if args.out is None:
-            export_checkoffs(store, sys.stdout, args.team)
+            export_checkoffs(store, sys.stdout, team)
             return 0
         try:
             with args.out.open("w", newline="", encoding="utf-8") as out:
-                rows = export_checkoffs(store, out, args.team)
+                rows = export_checkoffs(store, out, team)
         except OSError as error:
             raise write_failed(args.out, error) from None
         print(f"Wrote {args.out}: {rows} check-offs.", file=sys.stderr)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from bot.cli_errors import CliError
+from bot.cli_errors import CliError, chosen_team
 from bot.settings import Settings
 from bot.slack_client import fanout_client
 from bot.views import NUDGE_MESSAGES
@@ -50,6 +50,7 @@ def add_nudge_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def run_nudge(args: argparse.Namespace, settings: Settings) -> int:
     """Run the fan-out for each workspace and print what each channel got."""
+    team = chosen_team(args.team)
     if not args.dry_run and (
         settings.slack_bot_token is None or not settings.slack_bot_token.get_secret_value()
     ):
@@ -59,7 +60,7 @@ def run_nudge(args: argparse.Namespace, settings: Settings) -> int:
     store = Store(settings.progression_db, create=False, write_wait=BACKGROUND_WRITE_WAIT_SECONDS)
     progression = load_progression(settings.progression_file)
     client = fanout_client(settings)
-    teams = [args.team] if args.team else store.teams()
+    teams = [team] if team is not None else store.teams()
     if not teams:
         print("No workspace has subscribed channels yet.")
         return 0

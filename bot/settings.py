@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+import ipaddress
+import math
 from functools import cache
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, available_timezones
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from store.backend import StoreError, parse_target
 
 DEFAULT_CHECK_EMOJI = ("white_check_mark", "heavy_check_mark", "ballot_box_with_check")
-# Slack documents chat.postMessage at "several hundred per minute" per workspace.
+# Slack documents chat.postMessage at "several hundred per minute" per workspace: 300 is the
+# most we read into that, and the default.
 DEFAULT_POSTS_PER_MINUTE = 300.0
+MOST_POSTS_PER_MINUTE = DEFAULT_POSTS_PER_MINUTE
+# Slower than one a minute, a district's week of nudges could outlast the week (a week holds
+# 10,080 minutes); a pace near zero would wait years for its second post.
+FEWEST_POSTS_PER_MINUTE = 1.0
+# A Web API stand-in on this machine (the tests', the local workspace) is not Slack and can be
+# driven faster; still a number, so that the pacer can count it.
+MOST_POSTS_PER_MINUTE_LOCALLY = 60_000.0
 README_CREATE_APP = "see README.md, section 'Create the Slack app'"
 TRY_WITHOUT_SLACK = "to try it without Slack: progression-bot try"
 
@@ -44,7 +55,7 @@ class Settings(BaseSettings):
     )
     # The workspace's posting pace for the weekly nudges, across every process and host.
     progression_posts_per_minute: float = Field(
-        default=DEFAULT_POSTS_PER_MINUTE, gt=0, alias="PROGRESSION_POSTS_PER_MINUTE"
+        default=DEFAULT_POSTS_PER_MINUTE, alias="PROGRESSION_POSTS_PER_MINUTE"
     )
 
     @field_validator("slack_api_url")
@@ -76,6 +87,29 @@ class Settings(BaseSettings):
         if isinstance(value, str) and not value.strip():
             raise ValueError("is empty: unset it to use the default, or name a file")
         return value
+
+    @field_validator("progression_posts_per_minute", mode="before")
+    @classmethod
+    def _pace(cls, value: object, info: ValidationInfo) -> float:
+        # Before pydantic's own parsing, which takes "inf", "nan" and "1e-9" for numbers.
+        text = str(value).strip()
+        try:
+            pace = float(text)
+        except ValueError:
+            pace = math.nan
+        local = _on_this_machine(info.data.get("slack_api_url", ""))
+        most = MOST_POSTS_PER_MINUTE_LOCALLY if local else MOST_POSTS_PER_MINUTE
+        if FEWEST_POSTS_PER_MINUTE <= pace <= most:  # nan is in no range
+            return pace
+        reason = (
+            "SLACK_API_URL is on this machine, not Slack"
+            if local
+            else 'Slack allows chat.postMessage "several hundred per minute" per workspace'
+        )
+        allowed = f"posts a minute from {FEWEST_POSTS_PER_MINUTE:g} to {most:g} ({reason})"
+        if not text:
+            raise ValueError(f"is empty: unset it for the default, or give a number of {allowed}")
+        raise ValueError(f"is {text!r}: give a number of {allowed}")
 
     @field_validator("progression_check_emoji")
     @classmethod
@@ -136,6 +170,17 @@ def load_settings(**overrides: object) -> Settings:
                 f"{name} {message}" if message.startswith("is ") else f"{name} is wrong: {message}"
             )
         raise SettingsError("; ".join(problems)) from None
+
+
+def _on_this_machine(url: str) -> bool:
+    """Whether the Web API at `url` is a stand-in on this machine (loopback), not Slack."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def canonical_timezone(value: str) -> str:

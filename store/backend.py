@@ -186,5 +186,5 @@ def open_backend(
     from store.paths import check_database_path
     from store.sqlite import SQLiteBackend
 
-    check_database_path(target.location, create=create)
+    check_database_path(target.location, create=create, setting=setting)
     return SQLiteBackend(target.location, write_wait=write_wait)

@@ -313,8 +313,10 @@ class CheckoffStore(StoreBase):
         return sorted(r["channel_id"] for r in rows)
 
     def all_checkoffs(self, team_id: str | None = None) -> Iterator[Checkoff]:
-        """Every completion with the role of its channel, for export; ordered for humans."""
-        where, params = ("where c.team_id = ?", [team_id]) if team_id else ("", [])
+        """Every completion with the role of its channel, for export; ordered for humans.
+
+        One workspace's, or every workspace's only for None: an empty id is no workspace."""
+        where, params = ("where c.team_id = ?", [team_id]) if team_id is not None else ("", [])
         rows = self._rows(
             "select c.*, coalesce(d.role, s.role) as role from checkoffs c "
             "left join deliveries d on d.team_id = c.team_id and d.channel_id = c.channel_id "

@@ -6,9 +6,7 @@ counted on both sides: a copy that does not add up is an error, never a silent l
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from store.backend import StoreError, one_line, parse_target
+from store.backend import StoreError, one_line
 from store.db import Store
 
 BATCH = 1000
@@ -16,10 +14,7 @@ BATCH = 1000
 
 def open_source(value: str) -> Store:
     """The database to copy from; a SQLite file must already exist (opening would create it)."""
-    target = parse_target(value, "FROM")
-    if target.kind == "sqlite" and not Path(target.location).is_file():
-        raise StoreError(f"FROM: no SQLite database at {target.location}: give an existing file")
-    return Store(value, setting="FROM")
+    return Store(value, create=False, setting="FROM")
 
 
 def copy_database(source: Store, target: Store) -> dict[str, int]:

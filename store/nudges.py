@@ -145,7 +145,8 @@ class NudgeStore(StoreBase):
         return self._subscription(row) if row else None
 
     def subscriptions(self, team_id: str | None = None) -> list[Subscription]:
-        where, params = ("where team_id = ?", [team_id]) if team_id else ("", [])
+        """One workspace's subscriptions; every workspace's only for None (never for "")."""
+        where, params = ("where team_id = ?", [team_id]) if team_id is not None else ("", [])
         rows = self._rows(
             f"select * from subscriptions {where} order by team_id, subscribed_at, channel_id",
             params,

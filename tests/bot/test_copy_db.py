@@ -103,7 +103,6 @@ def test_copy_db_moves_the_whole_history_and_counts_it(tmp_path: Path, target: s
 @pytest.mark.parametrize(
     ("source", "target", "says"),
     [
-        ("missing.db", "postgresql://postgres@127.0.0.1/x", "FROM: no SQLite database at"),
         ("progression.db", "mysql://root@127.0.0.1/x", "TO 'mysql://root@127.0.0.1/x': unknown"),
         ("progression.db", "postgresql:///x", "TO 'postgresql:///x' names no host"),
         (
@@ -120,3 +119,62 @@ def test_copy_db_mistakes_are_one_line(tmp_path: Path, source: str, target: str,
     [line] = result.stderr.strip().splitlines()
     assert line.startswith("progression-bot: ") and says in line
     assert "s3cret" not in line
+
+
+# A real database, a folder, a text file and a path in a folder that does not exist, by name.
+PATH_MISTAKES = [
+    ("FROM", "data", "is a folder, not a database file; name a file, such as data/progression.db"),
+    ("FROM", "notes.txt", "is not a SQLite database; name progression-bot's database"),
+    ("FROM", "missing.db", "does not exist, so there is no database to read there; point FROM at"),
+    ("TO", "data", "is a folder, not a database file; name a file, such as data/progression.db"),
+    ("TO", "nowhere/new.db", "is in a folder that does not exist ("),
+    ("TO", "notes.txt", "is not a SQLite database; name progression-bot's database, or a new"),
+]
+
+
+def _operators_folder(folder: Path) -> list[Path]:
+    """What an operator has before copy-db: a database, a folder and notes; all it holds after."""
+    Store(folder / "progression.db").close()
+    (folder / "data").mkdir()
+    (folder / "notes.txt").write_text("phase 3 went well\n")
+    return sorted(folder.rglob("*"))
+
+
+@pytest.mark.parametrize("spelling", ["{}", "sqlite:///{}"], ids=["a path", "sqlite:///"])
+@pytest.mark.parametrize(("argument", "name", "says"), PATH_MISTAKES)
+def test_copy_db_names_the_argument_whose_path_cannot_work(
+    tmp_path: Path, spelling: str, argument: str, name: str, says: str
+) -> None:
+    before = _operators_folder(tmp_path)
+    given = spelling.format(name)
+    source, target = (given, "copy.db") if argument == "FROM" else ("progression.db", given)
+    result = run_cli("copy-db", source, target, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"progression-bot: {argument} {name} ({tmp_path / name}): {says}")
+    assert "PROGRESSION_DB" not in line
+    assert result.stdout == ""
+    assert sorted(tmp_path.rglob("*")) == before  # no copy.db, nothing added to FROM's folder
+
+
+@pytest.mark.parametrize("name", ["data", "notes.txt"])
+def test_copy_db_to_postgresql_names_from_before_connecting(tmp_path: Path, name: str) -> None:
+    _operators_folder(tmp_path)
+    closed = f"postgresql://postgres@127.0.0.1:{free_port()}/x"
+    result = run_cli("copy-db", name, closed, cwd=tmp_path)
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"progression-bot: FROM {name} ({tmp_path / name}): ")
+
+
+@pytest.mark.parametrize("name", ["data", "notes.txt", "nowhere/new.db"])
+def test_copy_db_from_postgresql_names_to(tmp_path: Path, target: str, name: str) -> None:
+    Store(target).close()  # a district already on PostgreSQL, copied back to a SQLite file
+    before = _operators_folder(tmp_path)
+    result = run_cli("copy-db", target, name, cwd=tmp_path)
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"progression-bot: TO {name} ({tmp_path / name}): ")
+    assert "PROGRESSION_DB" not in line
+    assert sorted(tmp_path.rglob("*")) == before

@@ -132,14 +132,24 @@ def test_the_workspace_pace_setting_keeps_posts_inside_the_rate_slack_enforces(
     assert "8 posted" in result.stdout
 
 
-@pytest.mark.parametrize("value", ["0", "-5", "fast"])
-def test_a_wrong_pace_setting_is_one_line_that_names_it(
+@pytest.mark.parametrize("value", ["inf", "nan", "1e-9", "0.5", "0", "-5", "fast", "", "60001"])
+def test_a_pace_that_cannot_work_is_one_line_that_names_it_and_posts_nothing(
     api: SlackWebAPI, tmp_path: Path, value: str
 ) -> None:
-    result = nudge(api, tmp_path / "p.db", "--week", "2026-W10", PROGRESSION_POSTS_PER_MINUTE=value)
-    assert result.returncode != 0
-    assert result.stderr.count("\n") == 1 and "PROGRESSION_POSTS_PER_MINUTE" in result.stderr
+    db = tmp_path / "progression.db"
+    prepare(db, ["C1", "C2", "C3"])
+    result = nudge(api, db, "--week", "2026-W10", PROGRESSION_POSTS_PER_MINUTE=value)
+    assert result.returncode == 2
     assert "Traceback" not in result.stderr
+    [line] = result.stderr.splitlines()
+    assert line.startswith("progression-bot: PROGRESSION_POSTS_PER_MINUTE is ")
+    # The stand-in is on this machine: it is not Slack, and may be driven faster than Slack.
+    assert line.endswith("from 1 to 60000 (SLACK_API_URL is on this machine, not Slack)")
+    assert result.stdout == ""
+    assert api.calls("chat.postMessage") == []
+    store = Store(db)
+    assert [store.deliveries(TEAM, c) for c in ("C1", "C2", "C3")] == [[], [], []]
+    store.close()
 
 
 def test_a_second_nudge_while_one_runs_says_so_in_one_line_and_posts_nothing(

@@ -13,6 +13,7 @@ import subprocess
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from tests.conftest import (
     free_port,
     run_cli,
 )
+from tests.scheduler import subscribe
 from tests.slack.web_api import SlackWebAPI
 
 # Nothing listens on the discard port: Slack is never reached in the database cases.
@@ -240,6 +242,44 @@ def test_a_full_disk_on_standard_output_is_one_line(place: Place, args: list[str
     assert "standard output could not be written (No space left on device)" in line
 
 
+# --- --team -----------------------------------------------------------------------------------
+
+TEAM_COMMANDS = {
+    "export": ["export"],
+    "export --out": ["export", "--out", "checkoffs.csv"],
+    "nudge": ["nudge", "--week", "2026-W10"],
+    "nudge --dry-run": ["nudge", "--week", "2026-W10", "--dry-run"],
+}
+
+
+@pytest.mark.parametrize("team", ["", "  "], ids=["empty", "blank"])
+@pytest.mark.parametrize("command", TEAM_COMMANDS)
+def test_an_empty_team_is_one_line_not_every_workspace(
+    api: SlackWebAPI, place: Place, command: str, team: str
+) -> None:
+    # Cron's `--team "$TEAM"` with TEAM unset: two workspaces that must not both be touched.
+    database = place.database()
+    store = Store(database)
+    for team_id in ("T1", "T2"):
+        subscribe(store, "C1", team=team_id)
+        store.record_checkoff(team_id, "C1", "1.7", "U1", datetime(2026, 3, 2, tzinfo=UTC))
+    store.close()
+    before = sorted(place.root.rglob("*"))
+    env = app_env(api, database)
+    result = run_cli(*TEAM_COMMANDS[command], "--team", team, env=env, cwd=place.root)
+    assert one_line(result) == (
+        f"progression-bot: --team {team!r} names no workspace: give its team id "
+        "(such as T0123ABCD), or leave --team out for every workspace"
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert sorted(place.root.rglob("*")) == before  # no checkoffs.csv
+    assert api.calls("chat.postMessage") == []
+    store = Store(database)
+    assert [store.deliveries(t, "C1") for t in ("T1", "T2")] == [[], []]
+    store.close()
+
+
 # --- Settings -------------------------------------------------------------------------------
 
 
@@ -256,6 +296,22 @@ def test_a_full_disk_on_standard_output_is_one_line(place: Place, args: list[str
 def test_a_wrong_setting_is_one_line(place: Place, settings: dict[str, str], says: str) -> None:
     result = run_cli("serve", "--http", env=place.env(**settings), cwd=place.root)
     assert says in one_line(result)
+
+
+@pytest.mark.parametrize("command", ["export", "nudge --dry-run"])
+@pytest.mark.parametrize("value", ["inf", "nan", "1e-9", "0", "-5", "fast", "301"])
+def test_a_pace_outside_what_slack_allows_is_one_line(
+    place: Place, value: str, command: str
+) -> None:
+    env = place.env(PROGRESSION_DB=str(place.database()), PROGRESSION_POSTS_PER_MINUTE=value)
+    del env["SLACK_API_URL"]  # Slack's own, whose limit the pace must keep inside
+    result = run_cli(*COMMANDS[command], env=env, cwd=place.root)
+    assert one_line(result) == (
+        f"progression-bot: PROGRESSION_POSTS_PER_MINUTE is {value!r}: give a number of posts a "
+        'minute from 1 to 300 (Slack allows chat.postMessage "several hundred per minute" per '
+        "workspace)"
+    )
+    assert result.stdout == ""
 
 
 def test_every_wrong_setting_is_in_the_one_line(place: Place) -> None:

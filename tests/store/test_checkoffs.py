@@ -171,6 +171,13 @@ def test_export_rows_carry_the_role(store: Store) -> None:
     assert list(store.all_checkoffs("T-other")) == []
 
 
+def test_an_empty_team_id_exports_no_workspace_not_every_one(store: Store) -> None:
+    store.record_checkoff(T, C, "1.7", "U1", NOW, TS)
+    store.record_checkoff("T-other", "C9", "2.8", "U2", NOW)
+    assert list(store.all_checkoffs("")) == []
+    assert len(list(store.all_checkoffs())) == 2
+
+
 def test_bots_are_remembered(store: Store) -> None:
     assert store.known_bot(T, "UB") is None
     store.remember_user(T, "UB", True, NOW)

@@ -85,6 +85,13 @@ def test_subscriptions_are_listed_in_the_order_they_came(store: Store) -> None:
     assert store.teams() == ["T0", T]
 
 
+def test_an_empty_team_id_is_no_workspace_not_every_one(store: Store) -> None:
+    store.subscribe(T, "C1", "teacher", (), "U1", WEEK, NOW)
+    store.subscribe("T0", "C9", "leader", (), "U1", WEEK, NOW)
+    assert store.subscriptions("") == []
+    assert len(store.subscriptions()) == 2
+
+
 def test_a_week_is_claimed_once_confirmed_released_or_left_unconfirmed(store: Store) -> None:
     assert claim(store, "C1")
     assert not claim(store, "C1", owner="other:2")
