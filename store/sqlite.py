@@ -96,13 +96,18 @@ class SQLiteBackend(Backend):
         """Takes SQLite's write lock first (`begin immediate`), so a concurrent writer in
         another process waits in busy_timeout instead of failing on a read-then-write upgrade."""
         session = self._session()
-        session.connection.execute("begin immediate")
+        connection = session.connection
+        connection.execute("begin immediate")
         try:
             yield session
+            connection.execute("commit")
         except BaseException:
-            session.connection.execute("rollback")
+            # SQLite may have rolled it back itself (a full disk): a rollback then fails, and
+            # its error would hide why. A commit that failed may leave it open (SQLITE_BUSY
+            # does), holding the write lock: rolled back here.
+            if connection.in_transaction:
+                connection.execute("rollback")
             raise
-        session.connection.execute("commit")
 
     def migrate(self) -> None:
         """Safe when several processes open the file at once: one migrates, under SQLite's
