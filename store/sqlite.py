@@ -80,15 +80,18 @@ class SQLiteBackend(Backend):
         yield self._session()
 
     @contextmanager
-    def unsynced(self) -> Iterator[Session]:
+    def unsynced(self, wait: float) -> Iterator[Session]:
         """This thread's second connection, with `synchronous = NORMAL`: in WAL mode a commit
         then skips the disk sync (the other connections keep theirs)."""
         session: SQLiteSession | None = getattr(self._local, "unsynced", None)
         if session is None:
-            connection = sqlite3.connect(self.path, timeout=self.write_wait, isolation_level=None)
-            connection.execute(f"PRAGMA busy_timeout = {int(self.write_wait * 1000)}")
+            connection = sqlite3.connect(self.path, timeout=wait, isolation_level=None)
             connection.execute("PRAGMA synchronous = NORMAL")
             session = self._local.unsynced = SQLiteSession(connection)
+            self._local.unsynced_wait = None
+        if self._local.unsynced_wait != wait:
+            session.connection.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
+            self._local.unsynced_wait = wait
         yield session
 
     @contextmanager
