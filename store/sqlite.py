@@ -95,12 +95,21 @@ class SQLiteBackend(Backend):
         yield session
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
+    def transaction(self, wait: float | None = None) -> Iterator[Session]:
         """Takes SQLite's write lock first (`begin immediate`), so a concurrent writer in
-        another process waits in busy_timeout instead of failing on a read-then-write upgrade."""
+        another process waits in busy_timeout instead of failing on a read-then-write upgrade.
+
+        `wait`: at most this long for the lock instead of `write_wait` (what is left of it)."""
         session = self._session()
         connection = session.connection
-        connection.execute("begin immediate")
+        if wait is None:
+            connection.execute("begin immediate")
+        else:
+            connection.execute(f"PRAGMA busy_timeout = {max(0, int(wait * 1000))}")
+            try:
+                connection.execute("begin immediate")
+            finally:
+                connection.execute(f"PRAGMA busy_timeout = {int(self.write_wait * 1000)}")
         try:
             yield session
             connection.execute("commit")

@@ -21,8 +21,8 @@ import pytest
 from bot import views
 from store import Store
 from tests.bot.answers import final_answer
-from tests.bot.nudges import Nudge, app_with_a_nudge, let_in
-from tests.conftest import SIGNING_SECRET, RunningApp
+from tests.bot.nudges import Nudge, add_nudge, app_with_a_nudge, let_in
+from tests.conftest import SIGNING_SECRET, RunningApp, app_env, start_http_app, stop_app
 from tests.own_postgres import own_postgres
 from tests.slack.signing import TEAM_ID, SlackSender, reaction_event
 from tests.slack.web_api import SlackWebAPI
@@ -216,3 +216,43 @@ def test_commands_while_postgresql_is_down_are_each_answered_in_time(
             server.stop("fast")
             answers = timed_answers(app, ["progress", "skip 2027-03-15 2027-03-19"])
     assert_in_time_busy_or_served(answers)
+
+
+def test_reactions_at_once_against_a_held_write_lock_are_each_refused_in_time(
+    api: SlackWebAPI, tmp_path: Path
+) -> None:
+    # Two processes on one database (web workers, or two services), each with reactions
+    # waiting on the lock at once: their group-commit leaders take turns on the lock file,
+    # and the turn is part of the wait.
+    db = tmp_path / "p.db"
+    add_nudge(db, "1.7", channel=CHANNEL, ts=TS)
+    apps = [start_http_app(app_env(api, db), tmp_path, workers=1) for _ in range(2)]
+    start = threading.Barrier(6)
+
+    def react(n: int) -> tuple[int, float]:
+        reaction = reaction_event(
+            "reaction_added",
+            user=f"UATONCE{n}",
+            reaction="white_check_mark",
+            channel=CHANNEL,
+            ts=TS,
+        )
+        with SlackSender(apps[n % 2].url + "/slack/events", SIGNING_SECRET, timeout=30) as slack:
+            start.wait(timeout=10)
+            began = time.monotonic()
+            status = slack.event(reaction).status
+            return status, time.monotonic() - began
+
+    try:
+        lock = WriteLock(db)
+        try:
+            with ThreadPoolExecutor(6) as pool:
+                answers = list(pool.map(react, range(6)))
+        finally:
+            lock.release()
+    finally:
+        for app in apps:
+            stop_app(app)
+    assert [status for status, _ in answers] == [503] * 6
+    late = [round(took, 2) for _, took in answers if took > IN_TIME]
+    assert not late, f"answered after {IN_TIME} s: {late}"
