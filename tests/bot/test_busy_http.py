@@ -5,13 +5,9 @@ Slack's 3 seconds, also when many wait at once or PostgreSQL is down."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import threading
 import time
 import urllib.request
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,14 +17,22 @@ import pytest
 from bot import views
 from store import Store
 from tests.bot.answers import final_answer
+from tests.bot.busy import (
+    ADMIN,
+    AT_ONCE,
+    CHANNEL,
+    READS,
+    TS,
+    WriteLock,
+    timed_answers,
+    timed_reactions,
+)
 from tests.bot.nudges import Nudge, add_nudge, app_with_a_nudge, let_in
 from tests.conftest import SIGNING_SECRET, RunningApp, app_env, start_http_app, stop_app
 from tests.own_postgres import own_postgres
 from tests.slack.signing import TEAM_ID, SlackSender, reaction_event
 from tests.slack.web_api import SlackWebAPI
 
-ADMIN = "UADMINBUSY"
-CHANNEL, TS = "CBUSY1", "1700000000.000777"
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 SLACK_PATIENCE = 2.9  # Slack gives up on an answer after 3 seconds
 IN_TIME = 2.5  # the app's bound for every answer, whatever the database is doing
@@ -39,29 +43,6 @@ BUSY = {"response_type": "ephemeral", **views.busy_message()}
 def app(api: SlackWebAPI, tmp_path: Path) -> Iterator[RunningApp]:
     with app_with_a_nudge(api, tmp_path, CHANNEL, TS) as running:
         yield running
-
-
-class WriteLock:
-    """Another process in `BEGIN IMMEDIATE` on the database until released."""
-
-    def __init__(self, db: Path) -> None:
-        code = (
-            "import sqlite3, sys\n"
-            f"c = sqlite3.connect({str(db)!r}, isolation_level=None)\n"
-            "c.execute('begin immediate')\n"
-            "print('locked', flush=True)\n"
-            "sys.stdin.readline()\n"
-            "c.execute('rollback')\n"
-        )
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-        )
-        assert self.process.stdout is not None
-        assert self.process.stdout.readline().strip() == "locked"
-
-    def release(self) -> None:
-        if self.process.returncode is None:
-            self.process.communicate("\n", timeout=10)
 
 
 def test_a_held_write_lock_stalls_nothing_and_loses_nothing(
@@ -148,38 +129,6 @@ def _direct_message_to(api: SlackWebAPI, user: str, timeout: float = 15) -> str:
 
 # --- in time, however many wait ------------------------------------------------------------
 
-# What a read answers when it can be served; a write answers the busy sentence.
-READS = {"progress": "1.7", "next": "Next"}
-AT_ONCE = [
-    "progress",
-    "next",
-    "schedule monday 08:00 UTC",
-    "skip 2027-03-15 2027-03-19",
-    "unsubscribe",
-    "progress",
-]
-
-
-def timed_answers(app: RunningApp, texts: list[str]) -> list[tuple[str, float, dict[str, Any]]]:
-    """Each command sent at the same moment from a thread of its own, as a manager in the
-    nudge's channel: (text, seconds until its answer, the answer)."""
-    start = threading.Barrier(len(texts))
-
-    def send(slack: SlackSender, text: str) -> tuple[str, float, dict[str, Any]]:
-        start.wait(timeout=10)
-        began = time.monotonic()
-        answer = slack.command(text, user_id=ADMIN, channel_id=CHANNEL)
-        took = time.monotonic() - began
-        assert answer.status == 200, (text, answer.status)
-        return text, took, answer.json()
-
-    # Waits for the slowest answer, however late: the test measures it, Slack would not.
-    with (
-        SlackSender(app.url + "/slack/events", SIGNING_SECRET, timeout=30) as slack,
-        ThreadPoolExecutor(len(texts)) as pool,
-    ):
-        return list(pool.map(lambda text: send(slack, text), texts))
-
 
 def assert_in_time_busy_or_served(answers: list[tuple[str, float, dict[str, Any]]]) -> None:
     late = [(text, round(took, 2)) for text, took, _ in answers if took > IN_TIME]
@@ -209,8 +158,10 @@ def test_commands_while_postgresql_is_down_are_each_answered_in_time(
     api: SlackWebAPI, tmp_path: Path
 ) -> None:
     with own_postgres() as server:
+        # One web worker, answering once started: a worker still starting when the server
+        # stops fails to boot, and gunicorn then stops the whole app.
         env = {"PROGRESSION_MANAGERS": ADMIN}
-        with app_with_a_nudge(api, tmp_path, CHANNEL, TS, db=server.url, **env) as app:
+        with app_with_a_nudge(api, tmp_path, CHANNEL, TS, db=server.url, workers=1, **env) as app:
             [(_, _, before)] = timed_answers(app, ["progress"])
             assert READS["progress"] in str(before)
             server.stop("fast")
@@ -227,27 +178,10 @@ def test_reactions_at_once_against_a_held_write_lock_are_each_refused_in_time(
     db = tmp_path / "p.db"
     add_nudge(db, "1.7", channel=CHANNEL, ts=TS)
     apps = [start_http_app(app_env(api, db), tmp_path, workers=1) for _ in range(2)]
-    start = threading.Barrier(6)
-
-    def react(n: int) -> tuple[int, float]:
-        reaction = reaction_event(
-            "reaction_added",
-            user=f"UATONCE{n}",
-            reaction="white_check_mark",
-            channel=CHANNEL,
-            ts=TS,
-        )
-        with SlackSender(apps[n % 2].url + "/slack/events", SIGNING_SECRET, timeout=30) as slack:
-            start.wait(timeout=10)
-            began = time.monotonic()
-            status = slack.event(reaction).status
-            return status, time.monotonic() - began
-
     try:
         lock = WriteLock(db)
         try:
-            with ThreadPoolExecutor(6) as pool:
-                answers = list(pool.map(react, range(6)))
+            answers = timed_reactions(apps, 6)
         finally:
             lock.release()
     finally:

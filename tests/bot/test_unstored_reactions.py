@@ -176,7 +176,9 @@ def test_reactions_while_postgresql_stops_are_acknowledged_only_once_stored(
 ) -> None:
     with own_postgres() as server:
         nudge = add_nudge(server.url, "1.7", channel=f"CPG{mode.upper()}")
-        app = start_http_app(app_env(api, server.url), tmp_path)
+        # One web worker, answering once started: a worker still starting when the server
+        # stops fails to boot, and gunicorn then stops the whole app.
+        app = start_http_app(app_env(api, server.url), tmp_path, workers=1)
         try:
             with Traffic(app.url + "/slack/events", nudge) as traffic:
                 traffic.wait_until_acknowledged(ANSWERED_BEFORE_THE_STOP)
