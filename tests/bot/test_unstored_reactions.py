@@ -91,7 +91,9 @@ def test_reactions_on_a_full_disk_are_refused_then_stored_by_slacks_retry(
     with small_disk(tmp_path / "disk") as disk:
         db = str(disk / "p.db")
         nudge = add_nudge(db, "1.7", channel="CFULL1", ts="1700000000.000901")
-        app = start_http_app(app_env(api, db), tmp_path)
+        # The web workers only: the runner's own writes are not under test, and a runner
+        # stopped while a write of its waits on the full disk outlives the app (issue 15, 1).
+        app = start_http_app(app_env(api, db), tmp_path, extra=["--no-runner"])
         try:
             with SlackSender(app.url + "/slack/events", SIGNING_SECRET) as slack:
                 before = a_reaction()
