@@ -22,7 +22,7 @@ from bot.slack_client import slack_client
 from progression.load import load_progression
 from progression.model import Progression
 from store import Store
-from store.busy import is_busy
+from store.busy import is_busy, is_database_error, unavailable_reason
 
 logger = logging.getLogger("progression_bot")
 
@@ -82,21 +82,28 @@ def on_listener_error(
     """Log with the traceback, and still ack: a 500 (or no Socket Mode ack) makes Slack retry
     an event and show the person an error; a slash command gets a sentence instead.
 
-    A write that found the database locked by another process (a backup, a second tool) is
-    not a bug, and here a retry is what is wanted: the command is told to try again, and an
-    event gets a 503 so that Slack sends it again (with the same event id; the failed write
-    left nothing)."""
+    A database that could not be used (locked by another process, full, unreachable, a
+    connection the server closed) is not a bug, and here a retry is what is wanted: one line
+    says why, the command is told to try again, and an event gets a 503 so that Slack sends it
+    again (with the same event id). An event is acknowledged only once it is stored: any
+    other database error gets the 503 too (with the traceback), since a 2xx tells Slack that
+    what it sent was taken care of."""
     if isinstance(error, BoltUnhandledRequestError):
         logger.info("Acked a request no listener takes: %s", payload_kind(body))
         return BoltResponse(status=200, body="")
-    if is_busy(error):
-        logger.warning("Database busy, request refused for a retry: %s", error)
-        if body.get("type") == "event_callback":
+    is_event = body.get("type") == "event_callback"
+    reason = unavailable_reason(error)
+    if reason is not None:
+        state = "busy" if is_busy(error) else "unavailable"
+        logger.warning("Database %s, %s refused for a retry: %s", state, payload_kind(body), reason)
+        if is_event:
             return BoltResponse(status=503, body="busy, retry")
         if "command" not in body:
             return BoltResponse(status=200, body="")
         return _json_reply({"response_type": "ephemeral", **views.busy_message()})
     logger.error("Listener failed: %s", type(error).__name__, exc_info=error)
+    if is_event and is_database_error(error):
+        return BoltResponse(status=503, body="not stored, retry")
     if "command" not in body:
         return BoltResponse(status=200, body="")
     return _json_reply({"response_type": "ephemeral", **views.internal_error_message()})

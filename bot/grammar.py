@@ -127,6 +127,14 @@ Request = (
 MANAGER_REQUESTS = (Subscribe, Unsubscribe, Subscriptions, Schedule, Skip, Skips, Unskip, Preview)
 
 
+def changes_something(request: Request) -> bool:
+    """A request that changes what is stored (the rest only answer): sent again, it must not
+    act twice."""
+    if isinstance(request, Schedule):
+        return request.weekday is not None and request.at is not None
+    return isinstance(request, Subscribe | Unsubscribe | Skip | Unskip)
+
+
 @dataclass(frozen=True)
 class Command:
     request: Request

@@ -1,38 +1,47 @@
 """A signed command or button press sent again within Slack's 5-minute signature window acts
 once: its signature is remembered in the store, so the memory holds across workers and hosts.
 
-Checked where a request would act (a lookup only answers, so it is not): Socket Mode has no
-signatures, and its messages come over an authenticated WebSocket.
+Checked where a request would act (a lookup or a report only answers, so it is not): Socket
+Mode has no signatures, and its messages come over an authenticated WebSocket.
 """
 
 from __future__ import annotations
 
 import logging
+from enum import Enum
 
 from slack_bolt import BoltRequest
 
 from bot.context import Services
-from store.busy import is_busy
+from store.busy import unavailable_reason
 
 logger = logging.getLogger("progression_bot.replays")
 
 
-def is_replay(request: BoltRequest, services: Services) -> bool:
+class Seen(Enum):
+    FIRST = "first"  # act on it
+    AGAIN = "again"  # a replay: answer, act on nothing
+    # The memory could not be asked in time (another process holds the write lock, the
+    # database is unreachable): a request that writes would wait on the same database again,
+    # so it is told "busy" at once; one that writes nothing may act unchecked.
+    UNKNOWN = "unknown"
+
+
+def seen_before(request: BoltRequest, services: Services) -> Seen:
     if request.mode == "socket_mode":
-        return False
+        return Seen.FIRST
     signature = (request.headers.get("x-slack-signature") or [""])[0]
     if not signature:
-        return False
-    now = services.clock().timestamp()
+        return Seen.FIRST
     try:
-        if services.store.first_sight_of_request(signature, now):
-            return False
+        first = services.store.first_sight_of_request(signature, services.clock().timestamp())
     except Exception as error:
-        if not is_busy(error):
+        reason = unavailable_reason(error)
+        if reason is None:
             raise
-        # Another process holds the write lock: a request that writes fails on its own write
-        # ("busy, try again"), and one that only reads may answer twice; neither should wait.
-        logger.warning("The replay memory is locked by another process: answered unchecked")
-        return False
+        logger.warning("The memory of signed requests could not be asked in time: %s", reason)
+        return Seen.UNKNOWN
+    if first:
+        return Seen.FIRST
     logger.warning("A signed request was sent again; answered, not acted on")
-    return True
+    return Seen.AGAIN

@@ -77,9 +77,10 @@ class Backend(ABC):
         """A connection whose statements each commit on their own (reads, one-line writes)."""
 
     @abstractmethod
-    def unsynced(self) -> AbstractContextManager[Session]:
+    def unsynced(self, wait: float) -> AbstractContextManager[Session]:
         """A connection whose commits do not wait for the disk, for what may be forgotten
-        after a crash (never corrupted); what it writes is committed by the end of the block."""
+        after a crash (never corrupted); what it writes is committed by the end of the block.
+        It waits at most `wait` seconds for a connection or a lock, then fails as busy."""
 
     @abstractmethod
     def transaction(self) -> AbstractContextManager[Session]:

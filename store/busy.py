@@ -39,3 +39,9 @@ def unavailable_reason(error: BaseException) -> str | None:
     ):
         return None
     return one_line(error)
+
+
+def is_database_error(error: BaseException) -> bool:
+    """An error of the database or its driver (any, a bug's too): what was to be stored may
+    not be."""
+    return isinstance(error, StoreError | StoreBusy | PoolTimeout | psycopg.Error | sqlite3.Error)

@@ -153,8 +153,8 @@ class PostgresBackend(Backend):
             ) from None
 
     @contextmanager
-    def _connection(self) -> Iterator[Connection]:
-        with self._pool.connection() as connection:
+    def _connection(self, wait: float | None = None) -> Iterator[Connection]:
+        with self._pool.connection(timeout=wait) as connection:
             try:
                 yield connection
             finally:
@@ -166,11 +166,15 @@ class PostgresBackend(Backend):
             yield PostgresSession(connection)
 
     @contextmanager
-    def unsynced(self) -> Iterator[Session]:
-        with self._connection() as connection, connection.transaction():
+    def unsynced(self, wait: float) -> Iterator[Session]:
+        with self._connection(wait) as connection, connection.transaction():
             # The commit returns before its WAL record is flushed (the server stays
             # consistent; a crash may lose the last moments of these writes only).
-            connection.execute("set local synchronous_commit = off")
+            connection.execute(
+                "select set_config('synchronous_commit', 'off', true), "
+                "set_config('lock_timeout', %s, true)",
+                [f"{int(wait * 1000)}ms"],
+            )
             yield PostgresSession(connection)
 
     @contextmanager

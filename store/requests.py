@@ -7,15 +7,13 @@ database, so it holds for every worker and host that shares it.
 
 from __future__ import annotations
 
-import threading
-
 from store.base import StoreBase
 
 REPLAY_WINDOW_SECONDS = 5 * 60.0
 _PRUNE_EVERY_SECONDS = 60.0
-# One writer at a time within the process: threads that met on SQLite's write lock would wait
-# in its busy handler, which sleeps whole milliseconds. Other processes still wait there.
-_one_writer = threading.Lock()
+# The memory's write waits this long for another writer, then fails as busy: the request that
+# asked then still has its own write's wait (`WRITE_WAIT_SECONDS`) within Slack's 3 seconds.
+REPLAY_WAIT_SECONDS = 0.25
 
 
 class RequestStore(StoreBase):
@@ -26,10 +24,12 @@ class RequestStore(StoreBase):
 
         Its commits do not wait for the disk (`Backend.unsynced`): a memory lost to a power
         cut forgets at most five minutes of requests, while a sync per slash command would
-        cost milliseconds on every lookup."""
+        cost milliseconds on every lookup. It waits for another writer at most
+        `REPLAY_WAIT_SECONDS`, each thread on its own connection (no lock of the process is
+        held meanwhile), then fails as busy (`store.busy.is_busy`)."""
         # A row older than the window is a request Slack's own timestamp check now refuses,
         # so it may be taken over: the memory needs only five minutes, whenever pruned.
-        with _one_writer, self._backend.unsynced() as db:
+        with self._backend.unsynced(REPLAY_WAIT_SECONDS) as db:
             claimed = db.execute(
                 "insert into slack_ack_seen_requests (signature, seen_at) values (?, ?) "
                 "on conflict (signature) do update set seen_at = excluded.seen_at "

@@ -80,29 +80,46 @@ class SQLiteBackend(Backend):
         yield self._session()
 
     @contextmanager
-    def unsynced(self) -> Iterator[Session]:
+    def unsynced(self, wait: float) -> Iterator[Session]:
         """This thread's second connection, with `synchronous = NORMAL`: in WAL mode a commit
         then skips the disk sync (the other connections keep theirs)."""
         session: SQLiteSession | None = getattr(self._local, "unsynced", None)
         if session is None:
-            connection = sqlite3.connect(self.path, timeout=self.write_wait, isolation_level=None)
-            connection.execute(f"PRAGMA busy_timeout = {int(self.write_wait * 1000)}")
+            connection = sqlite3.connect(self.path, timeout=wait, isolation_level=None)
             connection.execute("PRAGMA synchronous = NORMAL")
             session = self._local.unsynced = SQLiteSession(connection)
+            self._local.unsynced_wait = None
+        if self._local.unsynced_wait != wait:
+            session.connection.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
+            self._local.unsynced_wait = wait
         yield session
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
+    def transaction(self, wait: float | None = None) -> Iterator[Session]:
         """Takes SQLite's write lock first (`begin immediate`), so a concurrent writer in
-        another process waits in busy_timeout instead of failing on a read-then-write upgrade."""
+        another process waits in busy_timeout instead of failing on a read-then-write upgrade.
+
+        `wait`: at most this long for the lock instead of `write_wait` (what is left of it)."""
         session = self._session()
-        session.connection.execute("begin immediate")
+        connection = session.connection
+        if wait is None:
+            connection.execute("begin immediate")
+        else:
+            connection.execute(f"PRAGMA busy_timeout = {max(0, int(wait * 1000))}")
+            try:
+                connection.execute("begin immediate")
+            finally:
+                connection.execute(f"PRAGMA busy_timeout = {int(self.write_wait * 1000)}")
         try:
             yield session
+            connection.execute("commit")
         except BaseException:
-            session.connection.execute("rollback")
+            # SQLite may have rolled it back itself (a full disk): a rollback then fails, and
+            # its error would hide why. A commit that failed may leave it open (SQLITE_BUSY
+            # does), holding the write lock: rolled back here.
+            if connection.in_transaction:
+                connection.execute("rollback")
             raise
-        session.connection.execute("commit")
 
     def migrate(self) -> None:
         """Safe when several processes open the file at once: one migrates, under SQLite's

@@ -3,9 +3,9 @@
 A blocked `flock` wakes the moment the other leader is done, where SQLite's busy handler polls
 in sleeps of up to 100 ms; and the batch waiting meanwhile grows, so more web workers mean
 bigger batches rather than a longer tail. A writer waits for its turn at most a quarter of its
-`write_wait` (and half a second), then goes ahead without it and SQLite decides as before: a
-runner waiting long for a lock held elsewhere never holds a request past Slack's 3 seconds.
-PostgreSQL queues writers itself: nothing to add.
+`write_wait` (and half a second), then goes ahead without it and SQLite decides as before,
+waiting only what is left of `write_wait`: a runner waiting long for a lock held elsewhere
+never holds a request past Slack's 3 seconds. PostgreSQL queues writers itself: nothing to add.
 """
 
 from __future__ import annotations
@@ -13,20 +13,22 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 
 from store.backend import Backend, Session
+from store.sqlite import SQLiteBackend
 
 TURN_WAIT = 0.5  # seconds, at most, for a turn
 
 
 def between_processes(backend: Backend) -> Callable[[], AbstractContextManager[Session]]:
     """The backend's write transaction, taken in turns with other processes' on SQLite."""
-    path = getattr(backend, "path", None)
-    if backend.kind != "sqlite" or not isinstance(path, str) or path == ":memory:":
+    if not isinstance(backend, SQLiteBackend) or backend.path == ":memory:":
         return backend.transaction
-    lock_file = path + "-writers"
+    sqlite = backend
+    lock_file = sqlite.path + "-writers"
     fd: list[int] = []
 
     @contextmanager
@@ -34,10 +36,12 @@ def between_processes(backend: Backend) -> Callable[[], AbstractContextManager[S
         if not fd:
             fd.append(os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o600))
         # A share of the write's wait: the rest is SQLite's, so the two stay within it.
-        wait = min(TURN_WAIT, getattr(backend, "write_wait", 0.0) / 4)
-        turn = _take_turn(fd[0], lock_file, wait)
+        began = time.monotonic()
+        turn = _take_turn(fd[0], lock_file, min(TURN_WAIT, sqlite.write_wait / 4))
+        # Taken at once: SQLite's whole wait; else what is left of it.
+        left = None if turn == fd[0] else sqlite.write_wait - (time.monotonic() - began)
         try:
-            with backend.transaction() as session:
+            with sqlite.transaction(left) as session:
                 yield session
         finally:
             if turn == fd[0]:

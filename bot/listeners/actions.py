@@ -20,10 +20,10 @@ from bot.handlers.progress import mark_from_home
 from bot.listeners.events import publish_home
 from bot.membership import member_role_channels, remembered_role_channels
 from bot.mrkdwn import without_unsafe
-from bot.replays import is_replay
+from bot.replays import Seen, seen_before
 from bot.response_url import ResponseUrlRefused, send_to_response_url
 from bot.views import waiting
-from store.busy import is_busy
+from store.busy import unavailable_reason
 
 ACTIONS = (views.SHARE_ACTION, views.MARK_DONE_ACTION, views.UNDO_ACTION)
 
@@ -35,7 +35,8 @@ def register(app: App, services: Services) -> None:
         ack: Ack, body: dict[str, Any], action: dict[str, Any], request: BoltRequest
     ) -> None:
         ack()
-        if is_replay(request, services):
+        # Unknown (the database did not answer in time): sharing stores nothing, so it goes on.
+        if seen_before(request, services) is Seen.AGAIN:
             return
         text = without_unsafe(str(action.get("value", "")))
         team_id = str((body.get("team") or {}).get("id") or "")
@@ -51,8 +52,6 @@ def register(app: App, services: Services) -> None:
         ack: Ack, body: dict[str, Any], action: dict[str, Any], request: BoltRequest
     ) -> None:
         ack()
-        if is_replay(request, services):
-            return
         user_id = str(body["user"]["id"])
         team_id = str((body.get("team") or {}).get("id") or body["user"].get("team_id") or "")
         done = action["action_id"] == views.MARK_DONE_ACTION
@@ -75,6 +74,14 @@ def register(app: App, services: Services) -> None:
             )
             services.slack.chat_postMessage(channel=user_id, **sorry)
 
+        seen = seen_before(request, services)
+        if seen is Seen.UNKNOWN:
+            # Marking would wait on the same database again: the person hears at once that
+            # the press was not saved, and may press again.
+            services.after_ack.submit(tell, "Telling a Home press was not saved")
+        if seen is not Seen.FIRST:
+            return
+
         publish = publish_home(services, team_id, user_id)
 
         def mark_then_publish(member_of: frozenset[str]) -> None:
@@ -86,7 +93,7 @@ def register(app: App, services: Services) -> None:
             try:
                 mark(known)
             except Exception as error:
-                if not is_busy(error):
+                if unavailable_reason(error) is None:
                     raise
                 # Another process holds the database: try once more after the ack, and tell
                 # the person if that fails too, rather than dropping the press in silence.

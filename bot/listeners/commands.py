@@ -24,16 +24,17 @@ from bot.grammar import (
     CommandError,
     Progress,
     Subscribe,
+    changes_something,
     parse_command,
 )
 from bot.handlers import CommandContext, Handler, load_handlers
 from bot.handlers.lookups import LOOKUPS
 from bot.managers import ask_slack, known_manager, who_can_manage
 from bot.mrkdwn import without_unsafe
-from bot.replays import is_replay
+from bot.replays import Seen, seen_before
 from bot.response_url import send_to_response_url
 from bot.views import waiting
-from store.busy import is_busy
+from store.busy import unavailable_reason
 
 COMMAND = "/progression"
 COMMANDS = (COMMAND,)
@@ -58,9 +59,11 @@ def register(app: App, services: Services) -> None:
         parsed: Command | None = None
         try:
             parsed = parse_command(text, services.progression)
-            if not isinstance(parsed.request, LOOKUPS) and is_replay(request, services):
-                ack()
-                return None
+            if changes_something(parsed.request):
+                seen = seen_before(request, services)
+                if seen is not Seen.FIRST:
+                    ack(**(_busy_reply() if seen is Seen.UNKNOWN else {}))
+                    return None
             ctx = CommandContext(
                 services=services,
                 client=client,
@@ -88,6 +91,10 @@ def register(app: App, services: Services) -> None:
         return None
 
     app.command(COMMAND)(on_progression)
+
+
+def _busy_reply() -> dict[str, Any]:
+    return {"response_type": "ephemeral", **views.busy_message()}
 
 
 def _needs_slack(parsed: Command, ctx: CommandContext) -> bool:
@@ -126,10 +133,13 @@ def _answer_later(
         except CommandError as error:
             reply = {"response_type": "ephemeral", **views.error_message(error)}
         except Exception as error:
-            if not is_busy(error):
+            reason = unavailable_reason(error)
+            if reason is None:
                 raise
-            # Another process holds the database's write lock: nothing was changed.
-            reply = {"response_type": "ephemeral", **views.busy_message()}
+            # Another process holds the database's write lock, or it cannot be reached:
+            # nothing was changed.
+            logger.warning("Database busy or unavailable, /progression refused: %s", reason)
+            reply = _busy_reply()
         send_to_response_url(response_url, reply, "the answer to /progression")
 
     def tell() -> None:

@@ -67,13 +67,19 @@ def let_in(db: Path, api: SlackWebAPI, nudge: Nudge, user: str) -> None:
 
 @contextmanager
 def app_with_a_nudge(
-    api: SlackWebAPI, workdir: Path, channel: str, ts: str
+    api: SlackWebAPI,
+    workdir: Path,
+    channel: str,
+    ts: str,
+    db: Path | str | None = None,
+    workers: int = 2,
+    **env: str,
 ) -> Iterator[RunningApp]:
-    """`serve --http` on a database of its own with one confirmed nudge (move 1.7) in
-    `channel`, posted as `ts`."""
-    db = workdir / "p.db"
+    """`serve --http` on a database of its own (`db`, else a file in `workdir`) with one
+    confirmed nudge (move 1.7) in `channel`, posted as `ts`; `env`: more settings."""
+    db = db or workdir / "p.db"
     add_nudge(db, "1.7", channel=channel, ts=ts)
-    running = start_http_app(app_env(api, db), workdir)
+    running = start_http_app(app_env(api, db, **env), workdir, workers=workers)
     try:
         yield running
     finally:
