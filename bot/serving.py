@@ -59,7 +59,10 @@ def run_http(
 
     def load() -> WSGIApplication:
         # Built in gunicorn's worker process, after the fork: no connection or thread crosses it.
-        app = start_app(settings, Store(settings.progression_db), socket_mode=False)
+        # Migrated by this master before any worker started; a worker (re)started while the
+        # database is away must still boot, or gunicorn stops the whole app.
+        store = Store(settings.progression_db, migrated=True)
+        app = start_app(settings, store, socket_mode=False)
         assert settings.slack_signing_secret is not None  # checked by load_settings for --http
         guard = RequestGuard(settings.slack_signing_secret.get_secret_value())
         return wsgi_app(app, guard)

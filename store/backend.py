@@ -176,14 +176,16 @@ def open_backend(
     *,
     create: bool = True,
     write_wait: float = WRITE_WAIT_SECONDS,
+    lazy: bool = False,
 ) -> Backend:
     """The backend `PROGRESSION_DB` names, connected (raises `StoreError` in one line, or
-    `DatabasePathError` for a file SQLite cannot use; `create=False`: only an existing one)."""
+    `DatabasePathError` for a file SQLite cannot use; `create=False`: only an existing one).
+    `lazy`: PostgreSQL is not asked anything until first used."""
     target = parse_target(value, setting)
     if target.kind == "postgresql":
         from store.postgres import PostgresBackend  # psycopg only where it is used
 
-        return PostgresBackend(target.location, setting, write_wait=write_wait)
+        return PostgresBackend(target.location, setting, write_wait=write_wait, lazy=lazy)
     from store.paths import check_database_path
     from store.sqlite import SQLiteBackend
 

@@ -31,7 +31,10 @@ class Store(NudgeStore, CheckoffStore, RequestStore, LeaseStore, MemberStore, Ru
     `create=False` refuses a SQLite file that does not exist yet (commands that only read); a
     path that cannot be this app's database is refused either way, with
     `store.paths.DatabasePathError`. A write waits `write_wait` seconds for another writer's
-    lock, then fails as busy (`store.busy.is_busy`).
+    lock, then fails as busy (`store.busy.is_busy`). `migrated=True`: another process has
+    just brought the schema up to date (`serve` before its web workers start), so nothing is
+    asked of the database until it is used: a worker started while the database is away
+    answers "busy" instead of failing to start.
     """
 
     def __init__(
@@ -41,10 +44,15 @@ class Store(NudgeStore, CheckoffStore, RequestStore, LeaseStore, MemberStore, Ru
         create: bool = True,
         write_wait: float = WRITE_WAIT_SECONDS,
         setting: str = "PROGRESSION_DB",
+        migrated: bool = False,
     ) -> None:
         self.write_wait = write_wait
-        self._backend: Backend = open_backend(target, setting, create=create, write_wait=write_wait)
+        self._backend: Backend = open_backend(
+            target, setting, create=create, write_wait=write_wait, lazy=migrated
+        )
         self._group = GroupCommit(between_processes(self._backend), self._backend.groups_commits)
+        if migrated:
+            return
         try:
             self.migrate()
         except BaseException:

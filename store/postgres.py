@@ -99,14 +99,20 @@ class PostgresBackend(Backend):
     groups_commits = False
 
     def __init__(
-        self, url: str, setting: str = "PROGRESSION_DB", *, write_wait: float = WRITE_WAIT_SECONDS
+        self,
+        url: str,
+        setting: str = "PROGRESSION_DB",
+        *,
+        write_wait: float = WRITE_WAIT_SECONDS,
+        lazy: bool = False,
     ) -> None:
         self.url = url
         self.setting = setting
         self.write_wait = write_wait
-        # One direct connection first: psycopg's own message (refused, unknown database, bad
-        # password) is clearer than the pool's timeout.
-        self._connect().close()
+        if not lazy:
+            # One direct connection first: psycopg's own message (refused, unknown database,
+            # bad password) is clearer than the pool's timeout.
+            self._connect().close()
         self._pool: ConnectionPool[Connection] = ConnectionPool(
             url,
             min_size=1,
@@ -121,6 +127,9 @@ class PostgresBackend(Backend):
             open=False,
             name="progression-bot",
         )
+        if lazy:
+            self._pool.open(wait=False)  # connections come as the server takes them
+            return
         try:
             self._pool.open(wait=True, timeout=CONNECT_TIMEOUT_SECONDS)
         except PoolTimeout:

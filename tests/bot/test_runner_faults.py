@@ -336,3 +336,43 @@ def test_a_standby_on_another_host_finishes_the_week_within_two_leases(
     # left at the pace (80 channels at most, 5 a second): not the minutes of a fixed lease.
     assert took < 2 * float(LEASE) + len(names) / 5 + 10, said
     assert_each_posted_once(api, db, names, in_flight=20)
+
+
+def test_a_web_worker_restarted_while_postgresql_is_down_boots_and_the_app_stays_up(
+    api: SlackWebAPI, tmp_path: Path, own_server: OwnPostgres
+) -> None:
+    db = own_server.url
+    app = start_http_app(app_env(api, db), tmp_path, workers=2, extra=["--no-runner"])
+    try:
+        wait_until(lambda: len(descendants(app.process.pid)) == 2, 20, "both workers")
+        workers = descendants(app.process.pid)
+        own_server.stop("fast")
+        try:
+            # gunicorn replaces a worker that died; one that cannot boot stops the whole app.
+            os.kill(min(workers), signal.SIGKILL)
+            wait_until(
+                lambda: len(descendants(app.process.pid) - workers) == 1,
+                20,
+                "gunicorn to start a new worker",
+            )
+            with SlackSender(app.url + "/slack/events", SIGNING_SECRET) as sender:
+                for _ in range(4):  # both workers answer, the new one too: busy, in time
+                    answer = sender.command("progress", channel_id="C1", user_id="U1")
+                    assert answer.status == 200
+                    assert "try again" in str(answer.json()).lower()
+        finally:
+            own_server.start()
+        assert app.process.poll() is None, app.output()
+        wait_for_server(db)
+        with SlackSender(app.url + "/slack/events", SIGNING_SECRET) as sender:
+            deadline = time.monotonic() + 20
+            for _ in range(4):  # each worker, once the pool has its connections again
+                while "try again" in str(
+                    answer := sender.command("progress", channel_id="C1", user_id="U1").json()
+                ):
+                    assert time.monotonic() < deadline, answer
+                    time.sleep(0.2)  # the pool reconnects with a short backoff
+                assert "subscribe" in str(answer).lower(), answer
+    finally:
+        stop_app(app)
+    assert "Worker failed to boot" not in app.output()
