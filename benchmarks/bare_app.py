@@ -14,9 +14,10 @@ import urllib.request
 
 from slack_bolt import Ack, App
 
-from bot.server import serve_http, wsgi_app
+from bot.edge.gunicorn import serve_http
+from bot.edge.wsgi import wsgi_app
 from bot.settings import load_settings
-from bot.slack_client import slack_client
+from bot.slack.client import slack_client
 
 
 def build() -> App:

@@ -18,7 +18,7 @@ from bot import views
 from bot.context import Services, utc_now
 from bot.listeners import register_all
 from bot.settings import Settings
-from bot.slack_client import slack_client
+from bot.slack.client import slack_client
 from progression.load import load_progression
 from progression.model import Progression
 from store import Store

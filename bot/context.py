@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 from slack_sdk import WebClient
 
-from bot.after_ack import AfterAck
 from bot.settings import Settings
+from bot.slack.after_ack import AfterAck
 from progression.model import Progression
 from store import Store
 

@@ -15,7 +15,7 @@ from functools import cache
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from bot.mrkdwn import echo
+from bot.views.mrkdwn import echo
 from progression.lookup import find_role
 from progression.model import Progression, Role
 

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from store.backend import Session
 from store.base import StoreBase
-from store.runner import enqueue
+from store.outbox import enqueue
 
 EVENT_MEMORY_SECONDS = 24 * 3600.0
 _PRUNE_EVERY_SECONDS = 600.0

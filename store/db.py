@@ -15,8 +15,8 @@ from store.group import GroupCommit
 from store.leases import LeaseStore
 from store.members import MemberStore
 from store.nudges import NudgeStore
+from store.outbox import RunnerStore
 from store.requests import RequestStore
-from store.runner import RunnerStore
 from store.writers import between_processes
 
 __all__ = ["BACKGROUND_WRITE_WAIT_SECONDS", "WRITE_WAIT_SECONDS", "Store"]

@@ -12,8 +12,8 @@ from progression.calendar import SchoolBreak, WeeklySlot
 from store.backend import Session
 from store.base import StoreBase
 from store.leases import fanout_lease
+from store.outbox import enqueue
 from store.records import Delivery, Subscription
-from store.runner import enqueue
 
 _SUBSCRIPTION_COLUMNS = (
     "team_id, channel_id, role, phases, subscribed_by, subscribed_at, first_week, active, "

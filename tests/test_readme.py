@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import _parser
+from bot.cli import build_parser
 from bot.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,7 +58,7 @@ def test_every_setting_the_app_reads_is_documented() -> None:
 )
 def test_every_cli_command_in_the_readme_exists(command: str) -> None:
     assert f"progression-bot {command}" in README
-    _parser().parse_args(
+    build_parser().parse_args(
         [
             command,
             *{

@@ -10,9 +10,9 @@ import sys
 import webbrowser
 from pathlib import Path
 from types import FrameType
-from typing import Any
 
-from bot.cli_errors import CliError
+from bot.cli.errors import CliError
+from bot.cli.registry import Commands
 from bot.settings import Settings
 
 logger = logging.getLogger("workspace")
@@ -20,10 +20,10 @@ logger = logging.getLogger("workspace")
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
-def add_parser(commands: Any) -> None:
+def register(commands: Commands) -> None:
     """The `try` subcommand, added to progression-bot's parser through its entry point."""
-    parser = commands.add_parser(
-        "try", help="a local workspace in the browser with the real app: try it without Slack"
+    parser = commands.add(
+        "try", run, help="a local workspace in the browser with the real app: try it without Slack"
     )
     parser.add_argument("--port", type=int, default=3000)
     parser.add_argument("--host", default="127.0.0.1", help="default 127.0.0.1 (this machine)")
@@ -32,7 +32,6 @@ def add_parser(commands: Any) -> None:
     parser.add_argument(
         "--db", type=Path, default=Path("progression-try.db"), help=argparse.SUPPRESS
     )
-    parser.set_defaults(run=run)
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:

@@ -16,11 +16,12 @@ from typing import Any
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-from bot.runner import AppDuties, start_runner_thread
-from bot.server import connect_socket_mode
-from bot.serving import start_app
+from bot.background.duties import AppDuties
+from bot.background.process import start_runner_thread
+from bot.edge.socket_mode_client import connect_socket_mode
+from bot.edge.startup import start_app
 from bot.settings import Settings, load_settings
-from bot.slack_checks import check_app_token, check_token
+from bot.slack.checks import check_app_token, check_token
 from progression.calendar import next_slot
 from scheduler.jobs import NudgeScheduler
 from scheduler.plan import workspace_slot

@@ -18,11 +18,11 @@ from bot.grammar import CommandError, parse_command
 from bot.handlers.lookups import LOOKUPS, answer_lookup, checked_here
 from bot.handlers.progress import mark_from_home
 from bot.listeners.events import publish_home
-from bot.membership import member_role_channels, remembered_role_channels
-from bot.mrkdwn import without_unsafe
-from bot.replays import Seen, seen_before
-from bot.response_url import ResponseUrlRefused, send_to_response_url
+from bot.slack.membership import member_role_channels, remembered_role_channels
+from bot.slack.replays import Seen, seen_before
+from bot.slack.response_url import ResponseUrlRefused, send_to_response_url
 from bot.views import waiting
+from bot.views.mrkdwn import without_unsafe
 from store.busy import unavailable_reason
 
 ACTIONS = (views.SHARE_ACTION, views.MARK_DONE_ACTION, views.UNDO_ACTION)

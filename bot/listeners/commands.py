@@ -29,11 +29,11 @@ from bot.grammar import (
 )
 from bot.handlers import CommandContext, Handler, load_handlers
 from bot.handlers.lookups import LOOKUPS
-from bot.managers import ask_slack, known_manager, who_can_manage
-from bot.mrkdwn import without_unsafe
-from bot.replays import Seen, seen_before
-from bot.response_url import send_to_response_url
+from bot.slack.managers import ask_slack, known_manager, who_can_manage
+from bot.slack.replays import Seen, seen_before
+from bot.slack.response_url import send_to_response_url
 from bot.views import waiting
+from bot.views.mrkdwn import without_unsafe
 from store.busy import unavailable_reason
 
 COMMAND = "/progression"

@@ -16,10 +16,10 @@ from typing import Any
 
 from slack_bolt import App, BoltContext
 
-from bot.bot_users import KnownBots
+from bot.background.bot_users import KnownBots
 from bot.context import Services
 from bot.handlers.progress import home_view
-from bot.membership import member_role_channels
+from bot.slack.membership import member_role_channels
 from store import Delivery, Store
 from store.checkoffs import ReactionChange
 

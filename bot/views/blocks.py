@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.mrkdwn import escape, truncate
+from bot.views.mrkdwn import escape, truncate
 from progression.model import Progression
 
 Block = dict[str, Any]

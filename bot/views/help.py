@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from bot.mrkdwn import escape
 from bot.views.blocks import (
     CHECK_OFF_HINT,
     Block,
@@ -17,6 +16,7 @@ from bot.views.blocks import (
     message,
     section,
 )
+from bot.views.mrkdwn import escape
 from progression.model import Progression
 
 if TYPE_CHECKING:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from bot.mrkdwn import echo, escape
 from bot.views.blocks import (
     CHECK_OFF_HINT,
     MAX_HEADER_TEXT,
@@ -23,6 +22,7 @@ from bot.views.blocks import (
     title_blocks,
 )
 from bot.views.help import HELP_HINT, examples
+from bot.views.mrkdwn import echo, escape
 from progression.lookup import role_moves
 from progression.model import Action, Move, Phase, Progression, Role
 from progression.search import SearchHit

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot.mrkdwn import escape
 from bot.views.blocks import Item, Message, context, fit, message, section
 from bot.views.lookups import role_name
+from bot.views.mrkdwn import escape
 from progression.calendar import SchoolBreak, WeeklySlot
 from progression.model import Move, Progression
 from store import Subscription

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.mrkdwn import escape
 from bot.views.blocks import Message, context, cut, message, section
 from bot.views.lookups import action_lines, phase_title, role_name
+from bot.views.mrkdwn import escape
 from progression.model import Move, Progression
 from scheduler.fanout import NudgeMessages
 

@@ -6,7 +6,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.mrkdwn import escape
 from bot.views.blocks import (
     MAX_BLOCKS,
     MAX_SECTION_TEXT,
@@ -21,6 +20,7 @@ from bot.views.blocks import (
     section,
 )
 from bot.views.lookups import role_name
+from bot.views.mrkdwn import escape
 from progression.model import Move, Progression
 
 MARK_DONE_ACTION = "home_mark_done"

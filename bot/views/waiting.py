@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.mrkdwn import echo
 from bot.views.blocks import Message, message, section
+from bot.views.mrkdwn import echo
 
 
 def _plain(text: str) -> Message:

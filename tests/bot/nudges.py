@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.membership import remember_membership
+from bot.slack.membership import remember_membership
 from store import Store
 from tests.conftest import RunningApp, app_env, start_http_app, stop_app
 from tests.slack.signing import TEAM_ID

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from bot.membership import remember_membership
+from bot.slack.membership import remember_membership
 from store import Store
 from tests.bot.answers import is_interim
 from tests.bot.nudges import add_nudge, let_in

@@ -3,7 +3,6 @@ seen through `/progression progress`, the published App Home and `progression-bo
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import itertools
@@ -20,7 +19,6 @@ from typing import Any
 
 import pytest
 
-from bot.cli import _parser
 from store import CELEBRATION, Store
 from tests.bot.answers import final_answer
 from tests.bot.nudges import Nudge, add_nudge
@@ -46,21 +44,10 @@ class CheckoffApp:
     workdir: Path
 
 
-def _cli_has_export() -> bool:
-    try:
-        with contextlib.redirect_stderr(io.StringIO()):
-            _parser().parse_args(["export"])
-    except SystemExit:
-        return False
-    return True
-
-
 def export_rows(setup: CheckoffApp, *args: str) -> list[dict[str, str]]:
-    """`progression-bot export` as an operator runs it (bot.export until the CLI has it)."""
-    wired = _cli_has_export()
-    command = ["-m", "bot.cli", "export"] if wired else ["-m", "bot.export"]
+    """`progression-bot export` as an operator runs it."""
     result = subprocess.run(
-        [sys.executable, *command, *args],
+        [sys.executable, "-m", "bot.cli", "export", *args],
         cwd=setup.workdir,
         env=setup.env,
         capture_output=True,

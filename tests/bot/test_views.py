@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from bot import views
 from bot.grammar import CommandError
-from bot.mrkdwn import escape
+from bot.views.mrkdwn import escape
 from progression.load import load_progression
 from progression.model import Action, Move, Phase, Progression, Role
 from progression.search import SearchHit

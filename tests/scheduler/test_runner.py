@@ -16,7 +16,7 @@ import store.postgres
 from scheduler.runner import RUNNER_LEASE, TROUBLE_EVERY, Duty, LeaseTimes, Runner
 from store import Store
 from store.busy import StoreBusy
-from store.runner import Kind, Work
+from store.outbox import Kind, Work
 from tests.postgres import server_url
 
 FAST = LeaseTimes(renew_every=0.05, ttl=0.5, poll_every=0.02)

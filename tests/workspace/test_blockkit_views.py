@@ -23,8 +23,8 @@ import pytest
 
 from bot import views
 from bot.grammar import CommandError, parse_command
-from bot.managers import who_can_manage
 from bot.settings import Settings
+from bot.slack.managers import who_can_manage
 from bot.views import managing, waiting
 from progression.calendar import SchoolBreak, WeeklySlot
 from progression.load import load_progression

@@ -10,11 +10,11 @@ unless it is a school break.
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
-from bot.cli_errors import CliError, chosen_team
+from bot.cli.errors import CliError, chosen_team
+from bot.cli.registry import Commands
 from bot.settings import Settings
-from bot.slack_client import fanout_client
+from bot.slack.client import fanout_client
 from bot.views import NUDGE_MESSAGES
 from progression.calendar import CalendarError, due_week, next_slot, slot_in_week, week_start
 from progression.load import load_progression
@@ -28,13 +28,13 @@ from store import BACKGROUND_WRITE_WAIT_SECONDS, Store
 INCOMPLETE = 1
 
 
-def add_nudge_parser(subparsers: Any) -> argparse.ArgumentParser:
-    """Add `nudge` to the CLI's subcommands (`subparsers` from `add_subparsers()`)."""
-    parser: argparse.ArgumentParser = subparsers.add_parser(
+def register(commands: Commands) -> None:
+    parser = commands.add(
         "nudge",
+        run_nudge,
         help="run one week's nudge fan-out now (cron, re-runs)",
         description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        verbatim=True,
     )
     parser.add_argument("--week", type=_week, help="ISO week like 2026-W48 (default: due now)")
     parser.add_argument(
@@ -44,8 +44,6 @@ def add_nudge_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument(
         "--concurrency", type=int, default=DEFAULT_CONCURRENCY, help="channels posted at once"
     )
-    parser.set_defaults(run=run_nudge)
-    return parser
 
 
 def run_nudge(args: argparse.Namespace, settings: Settings) -> int:

@@ -10,27 +10,22 @@ starts one beside its web workers; a deployment that splits them runs this comma
 from __future__ import annotations
 
 import logging
-import os
-import signal
-import threading
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from types import FrameType
 
-from bot.bot_users import UserLookups
+from bot.background.bot_users import UserLookups
+from bot.background.live_counts import LiveCounts
 from bot.context import utc_now
-from bot.live_count import LiveCounts
 from bot.settings import Settings
-from bot.slack_client import fanout_client, slack_client
+from bot.slack.client import fanout_client, slack_client
 from bot.views import NUDGE_MESSAGES
 from progression.load import load_progression
 from progression.model import Progression
 from scheduler.jobs import NudgeScheduler, Runs, build_scheduler, stop_scheduler
 from scheduler.runner import Duty, LeaseTimes, Runner
 from store import BACKGROUND_WRITE_WAIT_SECONDS, Store
-from store.runner import Kind, Work
+from store.outbox import Kind, Work
 
 logger = logging.getLogger("progression_bot.runner")
 
@@ -38,9 +33,6 @@ logger = logging.getLogger("progression_bot.runner")
 # on their way (Slack's answer, the confirmation); a post still unanswered then is settled as
 # unconfirmed by the next run, never posted again.
 POSTS_IN_FLIGHT_GRACE = 5.0
-# A stopping runner process exits by then whatever still waits (a database that does not
-# answer, a Slack that does not), so `serve` stops within 10 s of SIGTERM.
-EXIT_WITHIN = 8.0
 
 
 @dataclass
@@ -151,66 +143,3 @@ def build_runner(
 def lease_times(ttl: float) -> LeaseTimes:
     """Renewed six times per lease: a late renewal or two never loses it."""
     return LeaseTimes(renew_every=ttl / 6, ttl=ttl, poll_every=min(0.5, ttl / 6))
-
-
-def run_runner(
-    settings: Settings, parent_pid: int | None = None, *, with_scheduler: bool = True
-) -> None:
-    """Run until SIGTERM or SIGINT (or, started by `serve`, until that process is gone); the
-    process ends within `EXIT_WITHIN` seconds of either."""
-    runner = build_runner(settings, with_scheduler=with_scheduler)
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop_within(runner, EXIT_WITHIN)
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    if parent_pid is not None:
-        threading.Thread(target=_stop_when_orphaned, args=(runner, parent_pid), daemon=True).start()
-    runner.run()
-
-
-def start_runner_thread(
-    settings: Settings,
-    store: Store,
-    *,
-    clock: Callable[[], datetime] = utc_now,
-    with_scheduler: bool = True,
-) -> tuple[Runner, threading.Thread]:
-    """A runner inside this process (Socket Mode's `serve`), on the process's one store:
-    stop it with `stop_within(runner, seconds)`."""
-    runner = build_runner(settings, store=store, clock=clock, with_scheduler=with_scheduler)
-    thread = threading.Thread(target=runner.run, name="runner", daemon=True)
-    thread.start()
-    return runner, thread
-
-
-def stop_within(runner: Runner, seconds: float) -> None:
-    """Stop the runner, and end the process `seconds` from now if it has not ended by then.
-
-    The runner itself stops within moments; what may still hold the process is outside it: a
-    post awaiting Slack's answer (settled as unconfirmed by the next run), a database that does
-    not answer the lease's release (the lease lapses). A stop is never a wait without end."""
-    first = not runner.stopping
-    runner.stop()
-    if first:
-        threading.Thread(
-            target=_exit_after, args=(seconds,), name="exit-deadline", daemon=True
-        ).start()
-
-
-def _exit_after(seconds: float) -> None:
-    time.sleep(seconds)
-    logger.warning("Still stopping after %.0f s: exiting now", seconds)
-    logging.shutdown()
-    os._exit(0)
-
-
-def _stop_when_orphaned(runner: Runner, parent_pid: int) -> None:
-    # `serve` killed outright cannot stop its runner: the runner notices it was left alone.
-    stopped = threading.Event()
-    while not stopped.wait(1.0):
-        if os.getppid() != parent_pid:
-            logger.warning("The serving process is gone: stopping the runner")
-            stop_within(runner, EXIT_WITHIN)
-            return

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO, cast
 
-from bot.cli_errors import CliError
+from bot.cli.errors import CliError
 
 
 def check_out_file(path: Path, option: str = "--out", *, replaces: bool = False) -> None:

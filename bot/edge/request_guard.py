@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from bot.payload_shape import is_slack_shaped
+from bot.edge.payloads import is_slack_shaped
 
 if TYPE_CHECKING:
     from wsgiref.types import WSGIEnvironment

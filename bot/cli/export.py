@@ -7,10 +7,11 @@ import csv
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
-from bot.cli_errors import chosen_team
-from bot.outputs import check_out_file, write_failed
+from bot.cli.errors import chosen_team
+from bot.cli.outputs import check_out_file, write_failed
+from bot.cli.registry import Commands
 from bot.settings import Settings
 from store import Store
 from store.checkoffs import Checkoff
@@ -33,14 +34,10 @@ def export_checkoffs(store: Store, out: TextIO, team_id: str | None = None) -> i
     return write_checkoffs(store.all_checkoffs(team_id), out)
 
 
-def add_export_parser(commands: Any) -> argparse.ArgumentParser:
-    """Add `export` to `progression-bot`'s sub-commands (`parser.add_subparsers()`)."""
-    export = commands.add_parser("export", help="write every check-off as CSV")
+def register(commands: Commands) -> None:
+    export = commands.add("export", run_export, help="write every check-off as CSV")
     export.add_argument("--out", type=Path, help="the CSV file to write (default: stdout)")
     export.add_argument("--team", help="only this workspace (team id, T...)")
-    export.set_defaults(run=run_export)
-    parser: argparse.ArgumentParser = export
-    return parser
 
 
 def run_export(args: argparse.Namespace, settings: Settings) -> int:
@@ -62,17 +59,3 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     finally:
         store.close()
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`python -m bot.export`: the same command outside `progression-bot`."""
-    from bot.settings import load_settings
-
-    parser = argparse.ArgumentParser(prog="progression-bot export")
-    add_export_parser(parser.add_subparsers(required=True))
-    args = parser.parse_args(["export", *(sys.argv[1:] if argv is None else argv)])
-    return int(args.run(args, load_settings()))
-
-
-if __name__ == "__main__":
-    sys.exit(main())

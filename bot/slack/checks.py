@@ -18,7 +18,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.proxy_env_variable_loader import load_http_proxy_from_env
 
 from bot.settings import README_CREATE_APP, Settings, SettingsError
-from bot.slack_client import slack_client
+from bot.slack.client import slack_client
 
 # slack_sdk logs an error of its own for an answer that is not JSON: the one line below says it.
 _quiet = logging.getLogger("progression_bot.start_up_checks")

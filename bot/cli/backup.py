@@ -6,22 +6,20 @@ import argparse
 import sqlite3
 import sys
 from pathlib import Path
-from typing import Any
 
-from bot.cli_errors import CliError
-from bot.outputs import check_out_file, write_failed
+from bot.cli.errors import CliError
+from bot.cli.outputs import check_out_file, write_failed
+from bot.cli.registry import Commands
 from bot.settings import Settings
 from store import Store
 from store.backend import parse_target
 
 
-def add_backup_parser(commands: Any) -> argparse.ArgumentParser:
-    """Add `backup` to `progression-bot`'s sub-commands (`parser.add_subparsers()`)."""
-    backup = commands.add_parser("backup", help="copy the database to FILE (safe while serve runs)")
+def register(commands: Commands) -> None:
+    backup = commands.add(
+        "backup", run_backup, help="copy the database to FILE (safe while serve runs)"
+    )
     backup.add_argument("file", type=Path, help="the copy to write (replaced if it exists)")
-    backup.set_defaults(run=run_backup)
-    parser: argparse.ArgumentParser = backup
-    return parser
 
 
 def run_backup(args: argparse.Namespace, settings: Settings) -> int:

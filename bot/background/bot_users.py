@@ -20,9 +20,9 @@ from datetime import datetime
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.live_count import TokenBucket
+from bot.background.live_counts import TokenBucket
 from store import Store
-from store.runner import Work
+from store.outbox import Work
 
 logger = logging.getLogger("progression_bot.bot_users")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 
-from bot.cli_errors import CliError
+from bot.cli.errors import CliError
 from bot.grammar import (
     ActionLookup,
     CommandError,
@@ -14,7 +14,7 @@ from bot.grammar import (
     Search,
     parse_command,
 )
-from bot.mrkdwn import unescape
+from bot.views.mrkdwn import unescape
 from progression import text
 from progression.lookup import find_move
 from progression.model import Progression

@@ -16,12 +16,14 @@ from typing import TYPE_CHECKING
 from slack_bolt import App
 
 from bot.app import create_app
+from bot.background.process import EXIT_WITHIN, start_runner_thread, stop_within
 from bot.context import utc_now
-from bot.request_guard import RequestGuard
-from bot.runner import EXIT_WITHIN, start_runner_thread, stop_within
-from bot.server import serve_http, serve_socket_mode, wsgi_app
+from bot.edge.gunicorn import serve_http
+from bot.edge.request_guard import RequestGuard
+from bot.edge.socket_mode_client import serve_socket_mode
+from bot.edge.wsgi import wsgi_app
 from bot.settings import Settings
-from bot.slack_checks import check_app_token, check_token
+from bot.slack.checks import check_app_token, check_token
 from progression.load import load_progression
 from store import Store
 

@@ -22,7 +22,7 @@ from bot.views import nudge_message
 from progression.lookup import find_ref
 from progression.model import Progression
 from store import Store
-from store.runner import Work
+from store.outbox import Work
 
 logger = logging.getLogger("progression_bot.live_count")
 

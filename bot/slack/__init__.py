@@ -1,0 +1,2 @@
+"""Talking to Slack: the Web API client, start-up checks, response_urls, replays, work after
+the ack, who manages, who is in which channel."""
