@@ -29,8 +29,8 @@ from store import Store
 from workspace import district, seed
 from workspace.clock import WorkspaceClock
 from workspace.people_act import Acts
-from workspace.server import Site, create_site, usage_hint
-from workspace.serving import ServerThread, listen
+from workspace.server_thread import ServerThread, listen
+from workspace.site import Site, create_site, usage_hint
 from workspace.socket_mode import SocketMode
 from workspace.state import TEAM_ID, Workspace
 from workspace.web_api import APP_TOKEN, BOT_TOKEN, WebAPI

@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 from workspace import district
 from workspace.clock import WorkspaceClock
 from workspace.people_act import Acts
-from workspace.server import Site, create_site, describe_slot
+from workspace.site import Site, create_site, describe_slot
 from workspace.socket_mode import SocketMode
 from workspace.state import BOT_USER_ID, Workspace
 from workspace.web_api import APP_TOKEN, BOT_TOKEN, Responder, WebAPI
