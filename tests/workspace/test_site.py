@@ -14,9 +14,10 @@ from starlette.testclient import TestClient
 from workspace import district
 from workspace.clock import WorkspaceClock
 from workspace.people_act import Acts
-from workspace.site import Site, create_site, describe_slot
+from workspace.site import Site, create_site
 from workspace.socket_mode import SocketMode
 from workspace.state import BOT_USER_ID, Workspace
+from workspace.views import describe_slot
 from workspace.web_api import APP_TOKEN, BOT_TOKEN, Responder, WebAPI
 
 NEXT = datetime(2026, 12, 7, 14, 0, tzinfo=UTC)
