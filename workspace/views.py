@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 REACTIONS = (("white_check_mark", "✅"), ("+1", "👍"), ("tada", "🎉"), ("eyes", "👀"))
 DISPLAY_TZ = "America/Chicago"
+NO_CHANNELS = "The workspace has no channels yet: it is starting. Reload in a moment."
 
 Body = dict[str, Any]
 Act = Callable[["Site", str, Body], Awaitable[None]]
@@ -38,8 +39,10 @@ Act = Callable[["Site", str, Body], Awaitable[None]]
 async def index(request: Request) -> Response:
     ws = _site(request).workspace
     user = _person_of(request, ws)
-    channels = [c for c in ws.channels.values() if not c.is_im]
-    first = next((c for c in channels if c.name == "lincoln-teachers"), None) or channels[0]
+    _, channels = ws.directory()
+    if not channels:
+        return HTMLResponse(NO_CHANNELS, status_code=503, headers={"Retry-After": "1"})
+    first = next((c for c in channels if c.name == "lincoln-teachers"), channels[0])
     return RedirectResponse(f"/c/{first.id}?as={user}", status_code=303)
 
 
@@ -197,20 +200,20 @@ def _render(request: Request, name: str, user: str, **extra: Any) -> Response:
 
 def _person_of(request: Request, ws: Workspace) -> str:
     wanted = request.query_params.get("as", "")
-    people = [p for p in ws.people.values() if not p.is_bot]
-    if wanted in ws.people and not ws.people[wanted].is_bot:
+    people, _ = ws.directory()
+    if any(p.id == wanted for p in people):
         return wanted
     return people[0].id if people else ""
 
 
 def _context(site: Site, user: str, **extra: Any) -> dict[str, Any]:
-    ws = site.workspace
+    people, channels = site.workspace.directory()
     return {
         "team_name": TEAM_NAME,
         "bot_name": BOT_NAME,
-        "me": ws.people.get(user),
-        "people": [p for p in ws.people.values() if not p.is_bot],
-        "channels": [c for c in ws.channels.values() if not c.is_im],
+        "me": next((p for p in people if p.id == user), None),
+        "people": people,
+        "channels": channels,
         "status": _status(site),
         **extra,
     }
@@ -230,8 +233,9 @@ def _status(site: Site) -> dict[str, Any]:
 
 def _names(ws: Workspace) -> Names:
     return Names(
-        users={p.id: p.name for p in ws.people.values()},
-        channels={c.id: c.name for c in ws.channels.values()},
+        # list() copies in one step: the loop's Web API calls add direct-message channels.
+        users={p.id: p.name for p in list(ws.people.values())},
+        channels={c.id: c.name for c in list(ws.channels.values())},
     )
 
 
@@ -311,5 +315,5 @@ def _log(ws: Workspace) -> list[dict[str, Any]]:
             "answer": json.dumps(entry.answer, indent=2, ensure_ascii=False, default=str),
             "failed": isinstance(entry.answer, dict) and entry.answer.get("ok") is False,
         }
-        for entry in reversed(ws.log)
+        for entry in ws.entries()
     ]

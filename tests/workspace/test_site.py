@@ -356,3 +356,16 @@ def test_an_event_the_app_does_not_ack_is_noted_and_retried_as_slack_retries_it(
         reacted = site.workspace.find(district.TEACHERS.id, posted["ts"])
         assert reacted is not None
         assert reacted.reactions == {"white_check_mark": [district.TEACHER.id]}
+
+
+def test_the_front_page_of_a_workspace_without_channels_says_so() -> None:
+    """Never an IndexError (the person switch's 500): a workspace not yet filled says so."""
+    empty = Workspace(WorkspaceClock())
+    socket_mode = SocketMode(empty)
+    web_api = WebAPI(empty, lambda: "ws://127.0.0.1:1/link/")
+    acts = Acts(empty, web_api, socket_mode, "http://testserver/")
+    site = Site(empty, web_api, socket_mode, acts, FixedControls(), "help")
+    with TestClient(create_site(site)) as client:
+        answer = client.get("/", follow_redirects=False)
+    assert (answer.status_code, answer.headers["retry-after"]) == (503, "1")
+    assert "no channels yet" in answer.text
