@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 REACTIONS = (("white_check_mark", "✅"), ("+1", "👍"), ("tada", "🎉"), ("eyes", "👀"))
 DISPLAY_TZ = "America/Chicago"
+NOT_JSON = 'The body must be a JSON object, such as {"as": "U0PRIYA", "channel": "C0TEACHERS"}'
 NO_CHANNELS = "The workspace has no channels yet: it is starting. Reload in a moment."
 
 Body = dict[str, Any]
@@ -99,7 +100,9 @@ async def act(request: Request) -> Response:
     run = ACTS.get(what)
     if run is None:
         return JSONResponse({"error": f"unknown action {what}"}, status_code=404)
-    body = await request.json() if await request.body() else {}
+    body = await _json_object(request)
+    if body is None:
+        return JSONResponse({"error": NOT_JSON}, status_code=400)
     try:
         await run(_site(request), str(body.get("as", "")), body)
     except ActError as error:
@@ -109,6 +112,16 @@ async def act(request: Request) -> Response:
             {"error": "The app is not connected yet: try again in a moment."}, status_code=409
         )
     return Response(status_code=204)
+
+
+async def _json_object(request: Request) -> Body | None:
+    """The request's JSON object ({} for an empty body), or None when it is not one."""
+    raw = await request.body()
+    try:
+        body = json.loads(raw) if raw else {}
+    except ValueError:  # not JSON, or not UTF-8
+        return None
+    return body if isinstance(body, dict) else None
 
 
 async def _command(site: Site, user: str, body: Body) -> None:

@@ -257,6 +257,15 @@ def test_socket_mode_says_hello_and_a_command_without_the_app_is_refused(
         assert hello["type"] == "hello" and hello["connection_info"]["app_id"]
 
 
+@pytest.mark.parametrize("body", [b"{not json", b"\xff\xfe", b'["as", "U0PRIYA"]', b'"text"'])
+def test_a_body_that_is_not_a_json_object_is_a_400_saying_so(
+    client: TestClient, body: bytes
+) -> None:
+    answer = client.post("/act/command", content=body, headers={"Content-Type": "application/json"})
+    assert answer.status_code == 400
+    assert answer.json()["error"].startswith("The body must be a JSON object")
+
+
 def test_jump_asks_the_controls(client: TestClient, site: Site) -> None:
     assert client.post("/act/jump").status_code == 204
     assert isinstance(site.controls, FixedControls) and site.controls.jumps == 1
