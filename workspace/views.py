@@ -8,12 +8,19 @@ import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+)
 from starlette.templating import Jinja2Templates
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
@@ -25,6 +32,7 @@ from workspace.state import BOT_NAME, TEAM_NAME, Change, Message, Workspace
 if TYPE_CHECKING:
     from workspace.site import Site
 
+FAVICON = Path(__file__).resolve().parent / "static" / "favicon.svg"
 REACTIONS = (("white_check_mark", "✅"), ("+1", "👍"), ("tada", "🎉"), ("eyes", "👀"))
 DISPLAY_TZ = "America/Chicago"
 NOT_JSON = 'The body must be a JSON object, such as {"as": "U0PRIYA", "channel": "C0TEACHERS"}'
@@ -89,6 +97,11 @@ async def fragment(request: Request) -> Response:
     else:
         return HTMLResponse("No such fragment", status_code=404)
     return _render(request, name, user, **extra)
+
+
+async def favicon(request: Request) -> Response:
+    """Browsers ask for /favicon.ico whatever the page says: a 404 is a console error."""
+    return FileResponse(FAVICON, media_type="image/svg+xml")
 
 
 # --- what a person does ---------------------------------------------------------------------

@@ -93,6 +93,15 @@ def test_the_channel_page_has_named_navigation_a_labelled_box_and_the_usage_hint
     assert f'<option value="{district.TEACHER.id}" selected>' in html
 
 
+def test_the_favicon_is_the_workspaces_logo_where_browsers_ask_for_it(client: TestClient) -> None:
+    for path in ("/favicon.ico", "/static/favicon.svg"):
+        answer = client.get(path)
+        assert answer.status_code == 200
+        assert answer.headers["content-type"].startswith("image/svg+xml")
+    html = page(client, f"/c/{district.TEACHERS.id}")
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in html
+
+
 def test_an_unknown_channel_is_404(client: TestClient) -> None:
     assert client.get("/c/C0NOPE").status_code == 404
 
