@@ -94,6 +94,28 @@ def test_share_posts_the_answer_in_the_channel_for_everyone(
     expect(shared).to_have_count(before + 1)
 
 
+def test_choosing_a_person_switches_to_them_without_pressing_switch(
+    page: Page, local_workspace: TryProcess
+) -> None:
+    visit(page, local_workspace.url, district.TEACHERS.id, district.ADMIN.id)
+    page.get_by_label("You are:").select_option(
+        label=f"{district.TEACHER.name} ({district.TEACHER.title})"
+    )
+    expect(page).to_have_url(re.compile(f"as={district.TEACHER.id}"))
+    expect(page.locator("body")).to_have_attribute("data-as", district.TEACHER.id)
+    expect(page.get_by_role("heading", name="#lincoln-teachers")).to_be_visible()
+
+    # Through the list by keyboard, one step at a time (a page loaded at the first step would
+    # take the second away), then chosen with Enter.
+    page.get_by_label("You are:").focus()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    expect(page.get_by_label("You are:")).to_have_value(district.COACH.id)
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(f"as={district.COACH.id}"))
+    expect(page.locator("body")).to_have_attribute("data-as", district.COACH.id)
+
+
 def test_a_teacher_cannot_subscribe_a_channel(page: Page, local_workspace: TryProcess) -> None:
     visit(page, local_workspace.url, district.GENERAL.id, district.TEACHER.id)
     send(page, "general", "/progression subscribe teacher")

@@ -168,6 +168,22 @@
     });
   }
 
+  // --- who you are: choosing a person switches to them ---------------------------------------
+  // Picked with the pointer, at once; going through the list by keyboard, on Enter or on
+  // leaving the list, so that the arrow keys do not load a page at every step. Without
+  // JavaScript, the Switch button does it.
+  const who = document.getElementById("as");
+  if (who) {
+    let byKeyboard = false;
+    const switchTo = function () { if (who.value !== me) who.form.requestSubmit(); };
+    who.addEventListener("keydown", function (event) {
+      if (event.key === "Enter") { event.preventDefault(); switchTo(); } else if (event.key !== "Tab") byKeyboard = true;
+    });
+    who.addEventListener("pointerdown", function () { byKeyboard = false; });
+    who.addEventListener("change", function () { if (!byKeyboard) switchTo(); });
+    who.addEventListener("blur", switchTo);
+  }
+
   // Opening the App Home is an app_home_opened event, as in Slack: sent once the live socket
   // listens (above), so the view the app publishes in answer is not missed.
 })();
