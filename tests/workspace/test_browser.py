@@ -116,6 +116,68 @@ def test_choosing_a_person_switches_to_them_without_pressing_switch(
     expect(page.locator("body")).to_have_attribute("data-as", district.COACH.id)
 
 
+def below(page: Page, selector: str, inside: str) -> list[int]:
+    """The heights between the bottom of `selector` and the bottom of the window at which
+    something of `inside` shows."""
+    found: list[int] = page.evaluate(
+        """([selector, inside]) => {
+          const box = document.querySelector(selector).getBoundingClientRect();
+          const shown = [];
+          for (let y = Math.ceil(box.bottom); y < window.innerHeight; y += 2) {
+            const hit = document.elementFromPoint(box.left + box.width / 2, y);
+            if (hit && hit.closest(inside)) shown.push(y);
+          }
+          return shown;
+        }""",
+        [selector, inside],
+    )
+    return found
+
+
+def test_the_header_and_the_message_box_stay_put_while_the_messages_scroll(
+    page: Page, local_workspace: TryProcess
+) -> None:
+    visit(page, local_workspace.url, district.TEACHERS.id, district.TEACHER.id)
+    send(page, "lincoln-teachers", "/progression phase 2")  # a long reply: more than a window
+    latest = private_replies(page).filter(has_text="Synchronous Student Engagement").last
+    expect(latest).to_be_in_viewport()  # the newest message, above the box
+    heading = page.get_by_role("heading", name="#lincoln-teachers")
+    box = page.get_by_role("textbox", name="Message #lincoln-teachers")
+    composer = page.locator("#composer").bounding_box()
+    assert composer is not None
+    page.mouse.move(composer["x"] + composer["width"] / 2, composer["y"] - 100)
+    moved = "([message, top]) => message.getBoundingClientRect().y > top + 100"
+    top = latest.evaluate("message => message.getBoundingClientRect().y")
+    page.mouse.wheel(0, -400)  # back up through the channel
+    page.wait_for_function(moved, arg=[latest.element_handle(), top])
+    assert below(page, "#composer", ".messages") == []
+    expect(box).to_be_in_viewport()
+    expect(heading).to_be_in_viewport()
+    page.mouse.wheel(0, 5000)  # and down to the newest again
+    expect(box).to_be_in_viewport()
+    expect(heading).to_be_in_viewport()
+
+
+def test_the_notice_after_plain_text_leaves_send_in_reach(
+    page: Page, local_workspace: TryProcess
+) -> None:
+    visit(page, local_workspace.url, district.TEACHERS.id, district.TEACHER.id)
+    send(page, "lincoln-teachers", "hello everyone")
+    notice = page.get_by_role("alert")
+    expect(notice).to_contain_text("only sends slash commands")
+    button = page.get_by_role("button", name="Send", exact=True)
+    shown, send_box = notice.bounding_box(), button.bounding_box()
+    assert shown is not None and send_box is not None
+    apart = (
+        shown["x"] + shown["width"] <= send_box["x"]
+        or send_box["x"] + send_box["width"] <= shown["x"]
+        or shown["y"] + shown["height"] <= send_box["y"]
+        or send_box["y"] + send_box["height"] <= shown["y"]
+    )
+    assert apart, (shown, send_box)
+    button.click(trial=True, timeout=2_000)  # nothing on top of it takes the click
+
+
 def test_a_teacher_cannot_subscribe_a_channel(page: Page, local_workspace: TryProcess) -> None:
     visit(page, local_workspace.url, district.GENERAL.id, district.TEACHER.id)
     send(page, "general", "/progression subscribe teacher")
