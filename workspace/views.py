@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 FAVICON = Path(__file__).resolve().parent / "static" / "favicon.svg"
 REACTIONS = (("white_check_mark", "✅"), ("+1", "👍"), ("tada", "🎉"), ("eyes", "👀"))
+SPOKEN = {"+1": "thumbs up"}  # a reaction's name read aloud, where its words are not enough
 DISPLAY_TZ = "America/Chicago"
 NOT_JSON = 'The body must be a JSON object, such as {"as": "U0PRIYA", "channel": "C0TEACHERS"}'
 NO_CHANNELS = "The workspace has no channels yet: it is starting. Reload in a moment."
@@ -326,6 +327,7 @@ def _reactions(message: Message, user: str) -> list[dict[str, Any]]:
             {
                 "name": name,
                 "glyph": known.get(name, f":{name}:"),
+                "spoken": SPOKEN.get(name, name.replace("_", " ")),
                 "count": len(users),
                 "mine": user in users,
             }
