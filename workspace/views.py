@@ -101,7 +101,7 @@ async def fragment(request: Request) -> Response:
 
 
 async def favicon(request: Request) -> Response:
-    """Browsers ask for /favicon.ico whatever the page says: a 404 is a console error."""
+    """Where browsers look for an icon when a page names none: a 404 is a console error."""
     return FileResponse(FAVICON, media_type="image/svg+xml")
 
 
