@@ -48,7 +48,7 @@ def test_no_floor_imports_from_a_floor_above_it() -> None:
         ("scheduler", "from bot.settings import Settings\n", "scheduler/m.py imports bot"),
         ("store", "def f():\n    import scheduler.jobs\n", "store/m.py imports scheduler"),
         ("progression", "import store\n", "progression/m.py imports store"),
-        ("bot", "from workspace import server\n", "bot/m.py imports workspace"),
+        ("bot", "from workspace import site\n", "bot/m.py imports workspace"),
     ],
 )
 def test_an_upward_import_is_found(tmp_path: Path, package: str, source: str, arrow: str) -> None:

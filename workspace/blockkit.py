@@ -17,7 +17,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from workspace.mrkdwn import (
+from workspace.mrkdwn_html import (
     Names,
     emojize_plain,
     render_control,

@@ -18,6 +18,7 @@ from bot.settings import Settings
 logger = logging.getLogger("workspace")
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+PORTS = range(1, 65536)  # 0 would be a free port the app is never told of
 
 
 def register(commands: Commands) -> None:
@@ -61,6 +62,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from workspace.running import LocalWorkspace, WorkspaceStartError
     from workspace.seed import SeedError
 
+    if args.port not in PORTS:
+        raise CliError(f"--port {args.port}: a port is from {PORTS[0]} to {PORTS[-1]}")
     warning = host_warning(args.host)
     if warning:
         print(warning, file=sys.stderr)

@@ -30,8 +30,8 @@ from store import Store
 from workspace import district, seed
 from workspace.clock import WorkspaceClock
 from workspace.people_act import Acts
-from workspace.server import Site, create_site, usage_hint
-from workspace.serving import ServerThread, listen
+from workspace.server_thread import ServerThread, listen
+from workspace.site import Site, create_site, usage_hint
 from workspace.socket_mode import SocketMode
 from workspace.state import TEAM_ID, Workspace
 from workspace.web_api import APP_TOKEN, BOT_TOKEN, WebAPI
@@ -180,15 +180,17 @@ class LocalWorkspace:
         return self.db.with_name(self.db.name + ".workspace.json")
 
     def start(self) -> None:
-        self._serve()
         with self._lock:
+            # The district is in place before the server answers: a page asked for in between
+            # (a tab left open on an earlier run asks at once) found a workspace without it.
             self.workspace.reset(district.PEOPLE, district.CHANNELS)
             snapshot = None if self._fresh else self._read_kept()
-            if snapshot is None:
-                self._remove_database()
-            else:
+            if snapshot is not None:
                 self.workspace.restore(snapshot["workspace"])
                 self.clock.set_offset(timedelta(seconds=float(snapshot["clock_offset"])))
+            self._serve()
+            if snapshot is None:
+                self._remove_database()
             self._start_app()
             if snapshot is None:
                 seed.seed(self.workspace, self.acts, self.run, self.app.rearm, self.app.is_nudge)

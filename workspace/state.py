@@ -168,6 +168,13 @@ class Workspace:
             self._last_ts = 0
             self._changed(kind="reset")
 
+    def directory(self) -> tuple[list[Person], list[Channel]]:
+        """The people (the app left out) and the channels (direct messages left out), read
+        at once: `reset` in another thread replaces them while a page is being drawn."""
+        with self._lock:
+            people = [p for p in self.people.values() if not p.is_bot]
+            return people, [c for c in self.channels.values() if not c.is_im]
+
     def person(self, user_id: str) -> Person | None:
         return self.people.get(user_id)
 
@@ -289,6 +296,11 @@ class Workspace:
             self._changed(kind="home", user=user_id)
 
     # --- the developer's log --------------------------------------------------------
+
+    def entries(self) -> list[LogEntry]:
+        """The developer's log, newest first."""
+        with self._lock:
+            return list(reversed(self.log))
 
     def record(self, kind: str, title: str, request: Any, answer: Any) -> LogEntry:
         with self._lock:

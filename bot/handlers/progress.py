@@ -148,7 +148,8 @@ def home_view(
         )
         if len(moves) >= HOME_MAX_MOVES:
             break
-    moves.sort(key=lambda m: (not m.this_week, m.done_by_me, m.channel_id))
+    # Not by whether it is done: Mark done would move the card away from under the pointer.
+    moves.sort(key=lambda m: (not m.this_week, m.channel_id))
     personal = home_personal_blocks(progression, {c.ref for c in mine}, moves)
     return views.home_view(progression, personal)
 

@@ -320,6 +320,24 @@ def test_mark_done_and_undo_from_app_home(
     assert "nobody yet" in progress_text(sender, nudge.channel)
 
 
+def test_mark_done_leaves_the_move_where_it_was_on_app_home(
+    setup: CheckoffApp, sender: SlackSender, api: SlackWebAPI
+) -> None:
+    first, second = add_nudge(setup.db, ref="2.7"), add_nudge(setup.db, ref="2.8")
+    api.add_member(first.channel, "U11")
+    api.add_member(second.channel, "U11")
+    assert list(buttons_of(home_of(sender, api, "U11"))) == [first.channel, second.channel]
+    before = len(api.calls("views.publish"))
+    value = f"{first.channel}|{first.ts}"
+    assert sender.action("home_mark_done", value, user_id="U11").status == 200
+    republished = api.wait_for("views.publish", before + 1)[-1].params["view"]
+    assert buttons_of(json.dumps(republished)) == {
+        first.channel: "home_undo",
+        second.channel: "home_mark_done",
+    }
+    assert list(buttons_of(json.dumps(republished))) == [first.channel, second.channel]
+
+
 def checked_by(setup: CheckoffApp, nudge: Nudge) -> list[str]:
     store = Store(setup.db)
     try:

@@ -13,7 +13,7 @@ from starlette.routing import WebSocketRoute
 
 from tests.slack.web_api import APP_ID, IDENTITY
 from workspace.clock import WorkspaceClock
-from workspace.serving import ServerThread, listen, ping
+from workspace.server_thread import ServerThread, listen, ping
 from workspace.socket_mode import ENVELOPE_TYPES, SocketMode, envelope, hello_message
 from workspace.state import Workspace
 

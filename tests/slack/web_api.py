@@ -14,7 +14,7 @@ from starlette.applications import Starlette
 from workspace.calls import Call, CallLog
 from workspace.clock import WorkspaceClock
 from workspace.faults import Clock, Faults
-from workspace.serving import ServerThread, listen
+from workspace.server_thread import ServerThread, listen
 from workspace.slack_http import slack_routes
 from workspace.socket_mode import SocketMode
 from workspace.state import Channel, Identity, Person, Workspace

@@ -431,7 +431,7 @@ def test_any_payload_renders_without_failing(blocks: list[Any], text: Any) -> No
     parse(render_view({"type": "home", "blocks": blocks}, NAMES))
 
 
-@pytest.mark.parametrize("module", ["blockkit", "mrkdwn"])
+@pytest.mark.parametrize("module", ["blockkit", "mrkdwn_html"])
 def test_rendering_knows_nothing_of_the_app(module: str) -> None:
     """Slack does not import the app: the renderer sees only what the app sends."""
     source = (Path(__file__).parents[2] / "workspace" / f"{module}.py").read_text()

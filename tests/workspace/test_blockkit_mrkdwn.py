@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.workspace.blockkit_html import parse, visible
-from workspace.mrkdwn import Names, emoji_for, render_mrkdwn
+from workspace.mrkdwn_html import Names, emoji_for, render_mrkdwn
 
 # What mrkdwn may produce, and the attributes each element may carry: nothing else, ever.
 ALLOWED = {

@@ -14,9 +14,10 @@ from starlette.testclient import TestClient
 from workspace import district
 from workspace.clock import WorkspaceClock
 from workspace.people_act import Acts
-from workspace.server import Site, create_site, describe_slot
+from workspace.site import Site, create_site
 from workspace.socket_mode import SocketMode
 from workspace.state import BOT_USER_ID, Workspace
+from workspace.views import describe_slot
 from workspace.web_api import APP_TOKEN, BOT_TOKEN, Responder, WebAPI
 
 NEXT = datetime(2026, 12, 7, 14, 0, tzinfo=UTC)
@@ -90,6 +91,15 @@ def test_the_channel_page_has_named_navigation_a_labelled_box_and_the_usage_hint
     assert "phase 3 · 3.8 · help" in html
     assert "Next nudge: <strong>Monday 8:00, America/Chicago</strong>" in html
     assert f'<option value="{district.TEACHER.id}" selected>' in html
+
+
+def test_the_favicon_is_the_workspaces_logo_where_browsers_ask_for_it(client: TestClient) -> None:
+    for path in ("/favicon.ico", "/static/favicon.svg"):
+        answer = client.get(path)
+        assert answer.status_code == 200
+        assert answer.headers["content-type"].startswith("image/svg+xml")
+    html = page(client, f"/c/{district.TEACHERS.id}")
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in html
 
 
 def test_an_unknown_channel_is_404(client: TestClient) -> None:
@@ -191,8 +201,9 @@ def test_reactions_are_named_buttons_with_their_count(client: TestClient, site: 
     html = page(
         client, f"/fragment/messages?channel={district.TEACHERS.id}&as={district.TEACHER.id}"
     )
-    assert 'aria-pressed="true" aria-label="React with :white_check_mark: (1)"' in html
-    assert 'aria-label="React with :tada: (0)"' in html
+    assert 'aria-pressed="true" aria-label="React with white check mark, 1"' in html
+    assert 'aria-label="React with tada, 0"' in html
+    assert 'aria-label="React with thumbs up, 0"' in html
 
 
 def test_users_info_says_who_is_an_admin(client: TestClient) -> None:
@@ -254,6 +265,15 @@ def test_socket_mode_says_hello_and_a_command_without_the_app_is_refused(
     with client.websocket_connect("/link/?ticket=local") as socket:
         hello = socket.receive_json()
         assert hello["type"] == "hello" and hello["connection_info"]["app_id"]
+
+
+@pytest.mark.parametrize("body", [b"{not json", b"\xff\xfe", b'["as", "U0PRIYA"]', b'"text"'])
+def test_a_body_that_is_not_a_json_object_is_a_400_saying_so(
+    client: TestClient, body: bytes
+) -> None:
+    answer = client.post("/act/command", content=body, headers={"Content-Type": "application/json"})
+    assert answer.status_code == 400
+    assert answer.json()["error"].startswith("The body must be a JSON object")
 
 
 def test_jump_asks_the_controls(client: TestClient, site: Site) -> None:
@@ -355,3 +375,16 @@ def test_an_event_the_app_does_not_ack_is_noted_and_retried_as_slack_retries_it(
         reacted = site.workspace.find(district.TEACHERS.id, posted["ts"])
         assert reacted is not None
         assert reacted.reactions == {"white_check_mark": [district.TEACHER.id]}
+
+
+def test_the_front_page_of_a_workspace_without_channels_says_so() -> None:
+    """Never an IndexError (the person switch's 500): a workspace not yet filled says so."""
+    empty = Workspace(WorkspaceClock())
+    socket_mode = SocketMode(empty)
+    web_api = WebAPI(empty, lambda: "ws://127.0.0.1:1/link/")
+    acts = Acts(empty, web_api, socket_mode, "http://testserver/")
+    site = Site(empty, web_api, socket_mode, acts, FixedControls(), "help")
+    with TestClient(create_site(site)) as client:
+        answer = client.get("/", follow_redirects=False)
+    assert (answer.status_code, answer.headers["retry-after"]) == (503, "1")
+    assert "no channels yet" in answer.text

@@ -99,6 +99,16 @@ def test_a_port_in_use_is_one_line_naming_it(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.parametrize("port", ["99999", "65536", "0", "-1"])
+def test_a_port_out_of_range_is_one_line_naming_the_range(tmp_path: Path, port: str) -> None:
+    result = run_cli("try", "--port", port, "--no-open", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"progression-bot: --port {port}: a port is from 1 to 65535"
+    ]
+    assert not (tmp_path / "progression-try.db").exists()
+
+
 @pytest.mark.parametrize(
     ("host", "warned"), [("127.0.0.1", False), ("localhost", False), ("0.0.0.0", True)]
 )

@@ -9,9 +9,23 @@
 
   function notice(text) {
     const box = document.getElementById("notice");
-    box.textContent = text;
-    box.hidden = !text;
-    if (text) setTimeout(function () { if (box.textContent === text) box.hidden = true; }, 6000);
+    keepLatestInView(function () {
+      box.textContent = text;
+      box.hidden = !text;
+    });
+    if (text) {
+      setTimeout(function () {
+        if (box.textContent === text) keepLatestInView(function () { box.hidden = true; });
+      }, 6000);
+    }
+  }
+
+  // The notice takes room from the messages: one that showed the newest still shows it.
+  function keepLatestInView(change) {
+    const list = document.querySelector(".messages");
+    const atEnd = list && list.scrollHeight - list.scrollTop - list.clientHeight < 16;
+    change();
+    if (atEnd) list.scrollTop = list.scrollHeight;
   }
 
   async function act(what, data) {
@@ -56,8 +70,11 @@
 
   // The newest message is at the bottom, above the message box, as in Slack.
   function toLatest() {
-    const list = document.querySelectorAll(".messages article");
-    if (list.length) list[list.length - 1].scrollIntoView({ block: "end" });
+    const list = document.querySelector(".messages");
+    const all = document.querySelectorAll(".messages article");
+    if (!list || !all.length) return;
+    if (getComputedStyle(list).overflowY === "auto") list.scrollTop = list.scrollHeight;
+    else all[all.length - 1].scrollIntoView({ block: "end" });  // a narrow window: the page scrolls
   }
   if (pane === "channel") toLatest();
 
@@ -166,6 +183,22 @@
       showSuggestion(box);
       await act("command", { channel: channel, text: text });
     });
+  }
+
+  // --- who you are: choosing a person switches to them ---------------------------------------
+  // Picked with the pointer, at once; going through the list by keyboard, on Enter or on
+  // leaving the list, so that the arrow keys do not load a page at every step. Without
+  // JavaScript, the Switch button does it.
+  const who = document.getElementById("as");
+  if (who) {
+    let byKeyboard = false;
+    const switchTo = function () { if (who.value !== me) who.form.requestSubmit(); };
+    who.addEventListener("keydown", function (event) {
+      if (event.key === "Enter") { event.preventDefault(); switchTo(); } else if (event.key !== "Tab") byKeyboard = true;
+    });
+    who.addEventListener("pointerdown", function () { byKeyboard = false; });
+    who.addEventListener("change", function () { if (!byKeyboard) switchTo(); });
+    who.addEventListener("blur", switchTo);
   }
 
   // Opening the App Home is an app_home_opened event, as in Slack: sent once the live socket
