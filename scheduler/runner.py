@@ -24,7 +24,7 @@ from scheduler.lease import this_owner
 from store import Store
 from store.busy import unavailable_reason
 from store.leases import Lease
-from store.runner import Kind, Work
+from store.outbox import Kind, Work
 
 logger = logging.getLogger(__name__)
 
