@@ -1,7 +1,9 @@
 """A real PostgreSQL server for the tests, in databases of their own, created and dropped here.
 
 `PROGRESSION_TEST_POSTGRES` names a server the tests may create databases on (`.ci/run` sets
-it and starts the server); without it, the PostgreSQL half of each test skips and says so.
+it and starts the server). Without it, the tests look for the usual local one themselves
+(`postgresql://postgres@127.0.0.1:5432/postgres`); when none answers there either, the
+PostgreSQL half of each test skips and says how to run it.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import os
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -18,20 +21,34 @@ import pytest
 from store import Store
 
 POSTGRES_ENV = "PROGRESSION_TEST_POSTGRES"
+DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 ENABLE_HINT = (
-    f"PostgreSQL tests need a server: set {POSTGRES_ENV}="
-    "postgresql://postgres@127.0.0.1:5432/postgres (a role that may create databases), "
-    "as .ci/run does"
+    f"PostgreSQL tests need a server: none answers at {DEFAULT_SERVER}; start one there, or "
+    f"set {POSTGRES_ENV} to a server's URL (a role that may create databases), as .ci/run does"
 )
 DATABASE_PREFIX = "progression_test_"
 
 
+@cache
+def _default_server_answers() -> bool:
+    import psycopg
+
+    try:
+        with psycopg.connect(DEFAULT_SERVER, connect_timeout=2):
+            return True
+    except psycopg.Error:
+        return False
+
+
 def server_url() -> str:
-    """The admin URL from the environment, or skip the test with how to enable it."""
+    """The admin URL from the environment, else the usual local server when it answers; or
+    skip the test with how to enable it."""
     url = os.environ.get(POSTGRES_ENV, "").strip()
-    if not url:
-        pytest.skip(ENABLE_HINT)
-    return url
+    if url:
+        return url
+    if _default_server_answers():
+        return DEFAULT_SERVER
+    pytest.skip(ENABLE_HINT)
 
 
 def database_url(admin_url: str, name: str) -> str:

@@ -54,79 +54,127 @@ def test_pacer_never_lets_more_than_the_rate_into_any_window_across_threads() ->
     assert time.monotonic() - started >= 2.0  # 250 posts need three windows
 
 
+class FakeClock:
+    """Seconds that pass only when a test says so (`advance`) or the code sleeps (`sleep`)."""
+
+    def __init__(self) -> None:
+        self._now = 1000.0
+        self._lock = threading.Lock()
+
+    def monotonic(self) -> float:
+        with self._lock:
+            return self._now
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self._now += seconds
+
+    def sleep(self, seconds: float) -> None:
+        self.advance(max(0.0, seconds))
+
+
+def acquiring(pacer: WorkspacePacer) -> threading.Event:
+    """`acquire()` on a thread of its own: the event is set once it returns."""
+    done = threading.Event()
+
+    def take() -> None:
+        pacer.acquire()
+        done.set()
+
+    threading.Thread(target=take, daemon=True).start()
+    return done
+
+
+# A wrong pacer lets a waiting post through within moments; a right one never does until the
+# fake clock moves. (Real seconds here only bound how long the test looks.)
+STILL_WAITING = 0.3
+
+
 def test_a_pause_holds_every_post_until_retry_after() -> None:
-    pacer = WorkspacePacer(SlackLimits(per_second=1000))
+    clock = FakeClock()
+    pacer = WorkspacePacer(SlackLimits(per_second=1000), monotonic=clock.monotonic)
     pacer.acquire()
     pacer.done()
     pacer.pause(0.3)
-    assert pacer.paused_for > 0.2
-    started = time.monotonic()
-    pacer.acquire()
-    assert time.monotonic() - started >= 0.29
+    assert pacer.paused_for == pytest.approx(0.3)
+    post = acquiring(pacer)
+    clock.advance(0.29)
+    assert not post.wait(STILL_WAITING), "nothing leaves during the pause"
+    clock.advance(0.01)
+    assert post.wait(timeout=5)
 
 
 def test_a_full_window_opens_again_whole_a_window_after_its_last_answer() -> None:
-    pacer = WorkspacePacer(SlackLimits(per_second=2, margin=0.0))
+    clock = FakeClock()
+    pacer = WorkspacePacer(SlackLimits(per_second=2, margin=0.0), monotonic=clock.monotonic)
     pacer.acquire()
     pacer.acquire()  # full: two posts in flight
     granted: list[float] = []
     lock = threading.Lock()
+    both = threading.Barrier(3)
 
     def post() -> None:
         pacer.acquire()
         with lock:
-            granted.append(time.monotonic())
+            granted.append(clock.monotonic())
+        both.wait(timeout=5)
 
-    waiting = [threading.Thread(target=post) for _ in range(2)]
+    waiting = [threading.Thread(target=post, daemon=True) for _ in range(2)]
     for thread in waiting:
         thread.start()
+    first_answer = clock.monotonic()
     pacer.done()
-    first_answer = time.monotonic()
-    time.sleep(0.3)  # the second answer comes later
-    assert not granted, "nothing leaves while the window's posts are in flight"
+    clock.advance(0.3)  # the second answer comes later
     pacer.done()
-    last_answer = time.monotonic()
-    for thread in waiting:
-        thread.join(timeout=3)
-    assert len(granted) == 2
-    # Not one at a time as answers age out (first at first_answer + 1): both together.
-    assert min(granted) >= last_answer + 0.99 > first_answer + 1.2
-    assert max(granted) - min(granted) < 0.1
+    last_answer = clock.monotonic()
+    # Not one at a time as answers age out (the first a window after the first answer):
+    clock.advance(first_answer + 1.0 - clock.monotonic())
+    with pytest.raises(threading.BrokenBarrierError):
+        both.wait(timeout=STILL_WAITING)
+    assert not granted, "nothing leaves while the window is closed"
+    both.reset()
+    # both together, a window after the last answer.
+    clock.advance(last_answer + 1.0 - clock.monotonic())
+    both.wait(timeout=5)
+    assert granted == [last_answer + 1.0] * 2
 
 
 def test_a_window_that_is_not_full_lets_a_post_go_at_once() -> None:
-    pacer = WorkspacePacer(SlackLimits(per_second=3, margin=0.0))
-    started = time.monotonic()
+    clock = FakeClock()
+    pacer = WorkspacePacer(SlackLimits(per_second=3, margin=0.0), monotonic=clock.monotonic)
     for _ in range(3):
-        pacer.acquire()
+        assert acquiring(pacer).wait(timeout=5), "left while the clock stood still"
         pacer.done()
-    assert time.monotonic() - started < 0.5
 
 
 def test_a_channel_gets_one_post_per_interval_even_when_the_workspace_waits() -> None:
+    clock = FakeClock()
     limits = SlackLimits(per_second=1000, channel_interval=0.2, margin=0.0)
-    pacer, spacing = WorkspacePacer(limits), ChannelSpacing(limits)
+    pacer = WorkspacePacer(limits, monotonic=clock.monotonic)
+    spacing = ChannelSpacing(limits, monotonic=clock.monotonic, sleep=clock.sleep)
     times: dict[str, list[float]] = {"C1": [], "C2": []}
     for _ in range(3):
         for channel in times:
             with acquire_post(pacer, spacing, channel) as slot:
                 slot.sending()
-                times[channel].append(time.monotonic())
+                times[channel].append(clock.monotonic())
     for sent in times.values():
         gaps = [b - a for a, b in itertools.pairwise(sent)]
-        assert min(gaps) >= 0.199
-    assert abs(times["C1"][0] - times["C2"][0]) < 0.05  # other channels do not wait
+        assert min(gaps) >= 0.2
+    assert times["C1"][0] == times["C2"][0]  # other channels do not wait
 
 
 def test_a_place_given_back_unsent_counts_against_neither_limit() -> None:
+    clock = FakeClock()
     limits = SlackLimits(per_second=1, channel_interval=5.0, margin=0.0)
-    pacer, spacing = WorkspacePacer(limits), ChannelSpacing(limits)
+    pacer = WorkspacePacer(limits, monotonic=clock.monotonic)
+    spacing = ChannelSpacing(limits, monotonic=clock.monotonic, sleep=clock.sleep)
     with acquire_post(pacer, spacing, "C1"):
         pass  # claimed by another run meanwhile: nothing sent
-    started = time.monotonic()
+    started = clock.monotonic()
     with acquire_post(pacer, spacing, "C1") as slot:
         slot.sending()
-    assert time.monotonic() - started < 0.5
+    assert clock.monotonic() == started, "it left without waiting"
 
 
 @pytest.mark.parametrize(
