@@ -73,7 +73,7 @@ class CheckoffStore(StoreBase):
 
         A change to the count asks the runner to update the nudge's live count, and
         `look_up_user` asks it whether the user is a bot, both in the same transaction
-        (the outbox, store/runner.py). Concurrent callers share a transaction (group
+        (the outbox, store/outbox.py). Concurrent callers share a transaction (group
         commit): a burst of events costs one disk sync per batch instead of one per event, and
         each caller returns once its own event is committed.
         """
