@@ -67,6 +67,9 @@ class Backend(ABC):
 
     kind: str  # "sqlite" or "postgresql"
     groups_commits: bool  # whether concurrent writers should share one transaction
+    path: str | None  # the database's file (SQLite), or None for a server (PostgreSQL)
+    # Seconds a write waits for another writer's lock (or a connection), then fails as busy.
+    write_wait: float
 
     @abstractmethod
     def session(self) -> AbstractContextManager[Session]:
@@ -79,8 +82,10 @@ class Backend(ABC):
         It waits at most `wait` seconds for a connection or a lock, then fails as busy."""
 
     @abstractmethod
-    def transaction(self) -> AbstractContextManager[Session]:
-        """A write transaction: committed on exit, rolled back on an exception."""
+    def transaction(self, wait: float | None = None) -> AbstractContextManager[Session]:
+        """A write transaction: committed on exit, rolled back on an exception.
+
+        `wait`: at most this long to begin it, instead of `write_wait` (what is left of it)."""
 
     @abstractmethod
     def migrate(self) -> None:
