@@ -15,6 +15,7 @@ from typing import Any, Literal
 from store.backend import Session
 from store.base import StoreBase
 from store.outbox import enqueue
+from store.records import from_row
 
 EVENT_MEMORY_SECONDS = 24 * 3600.0
 _PRUNE_EVERY_SECONDS = 600.0
@@ -347,16 +348,8 @@ def nudge_subject(channel_id: str, ts: str) -> str:
 
 
 def _checkoff(row: dict[str, Any]) -> Checkoff:
-    return Checkoff(
-        team_id=row["team_id"],
-        channel_id=row["channel_id"],
-        ref=row["ref"],
-        user_id=row["user_id"],
-        checked_at=row["checked_at"],
-        message_ts=row["message_ts"],
-        role=row.get("role"),
-        by_home=bool(row.get("by_home")),
-    )
+    """`role` only from a query that joins it in."""
+    return from_row(Checkoff, row, by_home=bool(row.get("by_home")))
 
 
 def _lock_completion(db: Session, team_id: str, channel_id: str, ref: str, user_id: str) -> None:
