@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 from slack_sdk import WebClient
@@ -27,6 +27,7 @@ from slack_sdk import WebClient
 from progression.lookup import role_moves
 from progression.model import Move, Progression
 from progression.next_move import Celebration
+from scheduler.clock import utc_now
 from scheduler.lease import LEASE_SECONDS, FanoutLease, this_owner
 from scheduler.limits import PostResult, SlackLimits, SlackPoster
 from scheduler.plan import plan_for
@@ -161,10 +162,6 @@ class NudgeMessages:
 
     nudge: Callable[[Progression, Move], dict[str, Any]]
     celebration: Callable[[Progression, str, int], dict[str, Any]]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def run_fanout(

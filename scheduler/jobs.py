@@ -30,13 +30,8 @@ from slack_sdk import WebClient
 
 from progression.calendar import CalendarError, due_week, next_slot, week_of
 from progression.model import Progression
-from scheduler.fanout import (
-    DEFAULT_CONCURRENCY,
-    FanoutReport,
-    NudgeMessages,
-    run_fanout,
-    utc_now,
-)
+from scheduler.clock import utc_now
+from scheduler.fanout import DEFAULT_CONCURRENCY, FanoutReport, NudgeMessages, run_fanout
 from scheduler.lease import LEASE_SECONDS, FanoutRunning, this_owner
 from scheduler.limits import SlackLimits, without_retries, workspace_limits
 from scheduler.notices import tell_refusals, tell_week_not_posted

@@ -16,12 +16,12 @@ from datetime import datetime
 
 from bot.background.bot_users import UserLookups
 from bot.background.live_counts import LiveCounts
-from bot.context import utc_now
 from bot.settings import Settings
 from bot.slack.client import fanout_client, slack_client
 from bot.views import NUDGE_MESSAGES
 from progression.load import load_progression
 from progression.model import Progression
+from scheduler.clock import utc_now
 from scheduler.jobs import NudgeScheduler, Runs, build_scheduler, stop_scheduler
 from scheduler.runner import Duty, LeaseTimes, Runner
 from store import BACKGROUND_WRITE_WAIT_SECONDS, Store

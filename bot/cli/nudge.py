@@ -18,7 +18,8 @@ from bot.slack.client import fanout_client
 from bot.views import NUDGE_MESSAGES
 from progression.calendar import CalendarError, due_week, next_slot, slot_in_week, week_start
 from progression.load import load_progression
-from scheduler.fanout import DEFAULT_CONCURRENCY, FanoutReport, run_fanout, utc_now
+from scheduler.clock import utc_now
+from scheduler.fanout import DEFAULT_CONCURRENCY, FanoutReport, run_fanout
 from scheduler.lease import FanoutRunning, this_owner
 from scheduler.limits import workspace_limits
 from scheduler.plan import workspace_slot
