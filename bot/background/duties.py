@@ -17,7 +17,7 @@ from datetime import datetime
 from bot.background.bot_users import UserLookups
 from bot.background.live_counts import LiveCounts
 from bot.settings import Settings
-from bot.slack.client import fanout_client, slack_client
+from bot.slack.client import slack_client
 from bot.views import NUDGE_MESSAGES
 from progression.load import load_progression
 from progression.model import Progression
@@ -96,7 +96,7 @@ class AppDuties:
             self.store,
             self.progression,
             NUDGE_MESSAGES,
-            fanout_client(self.settings),
+            slack_client(self.settings),  # build_scheduler takes its retries off
             default_tz=self.settings.progression_tz,
             posts_per_minute=self.settings.progression_posts_per_minute,
             clock=self.clock,

@@ -14,14 +14,14 @@ import argparse
 from bot.cli.errors import CliError, chosen_team
 from bot.cli.registry import Commands
 from bot.settings import Settings
-from bot.slack.client import fanout_client
+from bot.slack.client import slack_client
 from bot.views import NUDGE_MESSAGES
 from progression.calendar import CalendarError, due_week, next_slot, slot_in_week, week_start
 from progression.load import load_progression
 from scheduler.clock import utc_now
 from scheduler.fanout import DEFAULT_CONCURRENCY, FanoutReport, run_fanout
 from scheduler.lease import FanoutRunning, this_owner
-from scheduler.limits import workspace_limits
+from scheduler.limits import without_retries, workspace_limits
 from scheduler.plan import workspace_slot
 from store import BACKGROUND_WRITE_WAIT_SECONDS, Store
 
@@ -58,7 +58,7 @@ def run_nudge(args: argparse.Namespace, settings: Settings) -> int:
     # PROGRESSION_DB: creating an empty one would report "nothing to do" and post nothing.
     store = Store(settings.progression_db, create=False, write_wait=BACKGROUND_WRITE_WAIT_SECONDS)
     progression = load_progression(settings.progression_file)
-    client = fanout_client(settings)
+    client = without_retries(slack_client(settings))
     teams = [team] if team is not None else store.teams()
     if not teams:
         print("No workspace has subscribed channels yet.")
