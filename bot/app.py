@@ -15,12 +15,13 @@ from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 
 from bot import views
-from bot.context import Services, utc_now
+from bot.context import Services
 from bot.listeners import register_all
 from bot.settings import Settings
 from bot.slack.client import slack_client
 from progression.load import load_progression
 from progression.model import Progression
+from scheduler.clock import utc_now
 from store import Store
 from store.busy import is_busy, is_database_error, unavailable_reason
 

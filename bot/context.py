@@ -4,18 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from slack_sdk import WebClient
 
 from bot.settings import Settings
 from bot.slack.after_ack import AfterAck
 from progression.model import Progression
+from scheduler.clock import utc_now
 from store import Store
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)

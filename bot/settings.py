@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo, available_timezones
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from store.backend import StoreError, parse_target
+from store.backend import StoreError
+from store.opening import parse_target
 
 DEFAULT_CHECK_EMOJI = ("white_check_mark", "heavy_check_mark", "ballot_box_with_check")
 # Slack documents chat.postMessage at "several hundred per minute" per workspace: 300 is the

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from progression.files import read_text
 from progression.model import Action, Phase, Progression, Role
 
 _PHASE_HEADER = re.compile(r"^(?P<name>.*?)\s*\|\s*Phase\s+(?P<number>\S+)\s*$", re.IGNORECASE)
@@ -345,15 +346,5 @@ def import_documents(texts: list[tuple[str, str]]) -> Progression:
 
 
 def import_files(paths: list[Path]) -> Progression:
-    return import_documents([(str(path), _read(path)) for path in paths])
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise DocumentError(f"{path}: no such file") from None
-    except UnicodeDecodeError as error:
-        raise DocumentError(f"{path}: not UTF-8 text ({error.reason})") from None
-    except OSError as error:
-        raise DocumentError(f"{path}: could not be read ({error.strerror})") from None
+    texts = [(str(path), read_text(path, DocumentError, "document")) for path in paths]
+    return import_documents(texts)

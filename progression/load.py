@@ -13,6 +13,7 @@ import yaml
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
+from progression.files import read_text
 from progression.model import Progression
 
 BUNDLED: Path = Path(__file__).with_name("progression.yml")
@@ -107,16 +108,7 @@ def _plain(progression: Progression) -> dict[str, Any]:
 
 
 def _read_yaml(path: Path) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ProgressionFileError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise ProgressionFileError(f"{path}: is a directory, not a data file") from None
-    except UnicodeDecodeError as error:
-        raise ProgressionFileError(f"{path}: not UTF-8 text ({error.reason})") from None
-    except OSError as error:
-        raise ProgressionFileError(f"{path}: could not be read ({error.strerror})") from None
+    text = read_text(path, ProgressionFileError, "data file")
     try:
         return yaml.load(text, Loader=_Loader)  # _Loader is a safe loader
     except yaml.YAMLError as error:

@@ -18,8 +18,8 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from contextlib import nullcontext
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any, Literal
 
 from slack_sdk import WebClient
@@ -27,6 +27,7 @@ from slack_sdk import WebClient
 from progression.lookup import role_moves
 from progression.model import Move, Progression
 from progression.next_move import Celebration
+from scheduler.clock import utc_now
 from scheduler.lease import LEASE_SECONDS, FanoutLease, this_owner
 from scheduler.limits import PostResult, SlackLimits, SlackPoster
 from scheduler.plan import plan_for
@@ -163,44 +164,44 @@ class NudgeMessages:
     celebration: Callable[[Progression, str, int], dict[str, Any]]
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
+@dataclass(frozen=True)
+class FanoutContext:
+    """What a runner's or a `nudge` command's fan-outs run with, whatever the workspace and week.
+
+    `client` has no retry handlers of its own (`scheduler.limits.without_retries`): the poster
+    decides what to retry. `may_claim` is asked before each claim too: a runner that lost the
+    runner lease stops claiming, and leaves the rest to the runner taking over. `stop`, once
+    set, ends a run within moments: nothing more is claimed, no wait (Slack's limits, a retry's
+    backoff) goes on, and only the posts already on their way are awaited. `lease_seconds`: how
+    long the workspace's fan-out lease lasts unrenewed, so how soon another host may take a
+    dead run over (the runner lease's length).
+    """
+
+    store: Store
+    progression: Progression
+    client: WebClient
+    messages: NudgeMessages
+    owner: str = field(default_factory=this_owner)
+    limits: SlackLimits = field(default_factory=SlackLimits)
+    concurrency: int = DEFAULT_CONCURRENCY
+    clock: Callable[[], datetime] = utc_now
+    sleep: Callable[[float], None] = time.sleep
+    may_claim: Callable[[], bool] = lambda: True
+    stop: threading.Event = field(default_factory=threading.Event)
+    lease_seconds: float = LEASE_SECONDS
 
 
 def run_fanout(
-    store: Store,
-    progression: Progression,
-    client: WebClient,
-    team_id: str,
-    week: str,
-    now: datetime,
-    messages: NudgeMessages,
-    *,
-    owner: str | None = None,
-    dry_run: bool = False,
-    concurrency: int = DEFAULT_CONCURRENCY,
-    limits: SlackLimits | None = None,
-    clock: Callable[[], datetime] = utc_now,
-    sleep: Callable[[float], None] = time.sleep,
-    may_claim: Callable[[], bool] = lambda: True,
-    stop: threading.Event | None = None,
-    lease_seconds: float = LEASE_SECONDS,
+    context: FanoutContext, team_id: str, week: str, now: datetime, *, dry_run: bool = False
 ) -> FanoutReport:
     """Deliver `week`'s nudge to every active subscription of the team that has not had it.
 
     Raises `FanoutRunning` when another run holds the workspace's lease (dry runs need none).
-    `may_claim` is asked before each claim too: a runner that lost the runner lease stops
-    claiming, and leaves the rest to the runner taking over. `stop`, once set, ends the run
-    within moments: nothing more is claimed, no wait (Slack's limits, a retry's backoff) goes
-    on, and only the posts already on their way are awaited. `lease_seconds`: how long the
-    workspace's fan-out lease lasts unrenewed, so how soon another host may take a dead run
-    over (the runner lease's length).
     """
     started = time.monotonic()
-    owner = owner or this_owner()
-    stop = stop or threading.Event()
-    if sleep is time.sleep:
-        sleep = _cut_short_by(stop)
+    store = context.store
+    if context.sleep is time.sleep:
+        context = replace(context, sleep=_cut_short_by(context.stop))
     # A run with nothing to post (or to settle) takes no lease, so it never stands in another
     # run's way: an operator's `nudge` for next week while the scheduler finds this week done.
     left = [] if dry_run else store.unconfirmed(team_id)
@@ -209,7 +210,9 @@ def run_fanout(
         or bool(_plan(store, team_id, week, left, FanoutReport(team_id, week)))
     )
     lease = (
-        FanoutLease(store, team_id, owner, clock, seconds=lease_seconds) if needs_lease else None
+        FanoutLease(store, team_id, context.owner, context.clock, seconds=context.lease_seconds)
+        if needs_lease
+        else None
     )
     with lease if lease is not None else nullcontext():
         if lease is not None:
@@ -219,22 +222,11 @@ def run_fanout(
         report = FanoutReport(team_id, week, dry_run)
         # Again, under the lease: what it settled, and what another run did meanwhile.
         due = _plan(store, team_id, week, store.unconfirmed(team_id), report)
-        poster = SlackPoster(client, limits, sleep=sleep, stopped=stop.is_set)
-        delivery = _Delivery(
-            store,
-            progression,
-            messages,
-            poster,
-            week,
-            now,
-            owner,
-            dry_run,
-            clock,
-            sleep,
-            lease,
-            lambda: may_claim() and not stop.is_set(),
+        poster = SlackPoster(
+            context.client, context.limits, sleep=context.sleep, stopped=context.stop.is_set
         )
-        report.results.extend(_in_threads(delivery.deliver, due, concurrency, store))
+        delivery = _Delivery(context, poster, week, now, dry_run, lease)
+        report.results.extend(_in_threads(delivery.deliver, due, context.concurrency, store))
     order = {s.channel_id: n for n, s in enumerate(store.subscriptions(team_id))}
     report.results.sort(key=lambda r: order.get(r.channel_id, len(order)))
     report.seconds = time.monotonic() - started
@@ -274,31 +266,30 @@ def _plan(
 
 @dataclass
 class _Delivery:
-    store: Store
-    progression: Progression
-    messages: NudgeMessages
+    context: FanoutContext
     poster: SlackPoster
     week: str
     now: datetime
-    owner: str
     dry_run: bool
-    clock: Callable[[], datetime]
-    sleep: Callable[[float], None] = time.sleep
-    lease: FanoutLease | None = None
-    may_claim: Callable[[], bool] = lambda: True
+    lease: FanoutLease | None
+
+    @property
+    def store(self) -> Store:
+        return self.context.store
 
     def deliver(self, subscription: Subscription) -> ChannelResult:
         team, channel = subscription.team_id, subscription.channel_id
-        plan = plan_for(self.store, self.progression, subscription)
+        progression, messages = self.context.progression, self.context.messages
+        plan = plan_for(self.store, progression, subscription)
         if plan is None:
             return ChannelResult(channel, "nothing")
         if isinstance(plan, Celebration):
-            moves = role_moves(self.progression, subscription.role, subscription.phases or None)
+            moves = role_moves(progression, subscription.role, subscription.phases or None)
             ref, round_ = CELEBRATION, 0
-            message = self.messages.celebration(self.progression, subscription.role, len(moves))
+            message = messages.celebration(progression, subscription.role, len(moves))
         else:
             ref, round_ = plan.move.ref, plan.round
-            message = self.messages.nudge(self.progression, plan.move)
+            message = messages.nudge(progression, plan.move)
         if self.dry_run:
             return ChannelResult(channel, "would_post", ref, message["text"])
         claimed = False
@@ -310,7 +301,7 @@ class _Delivery:
             if self.lease is not None and not self.lease.held:
                 fenced = "this run lost the workspace's fan-out lease"
                 return False
-            if not self.may_claim():
+            if not self.context.may_claim() or self.context.stop.is_set():
                 fenced = "this runner lost its lease or is stopping"
                 return False
             claimed = self.store.claim_delivery(
@@ -320,7 +311,7 @@ class _Delivery:
                 role=subscription.role,
                 ref=ref,
                 round=round_,
-                owner=self.owner,
+                owner=self.context.owner,
                 now=self.now,
             )
             return claimed
@@ -382,7 +373,7 @@ class _Delivery:
         again: a write that keeps failing leaves the delivery unconfirmed, its ts logged."""
         for delay in (*CONFIRM_RETRIES, None):
             try:
-                self.store.confirm_delivery(team, channel, self.week, ts, self.clock())
+                self.store.confirm_delivery(team, channel, self.week, ts, self.context.clock())
                 return ChannelResult(channel, "posted", ref, ts)
             except Exception as error:
                 failure = error
@@ -394,7 +385,7 @@ class _Delivery:
                         error,
                         delay,
                     )
-                    self.sleep(delay)
+                    self.context.sleep(delay)
         logger.error(
             "Slack posted %s's nudge (ts %s) but recording it failed: %s; the delivery is "
             "left unconfirmed and will not be posted again",
@@ -411,7 +402,7 @@ class _Delivery:
 
     def _deactivate(self, subscription: Subscription, ref: str, error: str) -> ChannelResult:
         channel = subscription.channel_id
-        first = self.store.mark_inactive(subscription.team_id, channel, error, self.clock())
+        first = self.store.mark_inactive(subscription.team_id, channel, error, self.context.clock())
         detail = error
         if first:
             told = self.poster.post(subscription.subscribed_by, gone_message(subscription, error))

@@ -19,26 +19,18 @@ import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.date import DateTrigger
-from slack_sdk import WebClient
 
 from progression.calendar import CalendarError, due_week, next_slot, week_of
-from progression.model import Progression
-from scheduler.fanout import (
-    DEFAULT_CONCURRENCY,
-    FanoutReport,
-    NudgeMessages,
-    run_fanout,
-    utc_now,
-)
-from scheduler.lease import LEASE_SECONDS, FanoutRunning, this_owner
-from scheduler.limits import SlackLimits, without_retries, workspace_limits
+from scheduler.fanout import FanoutContext, FanoutReport, run_fanout
+from scheduler.lease import FanoutRunning
+from scheduler.limits import without_retries
 from scheduler.notices import tell_refusals, tell_week_not_posted
 from scheduler.plan import workspace_slot
 from store import Store
@@ -96,27 +88,21 @@ class Runs:
 class NudgeJobs:
     """What a nudge job needs; handed to each job as its argument."""
 
-    store: Store
-    progression: Progression
-    messages: NudgeMessages
-    client: WebClient
+    # Its `stop` is set when the scheduler stops: runs claim nothing more, and nothing is armed
+    # again. Its `clock` is the app's: jobs are armed on it.
+    fanout: FanoutContext
     scheduler: BackgroundScheduler
     default_tz: str = "UTC"  # a workspace without a schedule of its own: PROGRESSION_TZ
-    posts_per_minute: float = 300.0  # the workspace's pace: PROGRESSION_POSTS_PER_MINUTE
-    clock: Callable[[], datetime] = utc_now
-    owner: str = field(default_factory=this_owner)
-    limits: SlackLimits | None = None
-    concurrency: int = DEFAULT_CONCURRENCY
     retry_delay: timedelta = RETRY_DELAY
     retry_soon: timedelta = RETRY_SOON
     arm_retry_delay: timedelta = ARM_RETRY_DELAY
-    may_claim: Callable[[], bool] = lambda: True  # the runner's "I still hold the lease"
-    lease_seconds: float = LEASE_SECONDS  # the fan-out lease: the runner lease's length
     runs: Runs = field(default_factory=Runs)
-    # Set when the scheduler stops: runs claim nothing more, and nothing is armed again.
-    stopping: threading.Event = field(default_factory=threading.Event)
     # (team, channel, week) whose manager was told this week's nudge could not be posted.
     told: set[tuple[str, str, str]] = field(default_factory=set, repr=False)
+
+    @property
+    def store(self) -> Store:
+        return self.fanout.store
 
 
 class NudgeScheduler(BackgroundScheduler):
@@ -130,27 +116,17 @@ class NudgeScheduler(BackgroundScheduler):
         When this week's slot is now behind (a slot moved to an earlier day, a break removed),
         the job runs at once, as `preview` says: it posts to every channel that has not had
         this week's nudge, and its claims keep the others from a second one."""
-        return arm(self.nudges, team_id, now or self.nudges.clock(), catch_up=True)
+        return arm(self.nudges, team_id, now or self.nudges.fanout.clock(), catch_up=True)
 
 
 def build_scheduler(
-    store: Store,
-    progression: Progression,
-    messages: NudgeMessages,
-    client: WebClient,
-    *,
-    default_tz: str = "UTC",
-    posts_per_minute: float = 300.0,
-    may_claim: Callable[[], bool] = lambda: True,
-    clock: Callable[[], datetime] = utc_now,
-    limits: SlackLimits | None = None,
-    concurrency: int = DEFAULT_CONCURRENCY,
-    lease_seconds: float = LEASE_SECONDS,
-    runs: Runs | None = None,
+    fanout: FanoutContext, *, default_tz: str = "UTC", runs: Runs | None = None
 ) -> NudgeScheduler:
     """The scheduler `serve` starts: every workspace gets a catch-up run now, which then arms
     the workspace's next slot. Not started: the caller starts it, and ends it with
-    `stop_scheduler`."""
+    `stop_scheduler`. `default_tz`: the timezone of a workspace without a schedule of its own;
+    `runs`: shared by the schedulers a runner builds in turn. Its runs post with `fanout`, minus
+    the client's retries and with a stop of the scheduler's own."""
     scheduler = NudgeScheduler(
         timezone=UTC,
         jobstores={"default": MemoryJobStore()},
@@ -166,22 +142,14 @@ def build_scheduler(
         },
     )
     scheduler.nudges = NudgeJobs(
-        store=store,
-        progression=progression,
-        messages=messages,
-        client=without_retries(client),
-        default_tz=default_tz,
-        posts_per_minute=posts_per_minute,
-        may_claim=may_claim,
+        # A stop of its own, which `stop_scheduler` sets.
+        fanout=replace(fanout, client=without_retries(fanout.client), stop=threading.Event()),
         scheduler=scheduler,
-        clock=clock,
-        limits=limits,
-        concurrency=concurrency,
-        lease_seconds=lease_seconds,
+        default_tz=default_tz,
         runs=runs or Runs(),
     )
-    now = clock()
-    for team_id in store.teams():
+    now = fanout.clock()
+    for team_id in fanout.store.teams():
         _add(scheduler.nudges, team_id, now)
     return scheduler
 
@@ -195,7 +163,7 @@ def stop_scheduler(scheduler: NudgeScheduler, grace: float) -> bool:
     Not `shutdown(wait=True)`: APScheduler 3.x holds its job stores' lock while it waits for
     running jobs, and a run's last step, arming the workspace's next slot, needs that lock."""
     jobs = scheduler.nudges
-    jobs.stopping.set()
+    jobs.fanout.stop.set()
     if scheduler.running:
         scheduler.shutdown(wait=False)
     return jobs.runs.wait_idle(grace)
@@ -205,12 +173,12 @@ def run_nudge_job(
     jobs: NudgeJobs, team_id: str, now: datetime | None = None
 ) -> FanoutReport | None:
     """The job: deliver the week due at `now`, if any, then arm the next run."""
-    if jobs.stopping.is_set():
+    if jobs.fanout.stop.is_set():
         return None
     with jobs.runs.one_at_a_time(team_id):
-        if jobs.stopping.is_set():
+        if jobs.fanout.stop.is_set():
             return None
-        return _run_nudge_job(jobs, team_id, now or jobs.clock())
+        return _run_nudge_job(jobs, team_id, now or jobs.fanout.clock())
 
 
 def _run_nudge_job(jobs: NudgeJobs, team_id: str, now: datetime) -> FanoutReport | None:
@@ -223,29 +191,14 @@ def _run_nudge_job(jobs: NudgeJobs, team_id: str, now: datetime) -> FanoutReport
         if week is None:
             logger.info("Nothing due for %s at %s", team_id, now.isoformat())
         else:
-            report = run_fanout(
-                jobs.store,
-                jobs.progression,
-                jobs.client,
-                team_id,
-                week,
-                now,
-                jobs.messages,
-                owner=jobs.owner,
-                concurrency=jobs.concurrency,
-                limits=jobs.limits or workspace_limits(jobs.posts_per_minute),
-                clock=jobs.clock,
-                may_claim=jobs.may_claim,
-                stop=jobs.stopping,
-                lease_seconds=jobs.lease_seconds,
-            )
+            report = run_fanout(jobs.fanout, team_id, week, now)
             _tell_of_refusals(jobs, report)
         retry = _retry_after(jobs, report)
     except FanoutRunning as error:
         # Another process is delivering it; look again once its lease would have lapsed, in
         # case it died (on another host, only its lapsing lease says so).
         logger.info("Nudges for %s not run here: %s", team_id, error)
-        retry = timedelta(seconds=jobs.lease_seconds)
+        retry = timedelta(seconds=jobs.fanout.lease_seconds)
     except Exception as error:
         reason = unavailable_reason(error)
         if reason is None:
@@ -264,14 +217,14 @@ def _run_nudge_job(jobs: NudgeJobs, team_id: str, now: datetime) -> FanoutReport
 
 def _tell_of_refusals(jobs: NudgeJobs, report: FanoutReport) -> None:
     try:
-        tell_refusals(jobs.store, jobs.client, report, jobs.told)
+        tell_refusals(jobs.store, jobs.fanout.client, report, jobs.told)
     except Exception as error:  # telling must never stop the arming that follows
         logger.warning("Could not tell the managers of %s: %s", report.team_id, error)
 
 
 def _tell_of_a_week_not_posted(jobs: NudgeJobs, report: FanoutReport) -> None:
     try:
-        tell_week_not_posted(jobs.store, jobs.client, report)
+        tell_week_not_posted(jobs.store, jobs.fanout.client, report)
     except Exception as error:
         logger.warning("Could not tell the managers of %s: %s", report.team_id, error)
 
@@ -288,7 +241,7 @@ def _arm_after_run(jobs: NudgeJobs, team_id: str, now: datetime, retry: timedelt
     """Arm the next run; True when a week with channels left ends here (no retry fits in it
     any more)."""
     at = arm(jobs, team_id, now, retry=retry)
-    return retry is not None and not jobs.stopping.is_set() and at > now + retry
+    return retry is not None and not jobs.fanout.stop.is_set() and at > now + retry
 
 
 def arm(
@@ -302,7 +255,7 @@ def arm(
     """Arm the workspace's job at its next slot after `now` (or `retry` from now, while that
     is still this week; or now, with `catch_up`, when this week's slot has passed). Always
     arms something, unless the scheduler is stopping."""
-    if jobs.stopping.is_set():
+    if jobs.fanout.stop.is_set():
         return now
     try:
         at = _next_run(jobs, team_id, now, retry=retry, catch_up=catch_up)
@@ -361,7 +314,7 @@ class SlotTrigger(DateTrigger):
 def _add(jobs: NudgeJobs, team_id: str, at: datetime) -> None:
     jobs.scheduler.add_job(
         run_nudge_job,
-        SlotTrigger(at, jobs.clock),
+        SlotTrigger(at, jobs.fanout.clock),
         args=[jobs, team_id],
         id=job_id(team_id),
         name=f"weekly nudges for {team_id}",

@@ -275,7 +275,7 @@ class SlackPoster:
         self.pacer = WorkspacePacer(self.limits)
         self.spacing = ChannelSpacing(self.limits, sleep=sleep)
         self._sleep = sleep
-        self._stopped = stopped  # a stopped run posts nothing more (see run_fanout's `stop`)
+        self._stopped = stopped  # a stopped run posts nothing more (see FanoutContext's `stop`)
         self._rng = random.Random()
 
     def post(

@@ -10,7 +10,6 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,9 +23,6 @@ WRITE_WAIT_SECONDS = 2.0
 # Background work (the fan-out's claims and confirmations, `nudge` from cron) answers no
 # request: it waits out another writer rather than lose a confirmation it cannot redo.
 BACKGROUND_WRITE_WAIT_SECONDS = 30.0
-
-POSTGRES_SCHEMES = ("postgresql", "postgres")
-SQLITE_PREFIX = "sqlite:///"
 
 
 class StoreError(Exception):
@@ -71,6 +67,9 @@ class Backend(ABC):
 
     kind: str  # "sqlite" or "postgresql"
     groups_commits: bool  # whether concurrent writers should share one transaction
+    path: str | None  # the database's file (SQLite), or None for a server (PostgreSQL)
+    # Seconds a write waits for another writer's lock (or a connection), then fails as busy.
+    write_wait: float
 
     @abstractmethod
     def session(self) -> AbstractContextManager[Session]:
@@ -83,8 +82,10 @@ class Backend(ABC):
         It waits at most `wait` seconds for a connection or a lock, then fails as busy."""
 
     @abstractmethod
-    def transaction(self) -> AbstractContextManager[Session]:
-        """A write transaction: committed on exit, rolled back on an exception."""
+    def transaction(self, wait: float | None = None) -> AbstractContextManager[Session]:
+        """A write transaction: committed on exit, rolled back on an exception.
+
+        `wait`: at most this long to begin it, instead of `write_wait` (what is left of it)."""
 
     @abstractmethod
     def migrate(self) -> None:
@@ -116,43 +117,6 @@ class Backend(ABC):
         """Where the database is, for messages: a path, or a URL without its password."""
 
 
-@dataclass(frozen=True)
-class Target:
-    """Which database `PROGRESSION_DB` names."""
-
-    kind: str  # "sqlite" or "postgresql"
-    location: str  # a file path, or a PostgreSQL URL
-
-
-def parse_target(value: Path | str, setting: str = "PROGRESSION_DB") -> Target:
-    """A path or `sqlite:///path` is SQLite; `postgresql://…` (or `postgres://`) is PostgreSQL.
-
-    `setting` is what the messages call the value (the setting, or a command's argument)."""
-    text = str(value).strip()
-    if text.startswith(SQLITE_PREFIX):
-        path = text[len(SQLITE_PREFIX) :]  # as SQLAlchemy: sqlite:////abs/file, sqlite:///rel
-        if not path:
-            raise StoreError(f"{setting} {text!r} names no file: use sqlite:///progression.db")
-        return Target("sqlite", path)
-    scheme = text.split("://", 1)[0].lower() if "://" in text else ""
-    if scheme in POSTGRES_SCHEMES:
-        parts = urlsplit(text)
-        if not parts.hostname and "host=" not in parts.query:
-            raise StoreError(
-                f"{setting} {redact(text)!r} names no host: "
-                "use postgresql://USER@HOST:5432/DATABASE"
-            )
-        return Target("postgresql", text)
-    if scheme:
-        raise StoreError(
-            f"{setting} {redact(text)!r}: unknown scheme {scheme!r}; use a file path, "
-            "sqlite:///FILE or postgresql://USER@HOST:5432/DATABASE"
-        )
-    if not text:
-        raise StoreError(f"{setting} is empty: use a file path or a postgresql:// URL")
-    return Target("sqlite", text)
-
-
 def one_line(error: BaseException) -> str:
     """An error's own message on one line, for messages and logs (its type if it has none)."""
     return " ".join(str(error).split()) or type(error).__name__
@@ -168,26 +132,3 @@ def redact(url: str) -> str:
         return url
     netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
     return parts._replace(netloc=netloc).geturl()
-
-
-def open_backend(
-    value: Path | str,
-    setting: str = "PROGRESSION_DB",
-    *,
-    create: bool = True,
-    write_wait: float = WRITE_WAIT_SECONDS,
-    lazy: bool = False,
-) -> Backend:
-    """The backend `PROGRESSION_DB` names, connected (raises `StoreError` in one line, or
-    `DatabasePathError` for a file SQLite cannot use; `create=False`: only an existing one).
-    `lazy`: PostgreSQL is not asked anything until first used."""
-    target = parse_target(value, setting)
-    if target.kind == "postgresql":
-        from store.postgres import PostgresBackend  # psycopg only where it is used
-
-        return PostgresBackend(target.location, setting, write_wait=write_wait, lazy=lazy)
-    from store.paths import check_database_path
-    from store.sqlite import SQLiteBackend
-
-    check_database_path(target.location, create=create, setting=setting)
-    return SQLiteBackend(target.location, write_wait=write_wait)

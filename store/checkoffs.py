@@ -15,6 +15,7 @@ from typing import Any, Literal
 from store.backend import Session
 from store.base import StoreBase
 from store.outbox import enqueue
+from store.records import from_row
 
 EVENT_MEMORY_SECONDS = 24 * 3600.0
 _PRUNE_EVERY_SECONDS = 600.0
@@ -73,7 +74,7 @@ class CheckoffStore(StoreBase):
 
         A change to the count asks the runner to update the nudge's live count, and
         `look_up_user` asks it whether the user is a bot, both in the same transaction
-        (the outbox, store/runner.py). Concurrent callers share a transaction (group
+        (the outbox, store/outbox.py). Concurrent callers share a transaction (group
         commit): a burst of events costs one disk sync per batch instead of one per event, and
         each caller returns once its own event is committed.
         """
@@ -347,16 +348,8 @@ def nudge_subject(channel_id: str, ts: str) -> str:
 
 
 def _checkoff(row: dict[str, Any]) -> Checkoff:
-    return Checkoff(
-        team_id=row["team_id"],
-        channel_id=row["channel_id"],
-        ref=row["ref"],
-        user_id=row["user_id"],
-        checked_at=row["checked_at"],
-        message_ts=row["message_ts"],
-        role=row.get("role"),
-        by_home=bool(row.get("by_home")),
-    )
+    """`role` only from a query that joins it in."""
+    return from_row(Checkoff, row, by_home=bool(row.get("by_home")))
 
 
 def _lock_completion(db: Session, team_id: str, channel_id: str, ref: str, user_id: str) -> None:

@@ -4,17 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from store.backend import (
-    BACKGROUND_WRITE_WAIT_SECONDS,
-    WRITE_WAIT_SECONDS,
-    Backend,
-    open_backend,
-)
+from store.backend import BACKGROUND_WRITE_WAIT_SECONDS, WRITE_WAIT_SECONDS, Backend
 from store.checkoffs import CheckoffStore
 from store.group import GroupCommit
 from store.leases import LeaseStore
 from store.members import MemberStore
 from store.nudges import NudgeStore
+from store.opening import open_backend
 from store.outbox import RunnerStore
 from store.requests import RequestStore
 from store.writers import between_processes

@@ -13,7 +13,7 @@ from store.backend import Session
 from store.base import StoreBase
 from store.leases import fanout_lease
 from store.outbox import enqueue
-from store.records import Delivery, Subscription
+from store.records import Delivery, Subscription, from_row
 
 _SUBSCRIPTION_COLUMNS = (
     "team_id, channel_id, role, phases, subscribed_by, subscribed_at, first_week, active, "
@@ -273,29 +273,13 @@ class NudgeStore(StoreBase):
 
     @staticmethod
     def _subscription(row: dict[str, Any]) -> Subscription:
-        return Subscription(
-            team_id=row["team_id"],
-            channel_id=row["channel_id"],
-            role=row["role"],
+        return from_row(
+            Subscription,
+            row,
             phases=tuple(int(p) for p in row["phases"].split(",") if p),
-            subscribed_by=row["subscribed_by"],
-            subscribed_at=row["subscribed_at"],
-            first_week=row["first_week"],
             active=bool(row["active"]),
-            inactive_reason=row["inactive_reason"],
         )
 
     @staticmethod
     def _delivery(row: dict[str, Any]) -> Delivery:
-        return Delivery(
-            team_id=row["team_id"],
-            channel_id=row["channel_id"],
-            week=row["week"],
-            role=row["role"],
-            ref=row["ref"],
-            round=row["round"],
-            state=row["state"],
-            ts=row["ts"],
-            claimed_at=row["claimed_at"],
-            posted_at=row["posted_at"],
-        )
+        return from_row(Delivery, row)

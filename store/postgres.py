@@ -107,6 +107,7 @@ class PostgresBackend(Backend):
         lazy: bool = False,
     ) -> None:
         self.url = url
+        self.path = None
         self.setting = setting
         self.write_wait = write_wait
         if not lazy:
@@ -187,8 +188,10 @@ class PostgresBackend(Backend):
             yield PostgresSession(connection)
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        with self._connection() as connection, connection.transaction():
+    def transaction(self, wait: float | None = None) -> Iterator[Session]:
+        """`wait` bounds the wait for a pooled connection: PostgreSQL has no lock on the whole
+        database to begin with, and a row lock waits `write_wait` (`lock_timeout`)."""
+        with self._connection(wait) as connection, connection.transaction():
             yield PostgresSession(connection)
 
     def migrate(self) -> None:

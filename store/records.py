@@ -5,7 +5,14 @@ Schedules and breaks come back as the domain's own `WeeklySlot` and `SchoolBreak
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+R = TypeVar("R", bound="DataclassInstance")
 
 
 @dataclass(frozen=True)
@@ -40,3 +47,10 @@ class Delivery:
 
 
 CELEBRATION = "celebration"
+
+
+def from_row(record: type[R], row: Mapping[str, Any], **converted: Any) -> R:
+    """A record from a row whose columns are named as the record's fields (other columns are
+    left out); `converted`: the fields the database keeps in another form."""
+    names = {field.name for field in fields(record)}
+    return record(**{name: row[name] for name in names & row.keys()} | converted)

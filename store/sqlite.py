@@ -48,6 +48,8 @@ class SQLiteBackend(Backend):
     # One writer at a time, and a disk sync per commit: writers share transactions.
     groups_commits = True
 
+    path: str
+
     def __init__(self, path: str, *, write_wait: float = WRITE_WAIT_SECONDS) -> None:
         self.path = path
         self.write_wait = write_wait

@@ -18,17 +18,15 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 
 from store.backend import Backend, Session
-from store.sqlite import SQLiteBackend
 
 TURN_WAIT = 0.5  # seconds, at most, for a turn
 
 
 def between_processes(backend: Backend) -> Callable[[], AbstractContextManager[Session]]:
     """The backend's write transaction, taken in turns with other processes' on SQLite."""
-    if not isinstance(backend, SQLiteBackend) or backend.path == ":memory:":
+    if backend.path is None or backend.path == ":memory:":
         return backend.transaction
-    sqlite = backend
-    lock_file = sqlite.path + "-writers"
+    lock_file = backend.path + "-writers"
     fd: list[int] = []
 
     @contextmanager
@@ -37,11 +35,11 @@ def between_processes(backend: Backend) -> Callable[[], AbstractContextManager[S
             fd.append(os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o600))
         # A share of the write's wait: the rest is SQLite's, so the two stay within it.
         began = time.monotonic()
-        turn = _take_turn(fd[0], lock_file, min(TURN_WAIT, sqlite.write_wait / 4))
+        turn = _take_turn(fd[0], lock_file, min(TURN_WAIT, backend.write_wait / 4))
         # Taken at once: SQLite's whole wait; else what is left of it.
-        left = None if turn == fd[0] else sqlite.write_wait - (time.monotonic() - began)
+        left = None if turn == fd[0] else backend.write_wait - (time.monotonic() - began)
         try:
-            with sqlite.transaction(left) as session:
+            with backend.transaction(left) as session:
                 yield session
         finally:
             if turn == fd[0]:

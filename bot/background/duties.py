@@ -16,13 +16,15 @@ from datetime import datetime
 
 from bot.background.bot_users import UserLookups
 from bot.background.live_counts import LiveCounts
-from bot.context import utc_now
 from bot.settings import Settings
-from bot.slack.client import fanout_client, slack_client
+from bot.slack.client import slack_client
 from bot.views import NUDGE_MESSAGES
 from progression.load import load_progression
 from progression.model import Progression
+from scheduler.clock import utc_now
+from scheduler.fanout import FanoutContext
 from scheduler.jobs import NudgeScheduler, Runs, build_scheduler, stop_scheduler
+from scheduler.limits import workspace_limits
 from scheduler.runner import Duty, LeaseTimes, Runner
 from store import BACKGROUND_WRITE_WAIT_SECONDS, Store
 from store.outbox import Kind, Work
@@ -92,18 +94,17 @@ class AppDuties:
             # "arm" work still comes (a schedule changed): with no scheduler it is done at once.
             logger.info("Weekly nudges are not scheduled here: run `progression-bot nudge` (cron)")
             return
-        scheduler = build_scheduler(
+        fanout = FanoutContext(
             self.store,
             self.progression,
+            slack_client(self.settings),  # build_scheduler takes its retries off
             NUDGE_MESSAGES,
-            fanout_client(self.settings),
-            default_tz=self.settings.progression_tz,
-            posts_per_minute=self.settings.progression_posts_per_minute,
+            limits=workspace_limits(self.settings.progression_posts_per_minute),
             clock=self.clock,
             may_claim=self.may_claim,
             lease_seconds=self.settings.progression_runner_lease,
-            runs=self.runs,
         )
+        scheduler = build_scheduler(fanout, default_tz=self.settings.progression_tz, runs=self.runs)
         scheduler.start()
         self.scheduler = scheduler
         logger.info("Weekly nudges scheduled for %d workspace(s)", len(self.store.teams()))

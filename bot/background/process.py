@@ -13,8 +13,8 @@ from datetime import datetime
 from types import FrameType
 
 from bot.background.duties import build_runner
-from bot.context import utc_now
 from bot.settings import Settings
+from scheduler.clock import utc_now
 from scheduler.runner import Runner
 from store import Store
 

@@ -12,7 +12,7 @@ from bot.cli.outputs import check_out_file, write_failed
 from bot.cli.registry import Commands
 from bot.settings import Settings
 from store import Store
-from store.backend import parse_target
+from store.opening import parse_target
 
 
 def register(commands: Commands) -> None:

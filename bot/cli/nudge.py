@@ -14,13 +14,14 @@ import argparse
 from bot.cli.errors import CliError, chosen_team
 from bot.cli.registry import Commands
 from bot.settings import Settings
-from bot.slack.client import fanout_client
+from bot.slack.client import slack_client
 from bot.views import NUDGE_MESSAGES
 from progression.calendar import CalendarError, due_week, next_slot, slot_in_week, week_start
 from progression.load import load_progression
-from scheduler.fanout import DEFAULT_CONCURRENCY, FanoutReport, run_fanout, utc_now
-from scheduler.lease import FanoutRunning, this_owner
-from scheduler.limits import workspace_limits
+from scheduler.clock import utc_now
+from scheduler.fanout import DEFAULT_CONCURRENCY, FanoutContext, FanoutReport, run_fanout
+from scheduler.lease import FanoutRunning
+from scheduler.limits import without_retries, workspace_limits
 from scheduler.plan import workspace_slot
 from store import BACKGROUND_WRITE_WAIT_SECONDS, Store
 
@@ -57,7 +58,14 @@ def run_nudge(args: argparse.Namespace, settings: Settings) -> int:
     # PROGRESSION_DB: creating an empty one would report "nothing to do" and post nothing.
     store = Store(settings.progression_db, create=False, write_wait=BACKGROUND_WRITE_WAIT_SECONDS)
     progression = load_progression(settings.progression_file)
-    client = fanout_client(settings)
+    fanout = FanoutContext(
+        store,
+        progression,
+        without_retries(slack_client(settings)),
+        NUDGE_MESSAGES,
+        limits=workspace_limits(settings.progression_posts_per_minute),
+        concurrency=args.concurrency,
+    )
     teams = [team] if team is not None else store.teams()
     if not teams:
         print("No workspace has subscribed channels yet.")
@@ -80,19 +88,7 @@ def run_nudge(args: argparse.Namespace, settings: Settings) -> int:
             print(f"{team_id} {week}: a school break, nothing posted")
             continue
         try:
-            report = run_fanout(
-                store,
-                progression,
-                client,
-                team_id,
-                week,
-                now,
-                NUDGE_MESSAGES,
-                owner=this_owner(),
-                dry_run=args.dry_run,
-                concurrency=args.concurrency,
-                limits=workspace_limits(settings.progression_posts_per_minute),
-            )
+            report = run_fanout(fanout, team_id, week, now, dry_run=args.dry_run)
         except FanoutRunning as running:
             print(
                 f"{team_id} {week}: {running}, nothing posted by this one; "

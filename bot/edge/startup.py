@@ -17,7 +17,6 @@ from slack_bolt import App
 
 from bot.app import create_app
 from bot.background.process import EXIT_WITHIN, start_runner_thread, stop_within
-from bot.context import utc_now
 from bot.edge.gunicorn import serve_http
 from bot.edge.request_guard import RequestGuard
 from bot.edge.socket_mode_client import serve_socket_mode
@@ -25,6 +24,7 @@ from bot.edge.wsgi import wsgi_app
 from bot.settings import Settings
 from bot.slack.checks import check_app_token, check_token
 from progression.load import load_progression
+from scheduler.clock import utc_now
 from store import Store
 
 if TYPE_CHECKING:

@@ -38,9 +38,3 @@ def slack_client(settings: Settings, *, retries: int = 3, in_request: bool = Fal
         timeout=int(REQUEST_TIMEOUT_SECONDS) if in_request else 10,
         retry_handlers=handlers,
     )
-
-
-def fanout_client(settings: Settings) -> WebClient:
-    """A client without slack_sdk's retry handlers: the fan-out's poster does its own retrying."""
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    return WebClient(token=token, base_url=settings.slack_api_url, timeout=10, retry_handlers=[])

@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from bot.views import NUDGE_MESSAGES
 from progression.lookup import role_moves
 from progression.model import Progression
-from scheduler.fanout import FanoutReport, run_fanout
+from scheduler.fanout import FanoutContext, FanoutReport, run_fanout
 from scheduler.lease import FanoutLease, FanoutRunning, this_owner
 from store import CELEBRATION, Store
 from store.leases import fanout_lease
@@ -34,19 +34,19 @@ def fanout(
     progression: Progression,
     client: WebClient,
     week: str = WEEK,
+    *,
+    dry_run: bool = False,
     **options: object,
 ) -> FanoutReport:
-    return run_fanout(
+    context = FanoutContext(
         store,
         progression,
         client,
-        TEAM,
-        week,
-        NOW,
         NUDGE_MESSAGES,
         limits=FAST,
         **options,  # type: ignore[arg-type]
     )
+    return run_fanout(context, TEAM, week, NOW, dry_run=dry_run)
 
 
 def test_first_week_posts_the_first_move_then_nothing_then_the_next_move(

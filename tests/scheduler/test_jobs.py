@@ -14,6 +14,7 @@ from slack_sdk import WebClient
 from bot.views import NUDGE_MESSAGES
 from progression.calendar import SchoolBreak, WeeklySlot
 from progression.model import Progression
+from scheduler.fanout import FanoutContext
 from scheduler.jobs import (
     ARM_RETRY_DELAY,
     NO_SLOT_RECHECK,
@@ -49,7 +50,9 @@ def scheduler(
     subscribe(store, "C1")
     client = WebClient(token=BOT_TOKEN, base_url=api.url)
     scheduler = build_scheduler(
-        store, progression, NUDGE_MESSAGES, client, clock=lambda: at(MONDAY, 7), limits=FAST
+        FanoutContext(
+            store, progression, client, NUDGE_MESSAGES, clock=lambda: at(MONDAY, 7), limits=FAST
+        )
     )
     scheduler.start(paused=True)
     yield scheduler
@@ -148,7 +151,7 @@ def test_a_run_held_by_another_process_posts_nothing_and_looks_again_once_its_le
     now = at(MONDAY, 8)
     assert run_nudge_job(scheduler.nudges, TEAM, now) is None
     assert api.calls("chat.postMessage") == []
-    assert scheduler.nudges.lease_seconds == 30  # the runner lease's default length
+    assert scheduler.nudges.fanout.lease_seconds == 30  # the runner lease's default length
     assert armed_at(scheduler) == now + timedelta(seconds=30)
 
 
@@ -178,7 +181,7 @@ def test_the_running_scheduler_catches_up_at_start_and_re_arms(
     slot = WeeklySlot(now.weekday(), time(11, 0), "UTC")
     store.set_schedule(TEAM, slot, now)
     scheduler = build_scheduler(
-        store, progression, NUDGE_MESSAGES, client, limits=FAST, clock=clock
+        FanoutContext(store, progression, client, NUDGE_MESSAGES, limits=FAST, clock=clock)
     )
     ran = threading.Event()
 

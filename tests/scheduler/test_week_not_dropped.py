@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 
 from bot.views import NUDGE_MESSAGES
 from progression.model import Progression
-from scheduler.fanout import HERE, run_fanout
+from scheduler.fanout import HERE, FanoutContext, run_fanout
 from scheduler.jobs import RETRY_SOON, NudgeScheduler, build_scheduler, run_nudge_job
 from scheduler.limits import SlackLimits
 from store import Store
@@ -53,7 +53,9 @@ def paused_scheduler(
 ) -> NudgeScheduler:
     client = WebClient(token=BOT_TOKEN, base_url=api.url)
     scheduler = build_scheduler(
-        store, progression, NUDGE_MESSAGES, client, clock=lambda: at(MONDAY, 7), limits=FAST
+        FanoutContext(
+            store, progression, client, NUDGE_MESSAGES, clock=lambda: at(MONDAY, 7), limits=FAST
+        )
     )
     scheduler.start(paused=True)
     made.append(scheduler)
@@ -164,18 +166,16 @@ def test_channels_a_lost_fanout_lease_left_are_retried_not_counted_as_delivered(
 
     thief = threading.Thread(target=take_it_over)
     thief.start()
-    report = run_fanout(
+    context = FanoutContext(
         store,
         progression,
         client,
-        TEAM,
-        "2026-W10",
-        at(MONDAY, 8),
         NUDGE_MESSAGES,
         limits=slow,
         concurrency=2,
         lease_seconds=1.0,
     )
+    report = run_fanout(context, TEAM, "2026-W10", at(MONDAY, 8))
     thief.join()
     assert taken.is_set()
     assert report.skipped == [], "nothing was delivered by another run"

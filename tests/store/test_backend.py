@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from store.backend import StoreError, Target, parse_target, redact
+from store.backend import StoreError, redact
+from store.opening import Target, parse_target
 from store.postgres import translate
 
 
