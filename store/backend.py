@@ -7,6 +7,7 @@ set-up); PostgreSQL is for deployments whose processes run on several hosts.
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
@@ -27,6 +28,7 @@ BACKGROUND_WRITE_WAIT_SECONDS = 30.0
 
 POSTGRES_SCHEMES = ("postgresql", "postgres")
 SQLITE_PREFIX = "sqlite:///"
+_TWO_SLASHES = re.compile(r"sqlite://([^/].*)", re.IGNORECASE | re.DOTALL)
 
 
 class StoreError(Exception):
@@ -134,6 +136,12 @@ def parse_target(value: Path | str, setting: str = "PROGRESSION_DB") -> Target:
         if not path:
             raise StoreError(f"{setting} {text!r} names no file: use sqlite:///progression.db")
         return Target("sqlite", path)
+    if slip := _TWO_SLASHES.fullmatch(text):
+        # sqlite://FILE names a host, FILE, and no file: the slip is a slash, not the scheme.
+        raise StoreError(
+            f"{setting} is {text!r}: a SQLite URL has three slashes, sqlite:///{slip[1]}, "
+            f"or write the path alone, {slip[1]}"
+        )
     scheme = text.split("://", 1)[0].lower() if "://" in text else ""
     if scheme in POSTGRES_SCHEMES:
         parts = urlsplit(text)

@@ -180,6 +180,17 @@ def test_export_reads_the_database_that_serve_created(place: Place) -> None:
     assert result.stdout == "team,channel,role,move,user,checked_at\n"
 
 
+@pytest.mark.parametrize("command", ["export", "nudge --dry-run", "serve --http"])
+def test_sqlite_with_two_slashes_is_told_to_use_three(place: Place, command: str) -> None:
+    env = place.env(PROGRESSION_DB="sqlite://progression.db")
+    line = one_line(run_cli(*COMMANDS[command], env=env, cwd=place.root))
+    assert line == (
+        "progression-bot: PROGRESSION_DB is 'sqlite://progression.db': a SQLite URL has three "
+        "slashes, sqlite:///progression.db, or write the path alone, progression.db"
+    )
+    assert list(place.root.iterdir()) == []
+
+
 # --- Files the CLI writes ---------------------------------------------------------------------
 
 SOURCES = [
