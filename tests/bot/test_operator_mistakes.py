@@ -191,6 +191,40 @@ def test_sqlite_with_two_slashes_is_told_to_use_three(place: Place, command: str
     assert list(place.root.iterdir()) == []
 
 
+def _postgres_where_nothing_listens(place: Place) -> str:
+    return f"postgresql://progression@127.0.0.1:{free_port()}/progression"
+
+
+def _sqlite_two_slashes(place: Place) -> str:
+    return "sqlite://progression.db"
+
+
+def _a_folder_by_url(place: Place) -> str:
+    return f"sqlite:///{place.folder('data')}"
+
+
+@pytest.mark.parametrize(
+    "command", [["serve", "--http"], ["serve"], ["runner"]], ids=["HTTP", "Socket Mode", "runner"]
+)
+@pytest.mark.parametrize(
+    ("database", "says"),
+    [
+        (_postgres_where_nothing_listens, "cannot connect to PostgreSQL"),
+        (_sqlite_two_slashes, "a SQLite URL has three slashes"),
+        (_a_folder_by_url, "is a folder"),
+    ],
+    ids=["PostgreSQL not there", "sqlite://", "a folder as sqlite:///"],
+)
+def test_serve_offline_names_the_database_mistake_not_slack(
+    place: Place, command: list[str], database: Callable[[Place], str], says: str
+) -> None:
+    """Slack cannot be reached (NO_SLACK): the database is checked first, so its mistake shows."""
+    env = place.env(PROGRESSION_DB=database(place), SLACK_APP_TOKEN=APP_TOKEN)
+    line = one_line(run_cli(*command, env=env, cwd=place.root))
+    assert line.startswith("progression-bot: PROGRESSION_DB"), line
+    assert says in line and "Slack" not in line
+
+
 # --- Files the CLI writes ---------------------------------------------------------------------
 
 SOURCES = [
