@@ -29,6 +29,7 @@ from tests.conftest import (
     free_port,
     run_cli,
 )
+from tests.postgres import fresh_database
 from tests.scheduler import subscribe
 from tests.slack.web_api import SlackWebAPI
 
@@ -178,6 +179,37 @@ def test_export_reads_the_database_that_serve_created(place: Place) -> None:
     result = run_cli("export", env=place.env(PROGRESSION_DB=str(database)), cwd=place.root)
     assert result.returncode == 0, result.stderr
     assert result.stdout == "team,channel,role,move,user,checked_at\n"
+
+
+def _tables_of(url: str) -> list[str]:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as connection:
+        rows = connection.execute(
+            "select table_name from information_schema.tables where table_schema = current_schema()"
+        ).fetchall()
+    return sorted(str(row[0]) for row in rows)
+
+
+@pytest.mark.parametrize(
+    "command", ["export", "nudge --dry-run", "copy-db FROM"], ids=lambda c: c.split()[0]
+)
+def test_a_read_only_command_on_a_postgresql_database_without_the_app_says_so(
+    place: Place, command: str
+) -> None:
+    with fresh_database() as url:
+        args = (
+            ["copy-db", url, str(place.root / "copy.db")]
+            if command == "copy-db FROM"
+            else COMMANDS[command]
+        )
+        line = one_line(run_cli(*args, env=place.env(PROGRESSION_DB=url), cwd=place.root))
+        named = f"FROM {url}" if command == "copy-db FROM" else f"PROGRESSION_DB={url}"
+        assert line.startswith(f"progression-bot: {named}: "), line
+        assert "there is no progression-bot database there" in line
+        assert "progression-bot serve" in line
+        assert _tables_of(url) == [], "nothing created, not even the migrations' table"
+    assert list(place.root.iterdir()) == []
 
 
 @pytest.mark.parametrize("command", ["export", "nudge --dry-run", "serve --http"])
