@@ -18,6 +18,7 @@ from bot.slack.client import fanout_client
 from bot.views import NUDGE_MESSAGES
 from progression.calendar import CalendarError, due_week, next_slot, slot_in_week, week_start
 from progression.load import load_progression
+from progression.wording import when
 from scheduler.fanout import DEFAULT_CONCURRENCY, FanoutReport, run_fanout, utc_now
 from scheduler.lease import FanoutRunning, this_owner
 from scheduler.limits import workspace_limits
@@ -74,7 +75,7 @@ def run_nudge(args: argparse.Namespace, settings: Settings) -> int:
             except CalendarError as error:
                 print(f"{team_id}: nothing due, and {error}")
                 continue
-            print(f"{team_id}: nothing due yet; the next nudge goes out {at:%a %Y-%m-%d %H:%M %Z}")
+            print(f"{team_id}: nothing due yet; the next nudge goes out {when(at)}")
             continue
         if slot_in_week(week, slot, breaks) is None:
             print(f"{team_id} {week}: a school break, nothing posted")
