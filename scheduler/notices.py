@@ -16,6 +16,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from progression import wording
 from scheduler.fanout import ChannelResult, FanoutReport
 from store import Store
 
@@ -26,8 +27,8 @@ def refused_message(week: str, results: list[ChannelResult]) -> dict[str, Any]:
     """The DM for channels whose nudge Slack refused (tried again this week)."""
     lines = "\n".join(f"• <#{r.channel_id}>: Slack said `{r.detail}`" for r in results)
     text = (
-        f":warning: Slack refused this week's ({week}) nudge for "
-        f"{_channels(len(results))}:\n{lines}\n"
+        f":warning: Slack refused this week's nudge ({wording.week(week)}) for "
+        f"{wording.counted(len(results), 'channel')}:\n{lines}\n"
         "I will try again during the week. If it keeps failing, check the app's token and "
         "that the app may post there."
     )
@@ -38,8 +39,8 @@ def week_not_posted_message(week: str, results: list[ChannelResult]) -> dict[str
     """The DM for channels that did not get the week's nudge at all."""
     lines = "\n".join(f"• <#{r.channel_id}>: {r.detail or r.outcome}" for r in results)
     text = (
-        f":warning: {_channels(len(results)).capitalize()} did not get this week's ({week}) "
-        f"nudge; I kept trying all week:\n{lines}\n"
+        f":warning: {wording.counted(len(results), 'channel')} did not get the nudge for "
+        f"{wording.week(week)}; I kept trying all week:\n{lines}\n"
         "The move stays next in line: it goes out with the channel's next nudge."
     )
     return {"text": text}
@@ -91,7 +92,3 @@ def _send(client: WebClient, user_id: str, message: dict[str, Any]) -> None:
         logger.warning("Could not tell %s: %s", user_id, error.response.get("error"))
     except Exception as error:  # Slack unreachable: the log line above says it all
         logger.warning("Could not tell %s: %s", user_id, type(error).__name__)
-
-
-def _channels(count: int) -> str:
-    return "1 channel" if count == 1 else f"{count} channels"

@@ -6,6 +6,7 @@ counted on both sides: a copy that does not add up is an error, never a silent l
 
 from __future__ import annotations
 
+from progression.wording import counted
 from store.backend import StoreError, one_line
 from store.db import Store
 
@@ -35,7 +36,8 @@ def copy_database(source: Store, target: Store) -> dict[str, int]:
     if held:
         first, count = next(iter(held.items()))
         raise StoreError(
-            f"TO already holds data ({first}: {count} rows): copy-db fills an empty database only"
+            f"TO already holds data ({first}: {counted(count, 'row')}): "
+            "copy-db fills an empty database only"
         )
     with source.backend.session() as reading, target.backend.transaction() as writing:
         for table in tables:

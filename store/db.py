@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from store.backend import BACKGROUND_WRITE_WAIT_SECONDS, WRITE_WAIT_SECONDS, Backend
+from store.backend import (
+    BACKGROUND_WRITE_WAIT_SECONDS,
+    WRITE_WAIT_SECONDS,
+    Backend,
+    StoreError,
+)
 from store.checkoffs import CheckoffStore
 from store.group import GroupCommit
 from store.leases import LeaseStore
 from store.members import MemberStore
+from store.migrations_pg import MIGRATIONS_TABLE
 from store.nudges import NudgeStore
 from store.opening import open_backend
 from store.outbox import RunnerStore
@@ -24,13 +30,13 @@ class Store(NudgeStore, CheckoffStore, RequestStore, LeaseStore, MemberStore, Ru
     `target` is what `PROGRESSION_DB` holds: a file path or `sqlite:///FILE` for SQLite (one
     connection per thread, so `:memory:` would give each thread a different database: tests
     use a temporary file), or `postgresql://USER@HOST:5432/DATABASE` (a pool of connections).
-    `create=False` refuses a SQLite file that does not exist yet (commands that only read); a
-    path that cannot be this app's database is refused either way, with
-    `store.paths.DatabasePathError`. A write waits `write_wait` seconds for another writer's
-    lock, then fails as busy (`store.busy.is_busy`). `migrated=True`: another process has
-    just brought the schema up to date (`serve` before its web workers start), so nothing is
-    asked of the database until it is used: a worker started while the database is away
-    answers "busy" instead of failing to start.
+    `create=False` refuses a SQLite file that does not exist yet, or a PostgreSQL database
+    without the app's tables (commands that only read); a path that cannot be this app's
+    database is refused either way, with `store.paths.DatabasePathError`. A write waits
+    `write_wait` seconds for another writer's lock, then fails as busy (`store.busy.is_busy`).
+    `migrated=True`: another process has just brought the schema up to date (`serve` before
+    its web workers start), so nothing is asked of the database until it is used: a worker
+    started while the database is away answers "busy" instead of failing to start.
     """
 
     def __init__(
@@ -50,10 +56,32 @@ class Store(NudgeStore, CheckoffStore, RequestStore, LeaseStore, MemberStore, Ru
         if migrated:
             return
         try:
+            if not create:
+                self._refuse_unless_created(setting)
             self.migrate()
         except BaseException:
             self._backend.close()
             raise
+
+    def _refuse_unless_created(self, setting: str) -> None:
+        """A command that only reads finds no progression-bot database on a PostgreSQL server
+        `serve` never started on: said, rather than migrated into an empty one (SQLite's
+        missing file is refused before it is opened, by `check_database_path`)."""
+        if self._backend.kind != "postgresql":
+            return
+        with self._backend.session() as db:
+            found = db.value(
+                "select count(*) from information_schema.tables "
+                "where table_schema = current_schema() and table_name = ?",
+                [MIGRATIONS_TABLE],
+            )
+        if not found:
+            sign = "=" if setting == "PROGRESSION_DB" else " "
+            raise StoreError(
+                f"{setting}{sign}{self._backend.label}: there is no progression-bot database "
+                f"there (no {MIGRATIONS_TABLE} table); point {setting} at the database "
+                "`progression-bot serve` uses"
+            )
 
     @property
     def kind(self) -> str:

@@ -1,5 +1,6 @@
-"""Which channels a person is in, as Slack last said: App Home shows and lets a person check
-off only role channels they are a member of, without asking Slack at every open."""
+"""What Slack last said about a person, kept a few minutes so that no worker or host asks again:
+which channels they are in (App Home shows and lets a person check off only role channels they
+are a member of) and whether they manage the workspace (an admin or owner)."""
 
 from __future__ import annotations
 
@@ -52,3 +53,22 @@ class MemberStore(StoreBase):
                 "checked_at = excluded.checked_at, covers = excluded.covers",
                 [team_id, user_id, now, covers],
             )
+
+    def remembered_manager(self, team_id: str, user_id: str) -> tuple[bool, float] | None:
+        """Whether Slack said the person is an admin or owner, and when (seconds since the
+        epoch); None when never asked."""
+        row = self._one(
+            "select is_manager, checked_at from manager_checks where team_id = ? and user_id = ?",
+            [team_id, user_id],
+        )
+        return None if row is None else (bool(row["is_manager"]), float(row["checked_at"]))
+
+    def remember_manager(self, team_id: str, user_id: str, is_manager: bool, now: float) -> None:
+        """Replace what is known of the person with Slack's latest answer."""
+        # Through the group commit, so a worker's write takes its turn with the others'.
+        self._write(
+            "insert into manager_checks (team_id, user_id, is_manager, checked_at) "
+            "values (?, ?, ?, ?) on conflict (team_id, user_id) do update set "
+            "is_manager = excluded.is_manager, checked_at = excluded.checked_at",
+            [team_id, user_id, int(is_manager), now],
+        )

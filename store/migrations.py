@@ -179,3 +179,14 @@ def m015_one_leases_table(db: Database) -> None:
         "select 'fanout ' || team_id, owner, expires_at, taken_at from fanout_leases"
     )
     db.table("fanout_leases").drop()
+
+
+@migrations()
+def m016_manager_checks(db: Database) -> None:
+    # Whether a person manages the workspace (an admin or owner, from users.info), remembered
+    # for a few minutes in the database, so every web worker and host shares Slack's answer.
+    db.table("manager_checks").create(
+        {"team_id": str, "user_id": str, "is_manager": int, "checked_at": float},
+        pk=("team_id", "user_id"),
+        not_null={"is_manager", "checked_at"},
+    )

@@ -189,3 +189,14 @@ migration(
     "select 'fanout ' || team_id, owner, expires_at, taken_at from fanout_leases",
     "drop table fanout_leases",
 )
+
+migration(
+    "m016_manager_checks",
+    f"""create table manager_checks (
+        team_id {TEXT},
+        user_id {TEXT},
+        is_manager integer not null,
+        checked_at double precision not null,
+        primary key (team_id, user_id)
+    )""",
+)

@@ -5,6 +5,7 @@ Not in `store/backend.py`: both backends import that interface, and opening them
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -15,6 +16,7 @@ from store.sqlite import SQLiteBackend
 
 POSTGRES_SCHEMES = ("postgresql", "postgres")
 SQLITE_PREFIX = "sqlite:///"
+_TWO_SLASHES = re.compile(r"sqlite://([^/].*)", re.IGNORECASE | re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,12 @@ def parse_target(value: Path | str, setting: str = "PROGRESSION_DB") -> Target:
         if not path:
             raise StoreError(f"{setting} {text!r} names no file: use sqlite:///progression.db")
         return Target("sqlite", path)
+    if slip := _TWO_SLASHES.fullmatch(text):
+        # sqlite://FILE names a host, FILE, and no file: the slip is a slash, not the scheme.
+        raise StoreError(
+            f"{setting} is {text!r}: a SQLite URL has three slashes, sqlite:///{slip[1]}, "
+            f"or write the path alone, {slip[1]}"
+        )
     scheme = text.split("://", 1)[0].lower() if "://" in text else ""
     if scheme in POSTGRES_SCHEMES:
         parts = urlsplit(text)

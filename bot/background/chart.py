@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
+from progression import wording
 from progression.digest import ChannelStanding, Digest
 from progression.model import Progression
 
@@ -64,7 +65,7 @@ def draw(digest: Digest, progression: Progression) -> Chart:
         image = heat.imshow(values, cmap=colours, vmin=0, vmax=1, aspect="auto")
         heat.set_xticks(range(len(roles)), [name for _, name in roles], rotation=20, ha="right")
         heat.set_yticks(range(len(campuses)), campuses)
-        heat.set_title(f"This week ({digest.week}): share checked off")
+        heat.set_title(f"The {wording.short_week(digest.week)}: share checked off")
         if len(campuses) <= 20:
             for y, row in enumerate(grid):
                 for x, value in enumerate(row):
@@ -81,7 +82,7 @@ def draw(digest: Digest, progression: Progression) -> Chart:
         trend.set_xticks(range(len(labels)), labels)
         trend.set_ylim(0, 1)
         trend.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
-        trend.set_title(f"Last {len(labels)} school weeks")
+        trend.set_title(f"Last {wording.counted(len(labels), 'school week')}")
         trend.grid(alpha=0.3)
         if 1 < len(digest.trend) <= 12:
             trend.legend(fontsize="small", loc="upper left")
@@ -95,7 +96,7 @@ def draw(digest: Digest, progression: Progression) -> Chart:
 
 def title(digest: Digest) -> str:
     scope = "District" if digest.is_district else digest.scope
-    return f"{scope} progress, {digest.week}"
+    return f"{scope} progress, {wording.week(digest.week)}"
 
 
 def alt_text(
@@ -106,7 +107,8 @@ def alt_text(
 ) -> str:
     """The picture in words: each campus's rates by role, then the trend's first and last."""
     lines = [
-        f"Share of staff who checked this week's move off ({digest.week}), by campus and role."
+        f"Share of staff who checked this week's move off ({wording.week(digest.week)}), "
+        "by campus and role."
     ]
     for campus, row in zip(campuses, grid, strict=True):
         cells = [
@@ -119,7 +121,7 @@ def alt_text(
         known = [r for r in rates if r is not None]
         if known:
             lines.append(
-                f"{campus} over the last {len(rates)} school weeks: "
+                f"{campus} over the last {wording.counted(len(rates), 'school week')}: "
                 f"from {known[0]:.0%} to {known[-1]:.0%}."
             )
     text = " ".join(lines)

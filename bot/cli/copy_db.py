@@ -6,6 +6,7 @@ import argparse
 
 from bot.cli.registry import Commands
 from bot.settings import Settings
+from progression.wording import counted
 from store import Store
 from store.copy import copy_database, open_source
 
@@ -32,6 +33,7 @@ def run_copy_db(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         source.close()
     for table, rows in counts.items():
-        print(f"{table}: {rows} rows")
-    print(f"Copied {sum(counts.values())} rows to {label}; every table counted on both sides.")
+        print(f"{table}: {counted(rows, 'row')}")
+    copied = counted(sum(counts.values()), "row")
+    print(f"Copied {copied} to {label}; every table counted on both sides.")
     return 0

@@ -13,6 +13,7 @@ from bot.cli.errors import chosen_team
 from bot.cli.outputs import check_out_file, write_failed
 from bot.cli.registry import Commands
 from bot.settings import Settings
+from progression.wording import counted
 from store import Store
 from store.checkoffs import Checkoff
 
@@ -55,7 +56,7 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
                 rows = export_checkoffs(store, out, team)
         except OSError as error:
             raise write_failed(args.out, error) from None
-        print(f"Wrote {args.out}: {rows} check-offs.", file=sys.stderr)
+        print(f"Wrote {args.out}: {counted(rows, 'check-off')}.", file=sys.stderr)
         return 0
     finally:
         store.close()

@@ -18,6 +18,7 @@ from bot.slack.client import slack_client
 from bot.views import NUDGE_MESSAGES
 from progression.calendar import CalendarError, due_week, next_slot, slot_in_week, week_start
 from progression.load import load_progression
+from progression.wording import when
 from scheduler.clock import utc_now
 from scheduler.fanout import DEFAULT_CONCURRENCY, FanoutContext, FanoutReport, run_fanout
 from scheduler.lease import FanoutRunning
@@ -82,7 +83,7 @@ def run_nudge(args: argparse.Namespace, settings: Settings) -> int:
             except CalendarError as error:
                 print(f"{team_id}: nothing due, and {error}")
                 continue
-            print(f"{team_id}: nothing due yet; the next nudge goes out {at:%a %Y-%m-%d %H:%M %Z}")
+            print(f"{team_id}: nothing due yet; the next nudge goes out {when(at)}")
             continue
         if slot_in_week(week, slot, breaks) is None:
             print(f"{team_id} {week}: a school break, nothing posted")

@@ -12,6 +12,7 @@ from bot.cli.registry import Commands
 from bot.settings import Settings
 from progression.importer import import_files
 from progression.load import dump_progression, load_progression
+from progression.wording import counted
 
 
 def register(commands: Commands) -> None:
@@ -46,5 +47,6 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
     except OSError as error:
         raise write_failed(args.out, error) from None
     actions = sum(len(p.actions) for p in progression.phases)
-    print(f"Wrote {args.out}: {len(progression.phases)} phases, {actions} actions.")
+    phases = counted(len(progression.phases), "phase")
+    print(f"Wrote {args.out}: {phases}, {counted(actions, 'action')}.")
     return 0

@@ -12,7 +12,7 @@ from bot.cli.errors import CliError
 from bot.cli.registry import Commands
 from bot.settings import Settings, SettingsError
 from progression.load import load_progression
-from store import check_database_path
+from store import BACKGROUND_WRITE_WAIT_SECONDS, Store, check_database_path
 
 
 def register(commands: Commands) -> None:
@@ -119,7 +119,9 @@ def run_runner(args: argparse.Namespace, settings: Settings) -> int:
         )
     load_progression(settings.progression_file)
     check_database_path(str(settings.progression_db), create=True)
-    if args.parent_pid is None:  # started by `serve`, which checked the token already
+    if args.parent_pid is None:  # started by `serve`, which checked both already
+        # The database before Slack: offline, a mistake in it is not hidden behind Slack's.
+        Store(settings.progression_db, write_wait=BACKGROUND_WRITE_WAIT_SECONDS).close()
         check_token(settings)
     process.run_runner(settings, parent_pid=args.parent_pid, with_scheduler=args.scheduler)
     return 0

@@ -1,5 +1,6 @@
-"""Start-up for `progression-bot serve`: check Slack accepts the token, then serve Slack's
-requests from web workers, with the runner (the background work) beside them."""
+"""Start-up for `progression-bot serve`: open the database, check Slack accepts the token,
+then serve Slack's requests from web workers, with the runner (the background work) beside
+them."""
 
 from __future__ import annotations
 
@@ -56,8 +57,10 @@ def run_http(
     with_runner: bool = True,
     with_scheduler: bool = True,
 ) -> None:
+    # The database first, migrated once before any worker starts: offline, a mistake in it
+    # is not hidden behind Slack's.
+    Store(settings.progression_db).close()
     _log_identity(check_token(settings))
-    Store(settings.progression_db).close()  # migrations once, before any worker starts
 
     def load() -> WSGIApplication:
         # Built in gunicorn's worker process, after the fork: no connection or thread crosses it.
@@ -83,11 +86,16 @@ def run_http(
 def run_socket_mode(
     settings: Settings, *, with_runner: bool = True, with_scheduler: bool = True
 ) -> None:
-    identity = check_token(settings)
-    check_app_token(settings)  # before anything starts: a refused token is one line
-    _log_identity(identity)
-    # One store for the process, shared by the app and its runner.
+    # One store for the process, shared by the app and its runner; opened first, so that
+    # offline a mistake in the database is not hidden behind Slack's.
     store = Store(settings.progression_db)
+    try:
+        identity = check_token(settings)
+        check_app_token(settings)  # before anything starts: a refused token is one line
+    except BaseException:
+        store.close()
+        raise
+    _log_identity(identity)
     app = start_app(settings, store, socket_mode=True)
     runner = (
         start_runner_thread(settings, store, with_scheduler=with_scheduler) if with_runner else None

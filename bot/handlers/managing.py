@@ -26,6 +26,7 @@ from bot.grammar import (
 )
 from bot.handlers import CommandContext, handles
 from bot.views import managing
+from progression import wording
 from progression.calendar import (
     CalendarError,
     SchoolBreak,
@@ -179,11 +180,13 @@ def _break_effects(
         plain = slot_in_week(week, slot, [])
         moved = slot_in_week(week, slot, breaks)
         if moved is None:
-            effects.append(f"• {week}: no nudge, and the sequence waits for the next week.")
+            effects.append(
+                f"• No nudge in {wording.week(week)}, and the sequence waits for the next week."
+            )
         elif plain is not None and moved.date() != plain.date():
             effects.append(
-                f"• {week}: {managing.day(plain.date())} is in the break, so the nudge goes "
-                f"out on {managing.when(moved)}."
+                f"• {wording.day(plain.date())} is in the break, so the nudge goes out on "
+                f"{wording.when(moved)}."
             )
         week = _iso_week(week_start(week) + timedelta(days=7))
     return effects or ["• No nudge day falls in it."]

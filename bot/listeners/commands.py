@@ -98,7 +98,8 @@ def _busy_reply() -> dict[str, Any]:
 
 
 def _needs_slack(parsed: Command, ctx: CommandContext) -> bool:
-    known = known_manager(ctx.team_id, ctx.user_id, ctx.services.settings)
+    services = ctx.services
+    known = known_manager(services.store, services.settings, ctx.team_id, ctx.user_id, ctx.now)
     if isinstance(parsed.request, Subscribe):
         # The announcement is also the check that the app can post there; someone known not
         # to manage is refused at once.
@@ -172,9 +173,10 @@ def _check_allowed(parsed: Command, ctx: CommandContext, *, ask: bool = False) -
     settings = ctx.services.settings
     if not needs_manager(parsed):
         return
-    allowed = known_manager(ctx.team_id, ctx.user_id, settings)
+    store = ctx.services.store
+    allowed = known_manager(store, settings, ctx.team_id, ctx.user_id, ctx.now)
     if allowed is None and ask:
-        allowed = ask_slack(ctx.team_id, ctx.user_id, ctx.client)
+        allowed = ask_slack(store, ctx.client, ctx.team_id, ctx.user_id, ctx.now)
     if not allowed:
         raise CommandError("Only managers can do that.", who_can_manage(settings))
 

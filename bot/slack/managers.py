@@ -2,37 +2,42 @@
 
 `known_manager` answers without Slack when it can (the setting, or an answer from Slack a few
 minutes old), so a command from a known manager is answered in the HTTP response itself;
-`ask_slack` is for after the ack.
+`ask_slack` is for after the ack. Slack's answer is kept in the store, as App Home membership
+is (`bot/slack/membership.py`): every web worker and host shares it, so a second command a
+moment later, whichever worker takes it, does not ask Slack again.
 """
 
 from __future__ import annotations
 
-import threading
-import time
+import logging
+from datetime import datetime
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.settings import Settings
+from store import Store
+from store.busy import unavailable_reason
 
-CACHE_SECONDS = 300.0
+logger = logging.getLogger(__name__)
 
-_cache: dict[tuple[str, str], tuple[float, bool]] = {}
-_lock = threading.Lock()
+MANAGER_SECONDS = 300.0
 
 
-def known_manager(team_id: str, user_id: str, settings: Settings) -> bool | None:
+def known_manager(
+    store: Store, settings: Settings, team_id: str, user_id: str, now: datetime
+) -> bool | None:
     """True or False when known without asking Slack; None when Slack must be asked."""
     if user_id in settings.managers:
         return True
-    with _lock:
-        cached = _cache.get((team_id, user_id))
-    if cached and time.monotonic() - cached[0] < CACHE_SECONDS:
-        return cached[1]
-    return None
+    remembered = store.remembered_manager(team_id, user_id)
+    if remembered is None:
+        return None
+    allowed, checked_at = remembered
+    return allowed if checked_at > now.timestamp() - MANAGER_SECONDS else None
 
 
-def ask_slack(team_id: str, user_id: str, client: WebClient) -> bool:
+def ask_slack(store: Store, client: WebClient, team_id: str, user_id: str, now: datetime) -> bool:
     """An admin or owner, from users.info (remembered a few minutes). Slack's failures other
     than an unknown user propagate: "could not check" is not "not a manager"."""
     try:
@@ -42,8 +47,14 @@ def ask_slack(team_id: str, user_id: str, client: WebClient) -> bool:
             raise
         user = {}
     allowed = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
-    with _lock:
-        _cache[(team_id, user_id)] = (time.monotonic(), allowed)
+    try:
+        store.remember_manager(team_id, user_id, allowed, now.timestamp())
+    except Exception as error:
+        reason = unavailable_reason(error)
+        if reason is None:
+            raise
+        # The answer stands; only the next command asks Slack again.
+        logger.warning("Could not keep whether %s manages: %s", user_id, reason)
     return allowed
 
 

@@ -24,6 +24,7 @@ from bot.views.blocks import (
 )
 from bot.views.lookups import role_name
 from bot.views.mrkdwn import escape
+from progression import wording
 from progression.campus import DISTRICT
 from progression.digest import Attention, CampusRate, ChannelStanding, Digest
 from progression.model import Progression
@@ -88,7 +89,7 @@ def channel_line(progression: Progression, channel: ChannelStanding) -> str:
 def campus_line(rate: CampusRate, channels: int, concerns: int) -> str:
     flag = f" · ⚠️ {concerns} to look at" if concerns else ""
     return (
-        f"*{escape(rate.campus)}* · {channels} channel{'s' if channels != 1 else ''} · "
+        f"*{escape(rate.campus)}* · {wording.counted(channels, 'channel')} · "
         f"✅ {percent(rate.completion)} ({rate.done} of {rate.people}){flag}"
     )
 
@@ -102,10 +103,11 @@ def digest_message(progression: Progression, digest: Digest) -> Message:
     """The digest, within Block Kit's limits whatever the district's size."""
     scope = "The district" if digest.is_district else escape(digest.scope)
     name = "District" if digest.is_district else digest.scope
-    blocks: list[Block] = [header(f"{name} weekly digest · {digest.week}")]
+    blocks: list[Block] = [header(f"{name} weekly digest · {wording.short_week(digest.week)}")]
     blocks += _attention_blocks(digest)
     active = sum(1 for c in digest.channels if not c.inactive)
-    blocks.append(section(f"*On track:* {digest.on_track} of {active} role channels"))
+    active_channels = wording.counted(active, "role channel")
+    blocks.append(section(f"*On track:* {digest.on_track} of {active_channels}"))
     blocks.append(divider())
     if digest.is_district:
         blocks.append(section("*This week, by campus*"))
@@ -114,7 +116,8 @@ def digest_message(progression: Progression, digest: Digest) -> Message:
         blocks.append(section("*This week's moves*"))
         blocks += _sections([channel_line(progression, c) for c in digest.channels])
     weeks = len(digest.trend_weeks)
-    blocks.append(section(f"*Trend* · the last {weeks} school weeks, oldest first"))
+    last = wording.counted(weeks, "school week")
+    blocks.append(section(f"*Trend* · the last {last}, oldest first"))
     blocks += _sections([trend_line(c, r) for c, r in sorted(digest.trend.items())])
     blocks.append(
         context(
@@ -124,8 +127,8 @@ def digest_message(progression: Progression, digest: Digest) -> Message:
     )
     concerns = len(digest.attention)
     text = (
-        f"{scope}'s weekly digest ({digest.week}): {concerns} to look at, "
-        f"{digest.on_track} channels on track"
+        f"{scope}'s weekly digest ({wording.week(digest.week)}): {concerns} to look at, "
+        f"{wording.counted(digest.on_track, 'channel')} on track"
     )
     return message(text, blocks[:MAX_BLOCKS])
 

@@ -18,6 +18,7 @@ from bot.views.blocks import (
 )
 from bot.views.mrkdwn import escape
 from progression.model import Progression
+from progression.wording import counted
 
 if TYPE_CHECKING:
     from bot.grammar import CommandError
@@ -100,7 +101,7 @@ def _size(progression: Progression) -> str:
     names = (
         ", ".join(escape(role.name) for role in roles) if len(roles) <= 6 else f"{len(roles)} roles"
     )
-    return f"{len(progression.phases)} phases; roles: {names}"
+    return f"{counted(len(progression.phases), 'phase')}; roles: {names}"
 
 
 def error_message(error: CommandError) -> Message:

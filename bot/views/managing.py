@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from bot.views.blocks import Item, Message, context, fit, message, section
 from bot.views.lookups import role_name
 from bot.views.mrkdwn import escape
 from progression.calendar import SchoolBreak, WeeklySlot
 from progression.model import Move, Progression
+from progression.wording import counted, day, week, when
 from store import Subscription
 
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -26,19 +27,9 @@ REASONS = {
 }
 
 
-def when(moment: datetime) -> str:
-    """ "Monday 30 November 2026 at 08:00 (America/Chicago)"."""
-    zone = getattr(moment.tzinfo, "key", None) or moment.strftime("%Z")
-    return f"{moment:%A} {moment.day} {moment:%B %Y at %H:%M} ({zone})"
-
-
 def next_words(moment: datetime | None) -> str:
     """When the next nudge goes out, or that none is ahead (every week is a break)."""
     return f"*{when(moment)}*." if moment is not None else NO_NUDGE_AHEAD
-
-
-def day(value: date) -> str:
-    return f"{value:%A} {value.isoformat()}"
 
 
 def slot_words(slot: WeeklySlot) -> str:
@@ -108,7 +99,8 @@ def subscriptions_message(
     if not lines:
         text = "No channel is subscribed yet. In a role channel: `/progression subscribe teacher`."
         return message(text, [section(text)])
-    head = [section(f"*{len(lines)} subscribed channel(s)* · nudges go out {slot_words(slot)}")]
+    count = counted(len(lines), "subscribed channel")
+    head = [section(f"*{count}* · nudges go out {slot_words(slot)}")]
     items = [Item([section(_subscription_line(progression, line))]) for line in lines]
     return message(head[0]["text"]["text"], fit(head, items, [], ("channel", "channels")))
 
@@ -123,10 +115,10 @@ def _subscription_line(progression: Progression, line: SubscriptionLine) -> str:
     else:
         next_at = when(line.next_at) if line.next_at else "no nudge ahead"
         text += f"Next: {line.next_move} · {next_at}"
-    for week in line.unconfirmed_weeks:
+    for unconfirmed in line.unconfirmed_weeks:
         text += (
-            f"\n:grey_question: the {week} nudge may or may not have reached Slack (the app "
-            "stopped while posting it): check the channel; it is not posted again."
+            f"\n:grey_question: the nudge for {week(unconfirmed)} may or may not have reached "
+            "Slack (the app stopped while posting it): check the channel; it is not posted again."
         )
     return text
 
@@ -151,11 +143,16 @@ def breaks_message(breaks: Sequence[SchoolBreak]) -> Message:
     if not breaks:
         text = "No school breaks recorded. Add one: `/progression skip 2026-12-21 2027-01-01`."
         return message(text, [section(text)])
-    rows = [f"• {day(b.start)} to {day(b.end)}" for b in breaks]
-    head = [section(f"*{len(breaks)} school break(s)*")]
+    # The dates in words, and the command that removes it: its first day as it is typed.
+    rows = [
+        f"• {day(b.start)} to {day(b.end)} · `/progression unskip {b.start.isoformat()}`"
+        for b in breaks
+    ]
+    count = counted(len(breaks), "school break")
+    head = [section(f"*{count}*")]
     items = [Item([section(row)]) for row in rows]
-    tail = [context("Remove one: `/progression unskip 2026-12-21`")]
-    return message(f"{len(breaks)} school break(s)", fit(head, items, tail, ("break", "breaks")))
+    tail = [context("Remove one with the `unskip` beside it")]
+    return message(count, fit(head, items, tail, ("break", "breaks")))
 
 
 def breaks_removed_message(removed: Sequence[SchoolBreak], next_at: datetime | None) -> Message:

@@ -6,6 +6,7 @@ from bot.views.blocks import Message, context, cut, message, section
 from bot.views.lookups import action_lines, phase_title, role_name
 from bot.views.mrkdwn import escape
 from progression.model import Move, Progression
+from progression.wording import counted
 from scheduler.fanout import NudgeMessages
 
 CHECK_EMOJI = "white_check_mark"
@@ -37,7 +38,7 @@ def celebration_message(progression: Progression, role_key: str, moves: int) -> 
     """Everything the channel's role had is checked off: said once, then the nudges stop."""
     role = escape(role_name(progression, role_key))
     text = (
-        f":tada: *Every {role} move is checked off in this channel* ({moves} moves). "
+        f":tada: *Every {role} move is checked off in this channel* ({counted(moves, 'move')}). "
         "That is the whole progression for this channel: there are no more weekly nudges."
     )
     return message(f"Every {role} move is checked off", [section(text)])

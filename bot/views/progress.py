@@ -21,6 +21,7 @@ from bot.views.blocks import (
 )
 from bot.views.lookups import role_name
 from bot.views.mrkdwn import escape
+from progression import wording
 from progression.model import Move, Progression
 
 MARK_DONE_ACTION = "home_mark_done"
@@ -73,6 +74,10 @@ def _move_line(move: Move) -> str:
     return f"*{move.ref}* {cut(escape(move.action.text), _MOVE_TEXT)}"
 
 
+def _first_up(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _count(done: int) -> str:
     return f"✅ {done} done" if done else "nobody yet"
 
@@ -87,7 +92,8 @@ def packed_sections(lines: Iterable[str], room: int) -> list[Block]:
         else:
             texts.append(line)
     if len(texts) > room:
-        texts = [*texts[: room - 1], f"…and {len(texts) - room + 1} more sections"]
+        left = wording.counted(len(texts) - room + 1, "more section")
+        texts = [*texts[: room - 1], f"…and {left}"]
     return [section(text) for text in texts]
 
 
@@ -102,12 +108,12 @@ def channel_progress_message(
     """`/progression progress` in a role channel."""
     title = f"{role_name(progression, role)} moves in this channel"
     lines = [
-        f"{p.week} · {_move_line(p.move)} · {_count(p.done)}"
+        f"{_first_up(wording.short_week(p.week))} · {_move_line(p.move)} · {_count(p.done)}"
         + ("" if p.confirmed else " · _post unconfirmed_")
         for p in posted
     ] or ["No moves posted here yet."]
     if next_move is not None:
-        when = f" on {next_at:%a %Y-%m-%d %H:%M} ({next_at.tzname()})" if next_at else ""
+        when = f" on {wording.when(next_at)}" if next_at else ""
         upcoming = f":arrow_right: *Next*{when}: {_move_line(next_move)}"
     elif celebrated:
         upcoming = ":tada: Every move is checked off in this channel."
@@ -169,7 +175,7 @@ def my_progress_message(
         blocks.append(context(f"Checked off in {shown}{more}"))
     else:
         blocks.append(context("React ✅ on a weekly nudge to check a move off"))
-    return message(f"Your progress: {len(done)} moves checked off", blocks)
+    return message(f"Your progress: {wording.counted(len(done), 'move')} checked off", blocks)
 
 
 def workspace_progress_message(
@@ -182,19 +188,19 @@ def workspace_progress_message(
         state = "" if row.active else " · _inactive_"
         lines.append(
             f"{channel_mention(row.channel_id)} · *{escape(role_name(progression, row.role))}*"
-            f" · {phases} · {row.checkoffs} check-offs{state}"
+            f" · {phases} · {wording.counted(row.checkoffs, 'check-off')}{state}"
         )
     if not lines:
         lines = ["No role channels yet: `/progression subscribe teacher` in a channel starts one."]
     tail = [context("Per phase: the role's moves checked off by someone in the channel")]
     room = MAX_BLOCKS - RESERVED_BLOCKS - 1 - len(tail)
     blocks = [header("Progress by role channel"), *packed_sections(lines, room), *tail]
-    return message(f"Progress in {len(rows)} role channels", blocks)
+    return message(f"Progress in {wording.counted(len(rows), 'role channel')}", blocks)
 
 
 def home_move_block(progression: Progression, item: HomeMove) -> Block:
     """A role channel's move with a "Mark done" (or "Undo") button beside it."""
-    when = "This week" if item.this_week else f"Latest ({item.week})"
+    when = "This week" if item.this_week else f"Latest ({wording.short_week(item.week)})"
     role = escape(role_name(progression, item.role))
     text = (
         f"{when} in {channel_mention(item.channel_id)} · {role}\n{_move_line(item.move)}\n"

@@ -68,7 +68,8 @@ def test_a_stored_break_hiding_every_nudge_is_reported_never_fatal(
     assert "No nudge ahead" in replies["schedule"] and "unskip" in replies["schedule"]
     assert "No nudge ahead" in replies["preview"]
     assert "no nudge ahead" in replies["subscriptions"].lower()
-    assert "9999-12-31" in replies["skips"]
+    assert "to Friday 31 December 9999" in replies["skips"]
+    assert f"`/progression unskip {start.isoformat()}`" in replies["skips"]
     subscribe = ask(slack, api, "subscribe leader", team, ADMIN, "CW2")
     assert "cannot start" in subscribe and "school break" in subscribe
 

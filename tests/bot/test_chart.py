@@ -38,7 +38,9 @@ def test_a_campus_digest_is_drawn_and_described_in_words() -> None:
     chart = draw(digest, progression)
     width, height = png_size(chart.png)
     assert width > 600 and height > 300
-    assert chart.title == "Lincoln progress, 2026-W50"
+    assert chart.title == "Lincoln progress, the week of Monday 7 December 2026"
+    assert "this week's move off (the week of Monday 7 December 2026)" in chart.alt_text
+    assert "Lincoln over the last 8 school weeks" in chart.alt_text
     assert "Lincoln: Leader 25%, Teacher 58%." in chart.alt_text
     assert "from 50% to 50%" in chart.alt_text  # 8 of 16 people every week
 

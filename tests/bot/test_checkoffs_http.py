@@ -215,6 +215,18 @@ def test_reactions_count_once_seen_everywhere(
         assert datetime.fromisoformat(row["checked_at"]).tzinfo is not None
 
 
+def test_one_check_off_is_one_check_off_in_progress_all(
+    setup: CheckoffApp, sender: SlackSender, api: SlackWebAPI
+) -> None:
+    api.add_user("UADMIN5", is_admin=True)
+    nudge = add_nudge(setup.db, ref="4.8")
+    send(sender, nudge, add(user="U5"), nudge.ts)
+    body = final_answer(sender, api, "progress all", user_id="UADMIN5", channel_id=nudge.channel)
+    lines = "\n".join(b["text"]["text"] for b in body["blocks"] if b["type"] == "section")
+    [line] = [line for line in lines.splitlines() if f"<#{nudge.channel}>" in line]
+    assert line.endswith(" · P4 1/3 · 1 check-off"), line
+
+
 def test_many_threads_reacting_for_one_person_leave_one_record(
     setup: CheckoffApp, sender: SlackSender
 ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -104,6 +105,84 @@ def test_a_user_named_in_progression_managers_may_manage(
         stop_app(app)
 
 
+def _socket_inodes(pid: int | str) -> set[str]:
+    found = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue  # closed meanwhile
+        if target.startswith("socket:["):
+            found.add(target[len("socket:[") : -1])
+    return found
+
+
+def _tcp(port: int) -> list[tuple[int, int, str]]:
+    """(local port, remote port, inode) of the TCP sockets on 127.0.0.1 that involve `port`."""
+    found = []
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local, remote = (int(address.split(":")[1], 16) for address in fields[1:3])
+        if port in (local, remote):
+            found.append((local, remote, fields[9]))
+    return found
+
+
+def _serving_worker(app: RunningApp, opened: set[int]) -> tuple[int, int]:
+    """The connection this process opened to the app since `opened` (its local ports), and the
+    pid of the web worker that holds the other end: gunicorn keeps a connection alive in the
+    worker that accepted it."""
+    port = int(app.url.rsplit(":", 1)[1])
+    mine = _socket_inodes("self")
+    [client] = {
+        local for local, remote, inode in _tcp(port) if remote == port and inode in mine
+    } - opened
+    [inode] = [inode for local, remote, inode in _tcp(port) if (local, remote) == (port, client)]
+    for pid in os.listdir("/proc"):
+        if pid.isdigit() and int(pid) != os.getpid():
+            try:
+                if inode in _socket_inodes(pid):
+                    return client, int(pid)
+            except OSError:
+                continue  # not ours to read, or gone
+    raise AssertionError(f"no process holds the app's end of port {client}")
+
+
+def senders_to_each_worker(app: RunningApp, workers: int) -> list[SlackSender]:
+    """One kept-alive connection to each web worker, found by opening connections until every
+    worker has accepted one."""
+    senders: dict[int, SlackSender] = {}
+    opened: set[int] = set()
+    for _ in range(40):
+        sender = SlackSender(app.url + "/slack/events", SIGNING_SECRET)
+        assert sender.command("help").status == 200  # a lookup: asks Slack nothing
+        client, pid = _serving_worker(app, opened)
+        opened.add(client)
+        if pid in senders:
+            sender.close()
+            continue
+        senders[pid] = sender
+        if len(senders) == workers:
+            return list(senders.values())
+    raise AssertionError(f"40 connections reached only {len(senders)} of {workers} workers")
+
+
+def test_an_admins_status_is_asked_once_whichever_worker_answers(
+    api: SlackWebAPI, tmp_path: Path, team: str, admin: str
+) -> None:
+    app = start_http_app(app_env(api, tmp_path / "p.db"), tmp_path, workers=2)
+    senders = senders_to_each_worker(app, 2)
+    try:
+        for sender in senders:  # the same admin, a moment later, on the other worker
+            said = ask(sender, api, "subscriptions", team, admin, "CADM1")
+            assert "No channel is subscribed yet" in said
+        assert [c.params["user"] for c in api.calls("users.info")] == [admin]
+    finally:
+        for sender in senders:
+            sender.close()
+        stop_app(app)
+
+
 @pytest.mark.parametrize(
     ("error", "channel"), [("channel_not_found", "GPRIV1"), ("not_in_channel", "CNOTIN1")]
 )
@@ -136,9 +215,12 @@ def test_subscriptions_show_inactive_and_unconfirmed_and_resubscribing_reactivat
     assert claimed
     store.mark_unconfirmed(team, "CSTA2", "2026-W40")
     listed = ask(slack, api, "subscriptions", team, admin, "CSTA1")
-    assert "2 subscribed channel(s)" in listed
+    assert "2 subscribed channels" in listed
     assert "inactive: the channel is archived" in listed and "/invite @progression" in listed
-    assert "the 2026-W40 nudge may or may not have reached Slack" in listed
+    assert (
+        "the nudge for the week of Monday 28 September 2026 may or may not have reached Slack"
+        in listed
+    )
     said = ask(slack, api, "subscribe leader phase 4", team, admin, "CSTA1")
     assert "now gets one *Leader* move a week (phase 4)" in said
     again = store.subscription(team, "CSTA1")
@@ -188,15 +270,20 @@ def test_school_breaks_are_recorded_listed_and_removed(
     slack: SlackSender, api: SlackWebAPI, team: str, admin: str
 ) -> None:
     said = ask(slack, api, "skip 2030-12-23 2031-01-03", team, admin, "CBRK1")
-    assert "Recorded the break Monday 2030-12-23 to Friday 2031-01-03" in said
-    assert "2030-W52: no nudge" in said and "2031-W01: no nudge" in said
+    assert "Recorded the break Monday 23 December 2030 to Friday 3 January 2031" in said
+    assert "No nudge in the week of Monday 23 December 2030" in said
+    assert "No nudge in the week of Monday 30 December 2030" in said
     holiday = ask(slack, api, "skip 2030-11-25", team, admin, "CBRK1")
-    assert "Monday 2030-11-25 is in the break, so the nudge goes out on Tuesday 26" in holiday
+    assert (
+        "Monday 25 November 2030 is in the break, so the nudge goes out on "
+        "Tuesday 26 November 2030 at 08:00 (UTC)"
+    ) in holiday
     listed = ask(slack, api, "skips", team, admin, "CBRK1")
-    assert "2 school break(s)" in listed and "Monday 2030-12-23 to Friday 2031-01-03" in listed
+    assert "2 school breaks" in listed
+    assert "Monday 23 December 2030 to Friday 3 January 2031" in listed
     assert "Removed the break" in ask(slack, api, "unskip 2030-12-23", team, admin, "CBRK1")
     assert "nothing removed" in ask(slack, api, "unskip 2030-12-23", team, admin, "CBRK1")
-    assert "1 school break(s)" in ask(slack, api, "skips", team, admin, "CBRK1")
+    assert "*1 school break*" in ask(slack, api, "skips", team, admin, "CBRK1")
 
 
 def test_preview_shows_exactly_the_next_nudge_and_when(

@@ -9,12 +9,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as time_of_day
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from progression.calendar import SchoolBreak
+from progression.calendar import SchoolBreak, WeeklySlot
 from store import Store
 from store.leases import fanout_lease
 from tests.conftest import ROOT, app_env
@@ -97,6 +99,29 @@ def test_nudge_a_break_week_posts_nothing(api: SlackWebAPI, tmp_path: Path) -> N
     result = nudge(api, db, "--week", "2026-W10")
     assert result.returncode == 0, result.stderr
     assert "school break" in result.stdout
+    assert api.calls("chat.postMessage") == []
+
+
+def test_nothing_due_says_when_the_next_nudge_goes_out_in_words(
+    api: SlackWebAPI, tmp_path: Path
+) -> None:
+    db = tmp_path / "p.db"
+    chicago = ZoneInfo("America/Chicago")
+    now = datetime.now(UTC)
+    today = now.astimezone(chicago).date()
+    monday = today - timedelta(days=today.weekday())
+    store = Store(db)
+    subscribe(store, "C1")
+    store.set_schedule(TEAM, WeeklySlot(0, time_of_day(8, 0), "America/Chicago"), now)
+    store.add_break(TEAM, SchoolBreak(monday, monday + timedelta(days=4)), MANAGER, now)
+    store.close()
+    result = nudge(api, db)
+    assert result.returncode == 0, result.stderr
+    following = monday + timedelta(weeks=1)
+    assert result.stdout.strip() == (
+        f"{TEAM}: nothing due yet; the next nudge goes out "
+        f"Monday {following.day} {following:%B %Y} at 08:00 (America/Chicago)"
+    )
     assert api.calls("chat.postMessage") == []
 
 

@@ -29,6 +29,7 @@ from tests.conftest import (
     free_port,
     run_cli,
 )
+from tests.postgres import fresh_database
 from tests.scheduler import subscribe
 from tests.slack.web_api import SlackWebAPI
 
@@ -178,6 +179,82 @@ def test_export_reads_the_database_that_serve_created(place: Place) -> None:
     result = run_cli("export", env=place.env(PROGRESSION_DB=str(database)), cwd=place.root)
     assert result.returncode == 0, result.stderr
     assert result.stdout == "team,channel,role,move,user,checked_at\n"
+
+
+def _tables_of(url: str) -> list[str]:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as connection:
+        rows = connection.execute(
+            "select table_name from information_schema.tables where table_schema = current_schema()"
+        ).fetchall()
+    return sorted(str(row[0]) for row in rows)
+
+
+@pytest.mark.parametrize(
+    "command", ["export", "nudge --dry-run", "copy-db FROM"], ids=lambda c: c.split()[0]
+)
+def test_a_read_only_command_on_a_postgresql_database_without_the_app_says_so(
+    place: Place, command: str
+) -> None:
+    with fresh_database() as url:
+        args = (
+            ["copy-db", url, str(place.root / "copy.db")]
+            if command == "copy-db FROM"
+            else COMMANDS[command]
+        )
+        line = one_line(run_cli(*args, env=place.env(PROGRESSION_DB=url), cwd=place.root))
+        named = f"FROM {url}" if command == "copy-db FROM" else f"PROGRESSION_DB={url}"
+        assert line.startswith(f"progression-bot: {named}: "), line
+        assert "there is no progression-bot database there" in line
+        assert "progression-bot serve" in line
+        assert _tables_of(url) == [], "nothing created, not even the migrations' table"
+    assert list(place.root.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", ["export", "nudge --dry-run", "serve --http"])
+def test_sqlite_with_two_slashes_is_told_to_use_three(place: Place, command: str) -> None:
+    env = place.env(PROGRESSION_DB="sqlite://progression.db")
+    line = one_line(run_cli(*COMMANDS[command], env=env, cwd=place.root))
+    assert line == (
+        "progression-bot: PROGRESSION_DB is 'sqlite://progression.db': a SQLite URL has three "
+        "slashes, sqlite:///progression.db, or write the path alone, progression.db"
+    )
+    assert list(place.root.iterdir()) == []
+
+
+def _postgres_where_nothing_listens(place: Place) -> str:
+    return f"postgresql://progression@127.0.0.1:{free_port()}/progression"
+
+
+def _sqlite_two_slashes(place: Place) -> str:
+    return "sqlite://progression.db"
+
+
+def _a_folder_by_url(place: Place) -> str:
+    return f"sqlite:///{place.folder('data')}"
+
+
+@pytest.mark.parametrize(
+    "command", [["serve", "--http"], ["serve"], ["runner"]], ids=["HTTP", "Socket Mode", "runner"]
+)
+@pytest.mark.parametrize(
+    ("database", "says"),
+    [
+        (_postgres_where_nothing_listens, "cannot connect to PostgreSQL"),
+        (_sqlite_two_slashes, "a SQLite URL has three slashes"),
+        (_a_folder_by_url, "is a folder"),
+    ],
+    ids=["PostgreSQL not there", "sqlite://", "a folder as sqlite:///"],
+)
+def test_serve_offline_names_the_database_mistake_not_slack(
+    place: Place, command: list[str], database: Callable[[Place], str], says: str
+) -> None:
+    """Slack cannot be reached (NO_SLACK): the database is checked first, so its mistake shows."""
+    env = place.env(PROGRESSION_DB=database(place), SLACK_APP_TOKEN=APP_TOKEN)
+    line = one_line(run_cli(*command, env=env, cwd=place.root))
+    assert line.startswith("progression-bot: PROGRESSION_DB"), line
+    assert says in line and "Slack" not in line
 
 
 # --- Files the CLI writes ---------------------------------------------------------------------

@@ -64,6 +64,21 @@ def test_a_quiet_week_says_nothing_needs_attention() -> None:
     assert "On track:* 1 of 1" in said
 
 
+def test_one_of_anything_is_singular_and_the_week_is_named_by_its_monday() -> None:
+    channels = [standing("CT", "Lincoln", "teacher", (3,), 12)]
+    digest = build_digest("Lincoln", "2026-W50", channels, ("2026-W50",))
+    message = digest_message(PROGRESSION, digest)
+    said = "\n".join(texts(message))
+    assert "Lincoln weekly digest · week of Mon 7 Dec 2026" in said
+    assert "On track:* 1 of 1 role channel\n" in said + "\n"
+    assert "the last 1 school week, oldest first" in said
+    assert message["text"] == (
+        "Lincoln's weekly digest (the week of Monday 7 December 2026): 0 to look at, "
+        "1 channel on track"
+    )
+    assert "2026-W50" not in said
+
+
 def test_the_district_digest_of_sixty_campuses_fits_one_message_campus_by_campus() -> None:
     # Every seventh campus has stalled in every channel; the others check off a few.
     channels = [

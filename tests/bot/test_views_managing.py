@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.views import managing
-from progression.calendar import WeeklySlot
+from progression import wording
+from progression.calendar import SchoolBreak, WeeklySlot
 from progression.load import load_progression
 from store import Subscription
 from tests.bot.blockkit import assert_within_block_kit_limits
@@ -32,8 +33,23 @@ def _subscription(n: int, active: bool = True) -> Subscription:
 
 def test_dates_read_as_a_person_writes_them() -> None:
     moment = datetime(2026, 11, 30, 7, 30, tzinfo=ZoneInfo("America/Chicago"))
-    assert managing.when(moment) == "Monday 30 November 2026 at 07:30 (America/Chicago)"
-    assert managing.when(datetime(2026, 11, 30, 8, tzinfo=UTC)).endswith("at 08:00 (UTC)")
+    assert wording.when(moment) == "Monday 30 November 2026 at 07:30 (America/Chicago)"
+    assert wording.when(datetime(2026, 11, 30, 8, tzinfo=UTC)).endswith("at 08:00 (UTC)")
+
+
+def test_breaks_and_unconfirmed_weeks_are_dates_in_words_and_counts_agree() -> None:
+    progression = load_progression()
+    christmas = SchoolBreak(date(2026, 12, 21), date(2027, 1, 1))
+    listed = str(managing.breaks_message([christmas]))
+    assert "*1 school break*" in listed and "(s)" not in listed
+    assert "Monday 21 December 2026 to Friday 1 January 2027" in listed
+    assert "`/progression unskip 2026-12-21`" in listed, "how to remove it, as it is typed"
+    added = str(managing.break_added_message(christmas, [], None, new=True))
+    assert "Recorded the break Monday 21 December 2026 to Friday 1 January 2027." in added
+    line = managing.SubscriptionLine(_subscription(1), "*2.7* a move", None, ("2026-W47",))
+    shown = str(managing.subscriptions_message(progression, [line], SLOT))
+    assert "*1 subscribed channel*" in shown and "(s)" not in shown
+    assert "the nudge for the week of Monday 16 November 2026 may or may not" in shown
 
 
 @pytest.mark.parametrize("count", [0, 1, 12, 400])

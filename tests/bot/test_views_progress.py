@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from datetime import UTC, datetime
 
 import pytest
@@ -68,9 +67,10 @@ def test_channel_progress_lists_posted_moves_counts_and_next(bundled: Progressio
     )
     assert_within_block_kit_limits(message)
     shown = text_of(message)
-    assert "*1.7*" in shown and "✅ 3 done" in shown
-    assert "*1.8*" in shown and "nobody yet" in shown and "unconfirmed" in shown
-    assert re.search(r"Next\* on Mon 2026-12-07 08:00 \(UTC\): \*1\.9\*", shown)
+    assert "Week of Mon 23 Nov 2026 · *1.7*" in shown and "✅ 3 done" in shown
+    assert "Week of Mon 30 Nov 2026 · *1.8*" in shown and "nobody yet" in shown
+    assert "unconfirmed" in shown
+    assert "*Next* on Monday 7 December 2026 at 08:00 (UTC): *1.9*" in shown
 
 
 def test_channel_progress_after_everything(bundled: Progression) -> None:
@@ -79,7 +79,10 @@ def test_channel_progress_after_everything(bundled: Progression) -> None:
 
 
 def test_hundreds_of_posted_moves_stay_within_limits(bundled: Progression) -> None:
-    posted = [views.PostedMove(f"20{n:02d}-W01", move(bundled, "3.8"), n) for n in range(400)]
+    posted = [
+        views.PostedMove(f"{2000 + n // 52}-W{n % 52 + 1:02d}", move(bundled, "3.8"), n)
+        for n in range(400)
+    ]
     message = views.channel_progress_message(bundled, "teacher", posted, None, None, False)
     assert_within_block_kit_limits(message)
 
@@ -94,6 +97,16 @@ def test_workspace_progress_by_channel_and_phase(bundled: Progression) -> None:
     shown = text_of(message)
     assert "<#C1> · *Teacher* · P1 2/3 · P2 0/3 · 14 check-offs" in shown
     assert "<#C2>" in shown and "inactive" in shown
+
+
+def test_one_of_anything_is_said_in_the_singular(bundled: Progression) -> None:
+    rows = [views.ChannelProgress("C1", "teacher", True, ((1, 1, 3),), 1)]
+    workspace = views.workspace_progress_message(bundled, rows)
+    assert "P1 1/3 · 1 check-off" in text_of(workspace) and "1 check-offs" not in text_of(workspace)
+    assert workspace["text"] == "Progress in 1 role channel"
+    mine = views.my_progress_message(bundled, {"1.7"}, ["C1"])
+    assert mine["text"] == "Your progress: 1 move checked off"
+    assert "(1 move)" in text_of(views.celebration_message(bundled, "teacher", 1))
 
 
 def test_a_district_of_thousands_of_channels_stays_within_limits(bundled: Progression) -> None:
@@ -127,7 +140,8 @@ def test_home_is_personal_with_buttons(bundled: Progression) -> None:
         (views.UNDO_ACTION, "C2|1.000200"),
     ]
     shown = text_of(view)
-    assert "1 of 48" in shown and "This week in <#C1>" in shown and "Latest (2026-W47)" in shown
+    assert "1 of 48" in shown and "This week in <#C1>" in shown
+    assert "Latest (week of Mon 16 Nov 2026)" in shown
     # Checked off with a reaction: no Undo here, it would not take the reaction back.
     assert "<#C3>" in shown and "with a reaction (remove it on the nudge to undo)" in shown
     assert "/progression" in shown  # what the app can do is still there

@@ -198,6 +198,7 @@ def test_a_nudge_slack_refuses_is_told_to_its_manager_once_and_tried_again_that_
     assert report is not None and [r.channel_id for r in report.failed] == ["C2"]
     [told] = dms_to(api, MANAGER)
     assert "<#C2>" in told and "restricted_action" in told and "<#C1>" not in told
+    assert "this week's nudge (the week of Monday 2 March 2026) for 1 channel:" in told
     assert armed_at(scheduler) == now + scheduler.nudges.retry_delay, "tried again this week"
 
     # Refused again: the manager already knows.
@@ -228,5 +229,6 @@ def test_a_week_that_ends_with_a_channel_not_posted_is_told_to_its_manager(
     assert last is not None and [r.channel_id for r in last.retry] == ["C1"]
     assert armed_at(scheduler) == at(MONDAY + timedelta(weeks=1), 8)
     [told] = dms_to(api, MANAGER)
-    assert "<#C1>" in told and "2026-W10" in told and "<#C2>" not in told
+    assert "<#C1>" in told and "the week of Monday 2 March 2026" in told
+    assert "<#C2>" not in told and "2026-W10" not in told
     assert post_calls(api)["C2"] == 1
