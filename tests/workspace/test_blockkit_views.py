@@ -26,7 +26,10 @@ from bot.grammar import CommandError, parse_command
 from bot.settings import Settings
 from bot.slack.managers import who_can_manage
 from bot.views import managing, waiting
+from bot.views.digest import digest_message
 from progression.calendar import SchoolBreak, WeeklySlot
+from progression.campus import DISTRICT
+from progression.digest import ChannelStanding, Posted, build_digest
 from progression.load import load_progression
 from progression.model import Move, Progression
 from progression.search import SearchHit, search, suggestions
@@ -163,6 +166,29 @@ def nudges() -> Iterator[tuple[str, dict[str, Any]]]:
     for role in PROGRESSION.roles:
         yield f"celebration {role.key}", views.celebration_message(PROGRESSION, role.key, 12)
     yield "done line", {"text": views.done_line(3)}
+
+
+def digests() -> Iterator[tuple[str, dict[str, Any]]]:
+    weeks = ("2026-W47", "2026-W48", "2026-W49")
+    lincoln = [
+        ChannelStanding(
+            ROLE_CHANNELS[role], role, "Lincoln", 12, tuple(Posted(w, "1.7", done) for w in weeks)
+        )
+        for role, done in (("teacher", 7), ("leader", 0), ("student", 3))
+    ]
+    gone = ChannelStanding("C05GENERAL", "teacher", "Adams", 4, (), inactive="is_archived")
+    planning = ChannelStanding(
+        ROLE_CHANNELS["systems"], "systems", DISTRICT, 5, (Posted("2026-W49", "1.1", 5),)
+    )
+    district = [*lincoln, gone, planning]
+    yield (
+        "digest campus",
+        digest_message(PROGRESSION, build_digest("Lincoln", "2026-W49", lincoln, weeks)),
+    )
+    yield (
+        "digest district",
+        digest_message(PROGRESSION, build_digest(DISTRICT, "2026-W49", district, weeks)),
+    )
 
 
 def progress() -> Iterator[tuple[str, dict[str, Any]]]:
@@ -306,6 +332,7 @@ MESSAGES, CALLED = built_with_record(
             *lookups(PROGRESSION),
             *errors(),
             *nudges(),
+            *digests(),
             *progress(),
             *managing_replies(),
             *waiting_replies(),
