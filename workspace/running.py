@@ -31,7 +31,8 @@ from workspace import district, seed
 from workspace.clock import WorkspaceClock
 from workspace.people_act import Acts
 from workspace.server_thread import ServerThread, listen
-from workspace.site import Site, create_site, usage_hint
+from workspace.site import create_site, usage_hint
+from workspace.site_state import Site
 from workspace.socket_mode import SocketMode
 from workspace.state import TEAM_ID, Workspace
 from workspace.web_api import APP_TOKEN, BOT_TOKEN, WebAPI

@@ -4,10 +4,7 @@ from `request.app.state`; the work is in the plain classes."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
-from typing import Protocol
 
 import yaml
 from starlette.applications import Starlette
@@ -16,35 +13,10 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from workspace import views
-from workspace.people_act import Acts
-from workspace.slack_http import HangUp, slack_routes
-from workspace.socket_mode import SocketMode
-from workspace.state import Workspace
-from workspace.web_api import WebAPI
+from workspace.site_state import Site
+from workspace.slack_http import slack_routes
 
 HERE = Path(__file__).resolve().parent
-
-
-class Controls(Protocol):
-    """What the page's buttons ask of whoever runs the app beside the workspace."""
-
-    def next_nudge(self) -> datetime | None: ...
-    def jump_to_next_nudge(self) -> datetime | None: ...
-    def start_over(self) -> None: ...
-
-
-@dataclass
-class Site:
-    """What the page's views read: the workspace, Slack's side of it, and the app's controls."""
-
-    workspace: Workspace
-    web_api: WebAPI
-    socket_mode: SocketMode
-    acts: Acts
-    controls: Controls
-    usage_hint: str
-    busy: str = ""  # "Starting over…" while the controls work
-    hang_up: HangUp | None = None  # how to drop a connection (a fault the Web API may inject)
 
 
 def usage_hint(manifest: Path) -> str:

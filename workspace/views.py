@@ -30,7 +30,7 @@ from workspace.socket_mode import NotConnected
 from workspace.state import BOT_NAME, TEAM_NAME, Change, Message, Workspace
 
 if TYPE_CHECKING:
-    from workspace.site import Site
+    from workspace.site_state import Site
 
 FAVICON = Path(__file__).resolve().parent / "static" / "favicon.svg"
 REACTIONS = (("white_check_mark", "✅"), ("+1", "👍"), ("tada", "🎉"), ("eyes", "👀"))

@@ -14,7 +14,8 @@ from starlette.testclient import TestClient
 from workspace import district
 from workspace.clock import WorkspaceClock
 from workspace.people_act import Acts
-from workspace.site import Site, create_site
+from workspace.site import create_site
+from workspace.site_state import Site
 from workspace.socket_mode import SocketMode
 from workspace.state import BOT_USER_ID, Workspace
 from workspace.views import describe_slot
