@@ -24,6 +24,7 @@ from starlette.responses import (
 from starlette.templating import Jinja2Templates
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from progression.wording import short_when, when
 from workspace.blockkit import Names, render_message, render_view
 from workspace.people_act import ActError
 from workspace.socket_mode import NotConnected
@@ -252,9 +253,8 @@ def _status(site: Site) -> dict[str, Any]:
     return {
         "connected": site.socket_mode.connected,
         "busy": site.busy,
-        "now": f"{now:%A %B} {now.day}, {now:%H:%M}",
-        "next": describe_slot(at) if at else "",
-        "next_date": f"{at:%B} {at.day}" if at else "",
+        "now": when(now),
+        "next": when(at) if at else "",
     }
 
 
@@ -290,12 +290,6 @@ def _home_context(ws: Workspace, user: str) -> dict[str, Any]:
     }
 
 
-def describe_slot(at: datetime) -> str:
-    """ "Monday 8:00, America/Chicago" """
-    zone = getattr(at.tzinfo, "key", None) or str(at.tzinfo)
-    return f"{at:%A} {at.hour}:{at:%M}, {zone}"
-
-
 def _author(ws: Workspace, message: Message) -> str:
     if message.user == "USLACKBOT":
         return "Slackbot"
@@ -303,12 +297,13 @@ def _author(ws: Workspace, message: Message) -> str:
     return person.name if person else message.user
 
 
-def _time_of(ts: str) -> str:
+def _time_of(ts: str) -> dict[str, str]:
+    """A message's time for people (the page's zone) and in ISO for the `<time>` element."""
     try:
         moment = datetime.fromtimestamp(float(ts), ZoneInfo(DISPLAY_TZ))
     except ValueError:
-        return ""
-    return f"{moment:%a %b} {moment.day}, {moment.hour % 12 or 12}:{moment:%M %p}"
+        return {"shown": "", "iso": ""}
+    return {"shown": short_when(moment), "iso": moment.isoformat(timespec="seconds")}
 
 
 def _as_payload(message: Message) -> dict[str, Any]:
@@ -342,6 +337,18 @@ def _log(ws: Workspace) -> list[dict[str, Any]]:
             "request": json.dumps(entry.request, indent=2, ensure_ascii=False, default=str),
             "answer": json.dumps(entry.answer, indent=2, ensure_ascii=False, default=str),
             "failed": isinstance(entry.answer, dict) and entry.answer.get("ok") is False,
+            "at": _logged_at(entry.at),
         }
         for entry in ws.entries()
     ]
+
+
+def _logged_at(at: str) -> dict[str, str]:
+    """When a call was made, for people (the page's zone), and as recorded (ISO)."""
+    try:
+        moment = datetime.fromisoformat(at)
+    except ValueError:
+        return {"shown": at, "iso": at}
+    if moment.tzinfo is None:
+        return {"shown": at, "iso": at}
+    return {"shown": short_when(moment.astimezone(ZoneInfo(DISPLAY_TZ))), "iso": at}

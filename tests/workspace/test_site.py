@@ -18,7 +18,6 @@ from workspace.site import create_site
 from workspace.site_state import Site
 from workspace.socket_mode import SocketMode
 from workspace.state import BOT_USER_ID, Workspace
-from workspace.views import describe_slot
 from workspace.web_api import APP_TOKEN, BOT_TOKEN, Responder, WebAPI
 
 NEXT = datetime(2026, 12, 7, 14, 0, tzinfo=UTC)
@@ -90,7 +89,7 @@ def test_the_channel_page_has_named_navigation_a_labelled_box_and_the_usage_hint
         '<label for="message-box" class="visually-hidden">Message #lincoln-teachers</label>' in html
     )
     assert "phase 3 · 3.8 · help" in html
-    assert "Next nudge: <strong>Monday 8:00, America/Chicago</strong>" in html
+    assert "Next nudge: <strong>Monday 7 December 2026 at 08:00 (America/Chicago)</strong>" in html
     assert f'<option value="{district.TEACHER.id}" selected>' in html
 
 
@@ -280,11 +279,6 @@ def test_a_body_that_is_not_a_json_object_is_a_400_saying_so(
 def test_jump_asks_the_controls(client: TestClient, site: Site) -> None:
     assert client.post("/act/jump").status_code == 204
     assert isinstance(site.controls, FixedControls) and site.controls.jumps == 1
-
-
-def test_a_slot_is_described_by_weekday_time_and_zone() -> None:
-    at = datetime(2026, 12, 7, 8, 0, tzinfo=ZoneInfo("America/Chicago"))
-    assert describe_slot(at) == "Monday 8:00, America/Chicago"
 
 
 def _section(text: str) -> dict[str, Any]:
