@@ -11,6 +11,7 @@ from store.backend import (
     StoreError,
 )
 from store.checkoffs import CheckoffStore
+from store.digests import DigestStore
 from store.group import GroupCommit
 from store.leases import LeaseStore
 from store.members import MemberStore
@@ -24,7 +25,9 @@ from store.writers import between_processes
 __all__ = ["BACKGROUND_WRITE_WAIT_SECONDS", "WRITE_WAIT_SECONDS", "Store"]
 
 
-class Store(NudgeStore, CheckoffStore, RequestStore, LeaseStore, MemberStore, RunnerStore):
+class Store(
+    NudgeStore, CheckoffStore, DigestStore, RequestStore, LeaseStore, MemberStore, RunnerStore
+):
     """Named operations over the progression database; safe to share between threads.
 
     `target` is what `PROGRESSION_DB` holds: a file path or `sqlite:///FILE` for SQLite (one

@@ -190,3 +190,41 @@ def m016_manager_checks(db: Database) -> None:
         pk=("team_id", "user_id"),
         not_null={"is_manager", "checked_at"},
     )
+
+
+@migrations()
+def m017_campuses_digests_reminders(db: Database) -> None:
+    # A role channel's campus (None until proposed from its name or named by a manager), and
+    # the weekday of its reminder (None: no reminders).
+    db.table("subscriptions").add_column("campus", str)
+    db.table("subscriptions").add_column("remind_weekday", int)
+    # When a workspace's digest goes out; no row means the default (Friday 14:00).
+    db.table("digest_schedules").create(
+        {"team_id": str, "weekday": int, "at": str, "enabled": int, "updated_at": str},
+        pk="team_id",
+        not_null={"weekday", "at", "enabled"},
+    )
+    # Digests, their charts and reminders: claimed before they are posted and confirmed after,
+    # one per (kind, team, channel, week), as deliveries are for nudges.
+    db.table("weekly_posts").create(
+        {
+            "kind": str,  # "digest", "chart" or "reminder"
+            "team_id": str,
+            "channel_id": str,
+            "week": str,
+            "state": str,  # sending -> posted; sending/unconfirmed after a crash
+            "owner": str,
+            "ts": str,
+            "claimed_at": str,
+            "posted_at": str,
+        },
+        pk=("kind", "team_id", "channel_id", "week"),
+        not_null={"state"},
+    )
+    # What Slack last said of a role channel: its name (a campus is proposed from it) and how
+    # many people are in it (the digest's "of M"), the app not counted.
+    db.table("channel_sizes").create(
+        {"team_id": str, "channel_id": str, "name": str, "people": int, "checked_at": float},
+        pk=("team_id", "channel_id"),
+        not_null={"checked_at"},
+    )

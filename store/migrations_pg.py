@@ -200,3 +200,36 @@ migration(
         primary key (team_id, user_id)
     )""",
 )
+
+migration(
+    "m017_campuses_digests_reminders",
+    f"alter table subscriptions add column campus {TEXT}",
+    "alter table subscriptions add column remind_weekday integer",
+    f"""create table digest_schedules (
+        team_id {TEXT} primary key,
+        weekday integer not null,
+        at {TEXT} not null,
+        enabled integer not null,
+        updated_at {TEXT}
+    )""",
+    f"""create table weekly_posts (
+        kind {TEXT},
+        team_id {TEXT},
+        channel_id {TEXT},
+        week {TEXT},
+        state {TEXT} not null,
+        owner {TEXT},
+        ts {TEXT},
+        claimed_at {TEXT},
+        posted_at {TEXT},
+        primary key (kind, team_id, channel_id, week)
+    )""",
+    f"""create table channel_sizes (
+        team_id {TEXT},
+        channel_id {TEXT},
+        name {TEXT},
+        people integer,
+        checked_at double precision not null,
+        primary key (team_id, channel_id)
+    )""",
+)

@@ -104,16 +104,19 @@ class NudgeStore(StoreBase):
         by: str,
         first_week: str,
         now: datetime,
+        campus: str | None = None,
     ) -> Subscription:
-        """Make the channel a role channel (again): active, from `first_week` on."""
+        """Make the channel a role channel (again): active, from `first_week` on. `campus`
+        names its campus; None keeps the one it had (or leaves it to be proposed)."""
         with self._rearming(team_id, now) as db:
             row = db.one(
-                f"insert into subscriptions ({_SUBSCRIPTION_COLUMNS}) "
-                "values (?, ?, ?, ?, ?, ?, ?, 1, null, null) "
+                f"insert into subscriptions ({_SUBSCRIPTION_COLUMNS}, campus) "
+                "values (?, ?, ?, ?, ?, ?, ?, 1, null, null, ?) "
                 "on conflict (team_id, channel_id) do update set role = excluded.role, "
                 "phases = excluded.phases, subscribed_by = excluded.subscribed_by, "
                 "subscribed_at = excluded.subscribed_at, first_week = excluded.first_week, "
-                "active = 1, inactive_reason = null, inactive_at = null "
+                "active = 1, inactive_reason = null, inactive_at = null, "
+                "campus = coalesce(excluded.campus, subscriptions.campus) "
                 "returning *",
                 [
                     team_id,
@@ -123,6 +126,7 @@ class NudgeStore(StoreBase):
                     by,
                     now.isoformat(),
                     first_week,
+                    campus,
                 ],
             )
             assert row is not None

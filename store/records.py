@@ -26,6 +26,8 @@ class Subscription:
     first_week: str
     active: bool
     inactive_reason: str | None = None
+    campus: str | None = None  # None until proposed from its name or named by a manager
+    remind_weekday: int | None = None  # 0 (Monday) to 6, or None: no reminders
 
 
 @dataclass(frozen=True)
@@ -54,3 +56,33 @@ def from_row(record: type[R], row: Mapping[str, Any], **converted: Any) -> R:
     left out); `converted`: the fields the database keeps in another form."""
     names = {field.name for field in fields(record)}
     return record(**{name: row[name] for name in names & row.keys()} | converted)
+
+
+@dataclass(frozen=True)
+class DigestSchedule:
+    """When a workspace's digest goes out (in the workspace's timezone), or that it is off."""
+
+    weekday: int  # 0 (Monday) to 6
+    at: str  # "14:00"
+    enabled: bool
+
+
+@dataclass(frozen=True)
+class WeeklyPost:
+    """A digest, its chart or a reminder in one channel and week: claimed, then posted."""
+
+    kind: str
+    team_id: str
+    channel_id: str
+    week: str
+    state: str  # "sending", "posted" or "unconfirmed"
+    ts: str | None
+
+
+@dataclass(frozen=True)
+class ChannelSize:
+    """What Slack last said of a channel: its name, and its people (the app not counted)."""
+
+    name: str | None
+    people: int | None
+    checked_at: float
