@@ -35,8 +35,20 @@ def slack_routes(
         token = auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else None
         token = token or params.pop("token", None)
         params.pop("token", None)
-        reply = web_api.handle(request.path_params["method"], params, token)
+        name = request.path_params["method"]
+        reply = web_api.handle(name, params, token)
+        if name == "files.getUploadURLExternal" and isinstance(reply.payload, dict):
+            path = reply.payload.get("upload_url")
+            if isinstance(path, str) and path.startswith("/"):
+                # On this server's own address, as Slack's point at files.slack.com.
+                reply.payload["upload_url"] = str(request.base_url).rstrip("/") + path
         return await _send(request, reply, web_api.faults, hang_up)
+
+    async def upload(request: Request) -> Response:
+        # Step two of Slack's file upload: the bytes, in the body of a POST.
+        if web_api.workspace.receive_file(request.path_params["file_id"], await request.body()):
+            return PlainTextResponse(f"OK - {request.headers.get('content-length', '')}")
+        return PlainTextResponse("not found or wrong length", status_code=404)
 
     async def response_url(request: Request) -> Response:
         body = decode_arguments(
@@ -48,6 +60,7 @@ def slack_routes(
     return [
         Route("/api/{method}", method, methods=["GET", "POST"]),
         Route("/response/{key}", response_url, methods=["POST"]),
+        Route("/upload/{file_id}", upload, methods=["POST"]),
         WebSocketRoute("/link/", socket_mode.serve),
     ]
 

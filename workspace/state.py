@@ -77,6 +77,8 @@ class Message:
     ephemeral_for: str = ""  # a private reply: only this person sees it
     edited: bool = False
     reactions: dict[str, list[str]] = field(default_factory=dict)  # emoji -> who, in order
+    files: list[dict[str, Any]] = field(default_factory=list)  # shared files, as Slack lists them
+    thread_ts: str = ""  # a reply in the thread of that message
 
     def as_slack(self, identity: Identity = LOCAL) -> dict[str, Any]:
         """The message as Slack shows it to an app (block_actions, conversations.history)."""
@@ -94,6 +96,10 @@ class Message:
             message["blocks"] = self.blocks
         if self.attachments:
             message["attachments"] = self.attachments
+        if self.files:
+            message["files"] = self.files
+        if self.thread_ts:
+            message["thread_ts"] = self.thread_ts
         if self.reactions:
             message["reactions"] = [
                 {"name": name, "users": list(users), "count": len(users)}
@@ -101,6 +107,32 @@ class Message:
                 if users
             ]
         return message
+
+
+@dataclass
+class UploadedFile:
+    """A file an app uploaded (files.getUploadURLExternal, then its bytes), shared in a channel
+    once files.completeUploadExternal says where."""
+
+    id: str
+    filename: str
+    length: int
+    alt_txt: str = ""
+    title: str = ""
+    data: bytes | None = None  # None until the upload URL got its bytes
+    shared_in: list[str] = field(default_factory=list)
+
+    def as_slack(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.filename,
+            "title": self.title or self.filename,
+            "alt_txt": self.alt_txt,
+            "mimetype": "image/png" if self.filename.lower().endswith(".png") else "",
+            "size": self.length,
+            "url_private": f"/files/{self.id}",
+            "channels": list(self.shared_in),
+        }
 
 
 @dataclass(frozen=True)
@@ -127,6 +159,7 @@ class Workspace:
         self.home_views: dict[str, dict[str, Any]] = {}
         self.members: dict[str, set[str]] = {}  # channel -> people, where they were set
         self.log: deque[LogEntry] = deque(maxlen=LOG_SIZE)
+        self.files: dict[str, UploadedFile] = {}
         self._numbers = itertools.count(1)
         self._last_ts = 0
 
@@ -164,6 +197,7 @@ class Workspace:
             self.messages = {c: [] for c in self.channels}
             self.home_views.clear()
             self.members.clear()
+            self.files.clear()
             self.log.clear()
             self._last_ts = 0
             self._changed(kind="reset")
@@ -310,6 +344,49 @@ class Workspace:
             self.log.append(entry)
             self._changed(kind="log")
             return entry
+
+    # --- files ------------------------------------------------------------------------
+
+    def new_file(self, filename: str, length: int, alt_txt: str) -> UploadedFile:
+        with self._lock:
+            file = UploadedFile(f"F{next(self._numbers):08d}", filename, length, alt_txt)
+            self.files[file.id] = file
+            return file
+
+    def receive_file(self, file_id: str, data: bytes) -> bool:
+        """The bytes sent to a file's upload URL; False for an unknown id or a wrong length."""
+        with self._lock:
+            file = self.files.get(file_id)
+            if file is None or file.data is not None or len(data) != file.length:
+                return False
+            file.data = data
+            return True
+
+    def share_files(
+        self, files: list[tuple[str, str]], channel_id: str, comment: str, thread_ts: str
+    ) -> list[UploadedFile]:
+        """Title the files and, with a channel, post them there as Slack does: a message of
+        the app's with the files (and the comment)."""
+        with self._lock:
+            shared = []
+            for file_id, title in files:
+                file = self.files[file_id]
+                file.title = title or file.title
+                if channel_id and channel_id not in file.shared_in:
+                    file.shared_in.append(channel_id)
+                shared.append(file)
+            if channel_id:
+                self.post(
+                    Message(
+                        channel=channel_id,
+                        ts=self.next_ts(),
+                        user=self.identity.bot_user_id,
+                        text=comment,
+                        files=[f.as_slack() for f in shared],
+                        thread_ts=thread_ts,
+                    )
+                )
+            return shared
 
     # --- kept between runs ----------------------------------------------------------
 

@@ -26,6 +26,8 @@ JSON_ARGUMENTS = frozenset(
 )
 
 Answer = dict[str, Any]
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # plenty for a chart; Slack's own limit is larger
+MAX_ALT_TEXT = 1000  # Slack's limit for a file's alt text
 
 
 @dataclass
@@ -272,7 +274,60 @@ class WebAPI:
         channel = self._channel(str(params.get("channel") or ""))
         if channel is None:
             return {"ok": False, "error": "channel_not_found"}
-        return {"ok": True, "channel": self._conversation(channel)}
+        conversation = self._conversation(channel)
+        if str(params.get("include_num_members", "")).lower() in ("true", "1"):
+            members = set(self._members(channel.id))
+            if channel.is_member:
+                members.add(self.workspace.identity.bot_user_id)
+            conversation["num_members"] = len(members)
+        return {"ok": True, "channel": conversation}
+
+    def files_get_upload_url_external(self, params: dict[str, Any]) -> Answer:
+        """Step one of Slack's file upload: a file id, and where to send its bytes (a path
+        here; the HTTP layer makes it a URL on its own address)."""
+        filename = str(params.get("filename") or "")
+        try:
+            length = int(params.get("length") or 0)
+        except (TypeError, ValueError):
+            length = 0
+        if not filename or length <= 0:
+            return {"ok": False, "error": "invalid_arguments"}
+        if length > MAX_UPLOAD_BYTES:
+            return {"ok": False, "error": "file_too_large"}
+        alt_txt = str(params.get("alt_txt") or "")
+        if len(alt_txt) > MAX_ALT_TEXT:
+            return {"ok": False, "error": "invalid_arguments"}
+        file = self.workspace.new_file(filename, length, alt_txt)
+        return {"ok": True, "upload_url": f"/upload/{file.id}", "file_id": file.id}
+
+    def files_complete_upload_external(self, params: dict[str, Any]) -> Answer:
+        """Step three: the uploaded files, titled, shared in a channel (or a thread of it)."""
+        try:
+            items = params.get("files")
+            items = json.loads(items) if isinstance(items, str) else items
+            assert isinstance(items, list) and items
+            wanted = [(str(i["id"]), str(i.get("title") or "")) for i in items]
+        except (AssertionError, KeyError, TypeError, ValueError):
+            return {"ok": False, "error": "invalid_arguments"}
+        files = [self.workspace.files.get(file_id) for file_id, _ in wanted]
+        if any(f is None or f.data is None for f in files):
+            return {"ok": False, "error": "file_not_found"}  # no such id, or no bytes yet
+        channel_id = str(params.get("channel_id") or "")
+        if channel_id:
+            channel = self._channel(channel_id)
+            if channel is None:
+                return {"ok": False, "error": "channel_not_found"}
+            if not channel.is_member:
+                return {"ok": False, "error": "not_in_channel"}
+            if channel.is_archived:
+                return {"ok": False, "error": "is_archived"}
+        shared = self.workspace.share_files(
+            [(file_id, title) for file_id, title in wanted],
+            channel_id,
+            str(params.get("initial_comment") or ""),
+            str(params.get("thread_ts") or ""),
+        )
+        return {"ok": True, "files": [f.as_slack() for f in shared]}
 
     def conversations_open(self, params: dict[str, Any]) -> Answer:
         users = [u for u in str(params.get("users") or "").split(",") if u]
@@ -420,6 +475,8 @@ _METHODS: dict[str, Callable[[WebAPI, dict[str, Any]], Answer]] = {
     "conversations.open": WebAPI.conversations_open,
     "conversations.members": WebAPI.conversations_members,
     "views.publish": WebAPI.views_publish,
+    "files.getUploadURLExternal": WebAPI.files_get_upload_url_external,
+    "files.completeUploadExternal": WebAPI.files_complete_upload_external,
 }
 METHODS = tuple(_METHODS)
 

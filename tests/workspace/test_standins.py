@@ -827,3 +827,89 @@ def test_bolt_refuses_forged_stale_and_unsigned_requests(
 def test_the_sender_signs_with_its_clock(bolt: BoltServer) -> None:
     with SlackSender(bolt.url, SECRET, clock=lambda: time.time() - 3600) as slack:
         assert slack.command("phase 3").status == 401
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
+
+
+def test_files_upload_v2_uploads_and_shares_the_file_as_slack_does(api: SlackWebAPI) -> None:
+    api.add_channel("CDIGEST", name="lincoln-leaders")
+    client = client_for(api)
+    done = client.files_upload_v2(
+        channel="CDIGEST",
+        file=PNG,
+        filename="digest.png",
+        title="Lincoln progress",
+        alt_txt="Lincoln: Teacher 58%.",
+    )
+    shared = done["file"]
+    assert shared["title"] == "Lincoln progress" and shared["channels"] == ["CDIGEST"]
+    assert [c.method for c in api.calls() if c.method.startswith("files.")] == [
+        "files.getUploadURLExternal",
+        "files.completeUploadExternal",
+    ]
+    stored = api.workspace.files[shared["id"]]
+    assert stored.data == PNG and stored.alt_txt == "Lincoln: Teacher 58%."
+    [message] = api.workspace.messages["CDIGEST"]
+    assert (
+        message.files[0]["id"] == shared["id"]
+        and message.user == api.workspace.identity.bot_user_id
+    )
+
+
+@pytest.mark.parametrize(
+    ("setup", "error"),
+    [
+        ("no bytes", "file_not_found"),
+        ("not a member", "not_in_channel"),
+        ("archived", "is_archived"),
+    ],
+)
+def test_completing_an_upload_refuses_what_slack_refuses(
+    api: SlackWebAPI, setup: str, error: str
+) -> None:
+    api.add_channel("COUT", is_member=False)
+    api.add_channel("CARCH", is_archived=True)
+    api.add_channel("CIN")
+    client = client_for(api)
+    asked = client.files_getUploadURLExternal(filename="a.png", length=len(PNG))
+    if setup != "no bytes":
+        with urllib.request.urlopen(
+            urllib.request.Request(asked["upload_url"], data=PNG, method="POST"), timeout=5
+        ) as sent:
+            assert sent.status == 200
+    channel = {"no channel": "CNONE", "not a member": "COUT", "archived": "CARCH"}.get(setup, "CIN")
+    with pytest.raises(SlackApiError) as refused:
+        client.files_completeUploadExternal(
+            files=[{"id": asked["file_id"], "title": "t"}], channel_id=channel
+        )
+    assert refused.value.response["error"] == error
+
+
+def test_an_upload_url_takes_its_bytes_once_and_of_the_length_announced(api: SlackWebAPI) -> None:
+    client = client_for(api)
+    asked = client.files_getUploadURLExternal(filename="a.png", length=len(PNG))
+
+    def send(data: bytes) -> int:
+        request = urllib.request.Request(asked["upload_url"], data=data, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=5) as answer:
+                return int(answer.status)
+        except urllib.error.HTTPError as error:
+            return int(error.code)
+
+    assert send(PNG[:-1]) == 404
+    assert send(PNG) == 200
+    assert send(PNG) == 404
+    with pytest.raises(SlackApiError) as refused:
+        client.files_getUploadURLExternal(filename="", length=3)
+    assert refused.value.response["error"] == "invalid_arguments"
+
+
+def test_conversations_info_counts_the_members_with_the_app_when_asked(api: SlackWebAPI) -> None:
+    api.add_channel("CTEACH")
+    api.add_member("CTEACH", "U1", "U2", "U3")
+    client = client_for(api)
+    assert "num_members" not in client.conversations_info(channel="CTEACH")["channel"]
+    info = client.conversations_info(channel="CTEACH", include_num_members=True)["channel"]
+    assert info["num_members"] == 4  # three people and the app
