@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from slack_sdk import WebClient
 
@@ -225,7 +225,8 @@ def run_fanout(
         poster = SlackPoster(
             context.client, context.limits, sleep=context.sleep, stopped=context.stop.is_set
         )
-        delivery = _Delivery(context, poster, week, now, dry_run, lease)
+        claims = DeliveryClaims(store, team_id, week, context.owner, now)
+        delivery = _Delivery(context, Sender(context, poster, claims, lease), dry_run)
         report.results.extend(_in_threads(delivery.deliver, due, context.concurrency, store))
     order = {s.channel_id: n for n, s in enumerate(store.subscriptions(team_id))}
     report.results.sort(key=lambda r: order.get(r.channel_id, len(order)))
@@ -264,34 +265,72 @@ def _plan(
     return due
 
 
+class Claims(Protocol):
+    """One week's claims on a workspace's channels: a nudge's deliveries, or a digest's or a
+    reminder's weekly posts. Claimed right before the post, confirmed with its ts after,
+    released only when Slack surely did not take it, left unconfirmed when it may have."""
+
+    def claim(self, subscription: Subscription, ref: str, round_: int) -> bool: ...
+    def confirm(self, channel: str, ts: str, now: datetime) -> None: ...
+    def release(self, channel: str) -> None: ...
+    def mark_unconfirmed(self, channel: str, ts: str | None = None) -> None: ...
+    def done(self) -> set[str]: ...
+
+
+@dataclass(frozen=True)
+class DeliveryClaims:
+    """The nudges' claims: the deliveries of (team, channel, week)."""
+
+    store: Store
+    team_id: str
+    week: str
+    owner: str
+    now: datetime
+
+    def claim(self, subscription: Subscription, ref: str, round_: int) -> bool:
+        return self.store.claim_delivery(
+            self.team_id,
+            subscription.channel_id,
+            self.week,
+            role=subscription.role,
+            ref=ref,
+            round=round_,
+            owner=self.owner,
+            now=self.now,
+        )
+
+    def confirm(self, channel: str, ts: str, now: datetime) -> None:
+        self.store.confirm_delivery(self.team_id, channel, self.week, ts, now)
+
+    def release(self, channel: str) -> None:
+        self.store.release_delivery(self.team_id, channel, self.week)
+
+    def mark_unconfirmed(self, channel: str, ts: str | None = None) -> None:
+        self.store.mark_unconfirmed(self.team_id, channel, self.week, ts=ts)
+
+    def done(self) -> set[str]:
+        return self.store.delivered_channels(self.team_id, self.week)
+
+
 @dataclass
-class _Delivery:
+class Sender:
+    """Posts one message to a channel under a claim, and settles the claim by Slack's answer
+    (`ChannelResult`): the part of a fan-out that every weekly post shares."""
+
     context: FanoutContext
     poster: SlackPoster
-    week: str
-    now: datetime
-    dry_run: bool
+    claims: Claims
     lease: FanoutLease | None
+    what: str = "nudge"  # for the log: "nudge", "digest", "reminder"
 
     @property
     def store(self) -> Store:
         return self.context.store
 
-    def deliver(self, subscription: Subscription) -> ChannelResult:
-        team, channel = subscription.team_id, subscription.channel_id
-        progression, messages = self.context.progression, self.context.messages
-        plan = plan_for(self.store, progression, subscription)
-        if plan is None:
-            return ChannelResult(channel, "nothing")
-        if isinstance(plan, Celebration):
-            moves = role_moves(progression, subscription.role, subscription.phases or None)
-            ref, round_ = CELEBRATION, 0
-            message = messages.celebration(progression, subscription.role, len(moves))
-        else:
-            ref, round_ = plan.move.ref, plan.round
-            message = messages.nudge(progression, plan.move)
-        if self.dry_run:
-            return ChannelResult(channel, "would_post", ref, message["text"])
+    def send(
+        self, subscription: Subscription, ref: str, message: dict[str, Any], round_: int = 0
+    ) -> ChannelResult:
+        channel = subscription.channel_id
         claimed = False
         fenced = ""  # why this run may not claim: the channel is left for a later run
 
@@ -304,16 +343,7 @@ class _Delivery:
             if not self.context.may_claim() or self.context.stop.is_set():
                 fenced = "this runner lost its lease or is stopping"
                 return False
-            claimed = self.store.claim_delivery(
-                team,
-                channel,
-                self.week,
-                role=subscription.role,
-                ref=ref,
-                round=round_,
-                owner=self.context.owner,
-                now=self.now,
-            )
+            claimed = self.claims.claim(subscription, ref, round_)
             return claimed
 
         try:
@@ -329,21 +359,20 @@ class _Delivery:
             logger.exception("Post to %s failed unexpectedly", channel)
             result = PostResult("unknown", error="unexpected error, see the log")
         if result.kind == "not_claimed" and fenced:
-            return self._fenced(subscription, ref, fenced)
+            return self._fenced(channel, ref, fenced)
         if result.kind == "not_claimed":
             return ChannelResult(channel, "skipped", ref, "delivered by another run")
         if result.kind == "stopped":
             if claimed:  # a post between retries: Slack surely has nothing of it
-                self.store.release_delivery(team, channel, self.week)
+                self.claims.release(channel)
             return ChannelResult(channel, "retry", ref, "not posted: the run stopped", HERE)
         return self._settle(subscription, ref, result)
 
-    def _fenced(self, subscription: Subscription, ref: str, why: str) -> ChannelResult:
+    def _fenced(self, channel: str, ref: str, why: str) -> ChannelResult:
         """Not claimed because this run may no longer claim: posted by the run that took over,
         or left for a later run (never counted as delivered when it was not)."""
-        channel = subscription.channel_id
         try:
-            delivered = channel in self.store.delivered_channels(subscription.team_id, self.week)
+            delivered = channel in self.claims.done()
         except Exception as error:
             if unavailable_reason(error) is None:
                 raise
@@ -353,27 +382,27 @@ class _Delivery:
         return ChannelResult(channel, "retry", ref, f"not claimed: {why}", HERE)
 
     def _settle(self, subscription: Subscription, ref: str, result: PostResult) -> ChannelResult:
-        team, channel = subscription.team_id, subscription.channel_id
+        channel = subscription.channel_id
         if result.kind == "sent" and result.ts:
-            return self._confirm(team, channel, ref, result.ts)
+            return self._confirm(channel, ref, result.ts)
         if result.kind == "unknown":
-            self.store.mark_unconfirmed(team, channel, self.week)
+            self.claims.mark_unconfirmed(channel)
             return ChannelResult(channel, "unconfirmed", ref, result.error)
-        self.store.release_delivery(team, channel, self.week)
+        self.claims.release(channel)
         if result.kind == "gave_up":
             logger.warning("Post to %s left for the next run: %s", channel, result.error)
             return ChannelResult(channel, "retry", ref, f"{result.error}; will retry next run")
         if result.error in GONE:
             return self._deactivate(subscription, ref, result.error)
-        logger.error("Slack refused the nudge for %s: %s", channel, result.error)
+        logger.error("Slack refused the %s for %s: %s", self.what, channel, result.error)
         return ChannelResult(channel, "failed", ref, result.error)
 
-    def _confirm(self, team: str, channel: str, ref: str, ts: str) -> ChannelResult:
+    def _confirm(self, channel: str, ref: str, ts: str) -> ChannelResult:
         """Record the post's ts; Slack has the post, so whatever happens it is never sent
-        again: a write that keeps failing leaves the delivery unconfirmed, its ts logged."""
+        again: a write that keeps failing leaves the claim unconfirmed, its ts logged."""
         for delay in (*CONFIRM_RETRIES, None):
             try:
-                self.store.confirm_delivery(team, channel, self.week, ts, self.context.clock())
+                self.claims.confirm(channel, ts, self.context.clock())
                 return ChannelResult(channel, "posted", ref, ts)
             except Exception as error:
                 failure = error
@@ -387,17 +416,18 @@ class _Delivery:
                     )
                     self.context.sleep(delay)
         logger.error(
-            "Slack posted %s's nudge (ts %s) but recording it failed: %s; the delivery is "
-            "left unconfirmed and will not be posted again",
+            "Slack posted %s's %s (ts %s) but recording it failed: %s; it is left unconfirmed "
+            "and will not be posted again",
             channel,
+            self.what,
             ts,
             failure,
         )
         try:
-            self.store.mark_unconfirmed(team, channel, self.week, ts=ts)
+            self.claims.mark_unconfirmed(channel, ts=ts)
         except Exception:
             # Still `sending`: shown as unconfirmed once this run ends, settled by the next.
-            logger.exception("Marking %s's delivery (ts %s) unconfirmed failed", channel, ts)
+            logger.exception("Marking %s's %s (ts %s) unconfirmed failed", channel, self.what, ts)
         return ChannelResult(channel, "unconfirmed", ref, f"posted as {ts}, not recorded")
 
     def _deactivate(self, subscription: Subscription, ref: str, error: str) -> ChannelResult:
@@ -417,6 +447,33 @@ class _Delivery:
             else:
                 detail = f"{error}; told {subscription.subscribed_by}"
         return ChannelResult(channel, "deactivated", ref, detail)
+
+
+@dataclass
+class _Delivery:
+    """A channel's nudge of the week: which move it gets, sent by the `Sender`."""
+
+    context: FanoutContext
+    sender: Sender
+    dry_run: bool
+
+    def deliver(self, subscription: Subscription) -> ChannelResult:
+        channel = subscription.channel_id
+        store, progression = self.context.store, self.context.progression
+        messages = self.context.messages
+        plan = plan_for(store, progression, subscription)
+        if plan is None:
+            return ChannelResult(channel, "nothing")
+        if isinstance(plan, Celebration):
+            moves = role_moves(progression, subscription.role, subscription.phases or None)
+            ref, round_ = CELEBRATION, 0
+            message = messages.celebration(progression, subscription.role, len(moves))
+        else:
+            ref, round_ = plan.move.ref, plan.round
+            message = messages.nudge(progression, plan.move)
+        if self.dry_run:
+            return ChannelResult(channel, "would_post", ref, message["text"])
+        return self.sender.send(subscription, ref, message, round_)
 
 
 def gone_message(subscription: Subscription, error: str) -> dict[str, Any]:
