@@ -201,7 +201,7 @@ def run_fanout(
     started = time.monotonic()
     store = context.store
     if context.sleep is time.sleep:
-        context = replace(context, sleep=_cut_short_by(context.stop))
+        context = replace(context, sleep=cut_short_by(context.stop))
     # A run with nothing to post (or to settle) takes no lease, so it never stands in another
     # run's way: an operator's `nudge` for next week while the scheduler finds this week done.
     left = [] if dry_run else store.unconfirmed(team_id)
@@ -227,7 +227,7 @@ def run_fanout(
         )
         claims = DeliveryClaims(store, team_id, week, context.owner, now)
         delivery = _Delivery(context, Sender(context, poster, claims, lease), dry_run)
-        report.results.extend(_in_threads(delivery.deliver, due, context.concurrency, store))
+        report.results.extend(in_threads(delivery.deliver, due, context.concurrency, store))
     order = {s.channel_id: n for n, s in enumerate(store.subscriptions(team_id))}
     report.results.sort(key=lambda r: order.get(r.channel_id, len(order)))
     report.seconds = time.monotonic() - started
@@ -235,7 +235,7 @@ def run_fanout(
     return report
 
 
-def _cut_short_by(stop: threading.Event) -> Callable[[float], None]:
+def cut_short_by(stop: threading.Event) -> Callable[[float], None]:
     """A sleep that a stop ends at once."""
 
     def sleep(seconds: float) -> None:
@@ -490,7 +490,7 @@ def gone_message(subscription: Subscription, error: str) -> dict[str, Any]:
     return {"text": text}
 
 
-def _in_threads(
+def in_threads(
     work: Callable[[Subscription], ChannelResult],
     items: Iterable[Subscription],
     concurrency: int,

@@ -15,13 +15,16 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.background.bot_users import UserLookups
+from bot.background.chart import draw
 from bot.background.live_counts import LiveCounts
 from bot.settings import Settings
 from bot.slack.client import slack_client
 from bot.views import NUDGE_MESSAGES
+from bot.views.digest import digest_message
 from progression.load import load_progression
 from progression.model import Progression
 from scheduler.clock import utc_now
+from scheduler.digest import DigestMessages
 from scheduler.fanout import FanoutContext
 from scheduler.jobs import NudgeScheduler, Runs, build_scheduler, stop_scheduler
 from scheduler.limits import workspace_limits
@@ -30,6 +33,9 @@ from store import BACKGROUND_WRITE_WAIT_SECONDS, Store
 from store.outbox import Kind, Work
 
 logger = logging.getLogger("progression_bot.runner")
+
+# What the digests post: the view, and the chart drawn here, in the runner, alone.
+DIGEST_MESSAGES = DigestMessages(digest=digest_message, chart=draw)
 
 # A fan-out in progress when the runner steps down or stops gets this long for the posts already
 # on their way (Slack's answer, the confirmation); a post still unanswered then is settled as
