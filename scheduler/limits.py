@@ -306,6 +306,7 @@ class SlackPoster:
                         channel=channel,
                         text=message["text"],
                         blocks=message.get("blocks"),
+                        thread_ts=message.get("thread_ts"),  # a reply in a thread (reminders)
                         unfurl_links=False,
                         unfurl_media=False,
                     )

@@ -20,7 +20,13 @@ from bot.views.help import (
     internal_error_message,
 )
 from bot.views.lookups import action_message, phase_message, role_message, search_message
-from bot.views.nudge import NUDGE_MESSAGES, celebration_message, done_line, nudge_message
+from bot.views.nudge import (
+    NUDGE_MESSAGES,
+    celebration_message,
+    done_line,
+    nudge_message,
+    reminder_message,
+)
 from bot.views.progress import (
     MARK_DONE_ACTION,
     UNDO_ACTION,
@@ -61,6 +67,7 @@ __all__ = [
     "my_progress_message",
     "nudge_message",
     "phase_message",
+    "reminder_message",
     "role_message",
     "search_message",
     "shared_message",

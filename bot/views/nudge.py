@@ -44,5 +44,14 @@ def celebration_message(progression: Progression, role_key: str, moves: int) -> 
     return message(f"Every {role} move is checked off", [section(text)])
 
 
+def reminder_message(progression: Progression, move: Move, done: int, people: int) -> Message:
+    """The one reply in the nudge's thread when not everyone has checked its move off."""
+    text = (
+        f":{CHECK_EMOJI}: {done} of {people} so far for *{move.ref}*: react :{CHECK_EMOJI}: "
+        "on the move above when it's done."
+    )
+    return message(f"{done} of {people} so far for {move.ref}", [section(text)])
+
+
 # What the fan-out posts, handed to it by whoever runs it.
 NUDGE_MESSAGES = NudgeMessages(nudge=nudge_message, celebration=celebration_message)

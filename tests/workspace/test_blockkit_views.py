@@ -166,6 +166,7 @@ def nudges() -> Iterator[tuple[str, dict[str, Any]]]:
     for role in PROGRESSION.roles:
         yield f"celebration {role.key}", views.celebration_message(PROGRESSION, role.key, 12)
     yield "done line", {"text": views.done_line(3)}
+    yield "reminder", views.reminder_message(PROGRESSION, move("3.8"), 4, 12)
 
 
 def digests() -> Iterator[tuple[str, dict[str, Any]]]:
