@@ -7,6 +7,10 @@ minutes later in the same week when Slack left channels to retry. One-off trigge
 cron trigger because the slot moves with school breaks, and a schedule or a break a manager
 changes is picked up by `rebuild(team)` or at the next arming, which reads the store afresh.
 
+The digests and the reminders are weekly jobs of the same kind (`Weekly`): `digest:<team>` at
+the digest's slot, `remind:<team>:<weekday>` at the schedule's time on each weekday a channel
+asked for; a kind with no slot (the digest off, no channel reminded that day) has no job.
+
 The job store is in memory (never shared between processes): the database is the truth, and
 start-up arms every workspace again with an immediate catch-up run. A workspace is never left
 without a job: when arming fails (a failed read, a date the calendar cannot compute), the
@@ -27,12 +31,14 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.date import DateTrigger
 
-from progression.calendar import CalendarError, due_week, next_slot, week_of
+from progression.calendar import CalendarError, WeeklySlot, due_week, next_slot, week_of
+from scheduler.digest import DigestMessages, audiences, digest_slot, run_digest
 from scheduler.fanout import FanoutContext, FanoutReport, run_fanout
 from scheduler.lease import FanoutRunning
 from scheduler.limits import without_retries
 from scheduler.notices import tell_refusals, tell_week_not_posted
 from scheduler.plan import workspace_slot
+from scheduler.reminders import ReminderMessage, run_reminders
 from store import Store
 from store.busy import unavailable_reason
 
@@ -48,8 +54,8 @@ ARM_RETRY_DELAY = timedelta(minutes=1)
 NO_SLOT_RECHECK = timedelta(days=1)
 
 
-def job_id(team_id: str) -> str:
-    return f"nudge:{team_id}"
+def job_id(team_id: str, kind: str = "nudge") -> str:
+    return f"{kind}:{team_id}"
 
 
 class Runs:
@@ -97,6 +103,9 @@ class NudgeJobs:
     retry_soon: timedelta = RETRY_SOON
     arm_retry_delay: timedelta = ARM_RETRY_DELAY
     runs: Runs = field(default_factory=Runs)
+    # The digests' and the reminders' messages; None: that kind is not scheduled.
+    digest_messages: DigestMessages | None = None
+    reminder_message: ReminderMessage | None = None
     # (team, channel, week) whose manager was told this week's nudge could not be posted.
     told: set[tuple[str, str, str]] = field(default_factory=set, repr=False)
 
@@ -116,11 +125,19 @@ class NudgeScheduler(BackgroundScheduler):
         When this week's slot is now behind (a slot moved to an earlier day, a break removed),
         the job runs at once, as `preview` says: it posts to every channel that has not had
         this week's nudge, and its claims keep the others from a second one."""
-        return arm(self.nudges, team_id, now or self.nudges.fanout.clock(), catch_up=True)
+        now = now or self.nudges.fanout.clock()
+        for weekly in OTHER_WEEKLY:
+            arm(self.nudges, team_id, now, catch_up=True, weekly=weekly)
+        return arm(self.nudges, team_id, now, catch_up=True)
 
 
 def build_scheduler(
-    fanout: FanoutContext, *, default_tz: str = "UTC", runs: Runs | None = None
+    fanout: FanoutContext,
+    *,
+    default_tz: str = "UTC",
+    runs: Runs | None = None,
+    digest_messages: DigestMessages | None = None,
+    reminder_message: ReminderMessage | None = None,
 ) -> NudgeScheduler:
     """The scheduler `serve` starts: every workspace gets a catch-up run now, which then arms
     the workspace's next slot. Not started: the caller starts it, and ends it with
@@ -147,10 +164,14 @@ def build_scheduler(
         scheduler=scheduler,
         default_tz=default_tz,
         runs=runs or Runs(),
+        digest_messages=digest_messages,
+        reminder_message=reminder_message,
     )
     now = fanout.clock()
     for team_id in fanout.store.teams():
         _add(scheduler.nudges, team_id, now)
+        for weekly in OTHER_WEEKLY:
+            arm(scheduler.nudges, team_id, now, catch_up=True, weekly=weekly)
     return scheduler
 
 
@@ -170,46 +191,51 @@ def stop_scheduler(scheduler: NudgeScheduler, grace: float) -> bool:
 
 
 def run_nudge_job(
-    jobs: NudgeJobs, team_id: str, now: datetime | None = None
+    jobs: NudgeJobs, team_id: str, now: datetime | None = None, weekly: Weekly | None = None
 ) -> FanoutReport | None:
-    """The job: deliver the week due at `now`, if any, then arm the next run."""
+    """The job: deliver the week due at `now`, if any, then arm the next run (the nudges, or
+    another weekly kind)."""
     if jobs.fanout.stop.is_set():
         return None
     with jobs.runs.one_at_a_time(team_id):
         if jobs.fanout.stop.is_set():
             return None
-        return _run_nudge_job(jobs, team_id, now or jobs.fanout.clock())
+        return _run_weekly_job(jobs, team_id, now or jobs.fanout.clock(), weekly or NUDGES)
 
 
-def _run_nudge_job(jobs: NudgeJobs, team_id: str, now: datetime) -> FanoutReport | None:
+def _run_weekly_job(
+    jobs: NudgeJobs, team_id: str, now: datetime, weekly: Weekly
+) -> FanoutReport | None:
     report: FanoutReport | None = None
-    week: str | None = None
     retry: timedelta | None = jobs.retry_soon  # until the run says otherwise
     try:
-        slot = workspace_slot(jobs.store, team_id, jobs.default_tz)
-        week = due_week(now, slot, jobs.store.breaks(team_id))
+        slot = weekly.slot(jobs, team_id)
+        week = None if slot is None else due_week(now, slot, jobs.store.breaks(team_id))
         if week is None:
-            logger.info("Nothing due for %s at %s", team_id, now.isoformat())
+            logger.info("No %s due for %s at %s", weekly.what, team_id, now.isoformat())
         else:
-            report = run_fanout(jobs.fanout, team_id, week, now)
-            _tell_of_refusals(jobs, report)
+            report = weekly.run(jobs, team_id, week, now)
+            if weekly is NUDGES:
+                _tell_of_refusals(jobs, report)
         retry = _retry_after(jobs, report)
     except FanoutRunning as error:
-        # Another process is delivering it; look again once its lease would have lapsed, in
+        # Another process is posting there; look again once its lease would have lapsed, in
         # case it died (on another host, only its lapsing lease says so).
-        logger.info("Nudges for %s not run here: %s", team_id, error)
+        logger.info("The %s of %s not run here: %s", weekly.what, team_id, error)
         retry = timedelta(seconds=jobs.fanout.lease_seconds)
     except Exception as error:
         reason = unavailable_reason(error)
         if reason is None:
-            logger.exception("The nudge run for %s failed", team_id)
+            logger.exception("The %s run for %s failed", weekly.what, team_id)
             retry = jobs.retry_delay
         else:
-            logger.warning("The nudge run for %s waits for the database: %s", team_id, reason)
+            what = weekly.what
+            logger.warning("The %s run for %s waits for the database: %s", what, team_id, reason)
     finally:
         # Armed even when the run failed (a failed run is tried again later this week), so
-        # one bad run does not stop a workspace's nudges.
-        if _arm_after_run(jobs, team_id, now, retry) and report is not None and report.left:
+        # one bad run does not stop a workspace's weekly posts.
+        week_over = _arm_after_run(jobs, team_id, now, retry, weekly)
+        if week_over and weekly is NUDGES and report is not None and report.left:
             _tell_of_a_week_not_posted(jobs, report)
         jobs.store.release()  # this scheduler thread's connection
     return report
@@ -237,10 +263,12 @@ def _retry_after(jobs: NudgeJobs, report: FanoutReport | None) -> timedelta | No
     return jobs.retry_soon if report.retry_soon else jobs.retry_delay
 
 
-def _arm_after_run(jobs: NudgeJobs, team_id: str, now: datetime, retry: timedelta | None) -> bool:
+def _arm_after_run(
+    jobs: NudgeJobs, team_id: str, now: datetime, retry: timedelta | None, weekly: Weekly
+) -> bool:
     """Arm the next run; True when a week with channels left ends here (no retry fits in it
     any more)."""
-    at = arm(jobs, team_id, now, retry=retry)
+    at = arm(jobs, team_id, now, retry=retry, weekly=weekly)
     return retry is not None and not jobs.fanout.stop.is_set() and at > now + retry
 
 
@@ -251,36 +279,48 @@ def arm(
     *,
     retry: timedelta | None = None,
     catch_up: bool = False,
+    weekly: Weekly | None = None,
 ) -> datetime:
-    """Arm the workspace's job at its next slot after `now` (or `retry` from now, while that
-    is still this week; or now, with `catch_up`, when this week's slot has passed). Always
-    arms something, unless the scheduler is stopping."""
+    """Arm the workspace's job (its nudges, or `weekly`) at its next slot after `now` (or
+    `retry` from now, while that is still this week; or now, with `catch_up`, when this week's
+    slot has passed and something is left). Always arms something, unless the scheduler is
+    stopping or the kind has no slot (then its job, if any, is removed)."""
+    weekly = weekly or NUDGES
     if jobs.fanout.stop.is_set():
         return now
     try:
-        at = _next_run(jobs, team_id, now, retry=retry, catch_up=catch_up)
+        slot = weekly.slot(jobs, team_id)
+        if slot is None:
+            _remove(jobs, team_id, weekly)
+            return now
+        at = _next_run(jobs, weekly, slot, team_id, now, retry=retry, catch_up=catch_up)
     except CalendarError as error:
         at = now + NO_SLOT_RECHECK
-        logger.warning(
-            "No nudge ahead for %s (%s); looking again at %s", team_id, error, at.isoformat()
-        )
+        what, when = weekly.kind.split("-")[0], at.isoformat()
+        logger.warning("No %s ahead for %s (%s); looking again at %s", what, team_id, error, when)
     except Exception:
         at = now + jobs.arm_retry_delay
         logger.exception(
-            "Arming the nudges of %s failed; trying again at %s", team_id, at.isoformat()
+            "Arming the %s of %s failed; trying again at %s", weekly.what, team_id, at.isoformat()
         )
-    _add(jobs, team_id, at)
-    logger.info("Next nudge run for %s at %s", team_id, at.isoformat())
+    _add(jobs, team_id, at, weekly)
+    logger.info("Next %s run for %s at %s", weekly.kind.split("-")[0], team_id, at.isoformat())
     return at
 
 
 def _next_run(
-    jobs: NudgeJobs, team_id: str, now: datetime, *, retry: timedelta | None, catch_up: bool
+    jobs: NudgeJobs,
+    weekly: Weekly,
+    slot: WeeklySlot,
+    team_id: str,
+    now: datetime,
+    *,
+    retry: timedelta | None,
+    catch_up: bool,
 ) -> datetime:
-    slot = workspace_slot(jobs.store, team_id, jobs.default_tz)
     breaks = jobs.store.breaks(team_id)
     if catch_up and (week := due_week(now, slot, breaks)) is not None:
-        if _undelivered(jobs.store, team_id, week):
+        if weekly.undone(jobs, team_id, week):
             return now
     _week, at = next_slot(now, slot, breaks)
     if retry is not None:
@@ -290,13 +330,91 @@ def _next_run(
     return at
 
 
-def _undelivered(store: Store, team_id: str, week: str) -> bool:
+def _undelivered(jobs: NudgeJobs, team_id: str, week: str) -> bool:
     """Some active channel has not had `week`'s nudge (so a catch-up run has work)."""
+    store = jobs.store
     delivered = store.delivered_channels(team_id, week)
     return any(
         s.active and s.first_week <= week and s.channel_id not in delivered
         for s in store.subscriptions(team_id)
     )
+
+
+@dataclass(frozen=True)
+class Weekly:
+    """A kind of weekly job: when it comes (None: not at all), what it does for a week, and
+    whether a week is not done yet (so that a catch-up run has work)."""
+
+    kind: str  # its job id's prefix: "nudge", "digest", "reminder-3"
+    what: str  # in the log: "nudges", "digest", "reminders"
+    slot: Callable[[NudgeJobs, str], WeeklySlot | None]
+    run: Callable[[NudgeJobs, str, str, datetime], FanoutReport]
+    undone: Callable[[NudgeJobs, str, str], bool]
+
+
+NUDGES = Weekly(
+    "nudge",
+    "nudges",
+    lambda jobs, team: workspace_slot(jobs.store, team, jobs.default_tz),
+    lambda jobs, team, week, now: run_fanout(jobs.fanout, team, week, now),
+    _undelivered,
+)
+
+
+def _digest_slot(jobs: NudgeJobs, team_id: str) -> WeeklySlot | None:
+    if jobs.digest_messages is None:
+        return None
+    return digest_slot(jobs.store, team_id, jobs.default_tz)
+
+
+def _run_digest(jobs: NudgeJobs, team_id: str, week: str, now: datetime) -> FanoutReport:
+    assert jobs.digest_messages is not None
+    messages = jobs.digest_messages
+    return run_digest(jobs.fanout, team_id, week, now, messages, default_tz=jobs.default_tz)
+
+
+def _digest_undone(jobs: NudgeJobs, team_id: str, week: str) -> bool:
+    posted = {p.channel_id for p in jobs.store.weekly_posts("digest", team_id, week)}
+    targets = audiences(jobs.store.subscriptions(team_id))
+    return any(s.channel_id not in posted for s, _ in targets)
+
+
+DIGESTS = Weekly("digest", "digest", _digest_slot, _run_digest, _digest_undone)
+
+
+def reminders_on(weekday: int) -> Weekly:
+    """The reminders of the channels that asked for `weekday`, at the schedule's time."""
+
+    def slot(jobs: NudgeJobs, team_id: str) -> WeeklySlot | None:
+        if jobs.reminder_message is None or not any(
+            s.active and s.remind_weekday == weekday for s in jobs.store.subscriptions(team_id)
+        ):
+            return None
+        nudges = workspace_slot(jobs.store, team_id, jobs.default_tz)
+        return WeeklySlot(weekday, nudges.at, nudges.timezone)
+
+    def run(jobs: NudgeJobs, team_id: str, week: str, now: datetime) -> FanoutReport:
+        assert jobs.reminder_message is not None
+        message, tz = jobs.reminder_message, jobs.default_tz
+        return run_reminders(
+            jobs.fanout, team_id, week, now, message, weekday=weekday, default_tz=tz
+        )
+
+    def undone(jobs: NudgeJobs, team_id: str, week: str) -> bool:
+        sent = {p.channel_id for p in jobs.store.weekly_posts("reminder", team_id, week)}
+        return any(
+            s.active and s.remind_weekday == weekday and s.channel_id not in sent
+            for s in jobs.store.subscriptions(team_id)
+        )
+
+    return Weekly(f"reminder-{weekday}", "reminders", slot, run, undone)
+
+
+REMINDERS = tuple(reminders_on(weekday) for weekday in range(7))
+
+
+# Besides the nudges: the digests and the reminders, armed at start-up and by `rebuild`.
+OTHER_WEEKLY = (DIGESTS, *REMINDERS)
 
 
 class SlotTrigger(DateTrigger):
@@ -311,12 +429,18 @@ class SlotTrigger(DateTrigger):
         super().__init__(run_date=datetime.now(UTC) + (slot - clock()))
 
 
-def _add(jobs: NudgeJobs, team_id: str, at: datetime) -> None:
+def _add(jobs: NudgeJobs, team_id: str, at: datetime, weekly: Weekly | None = None) -> None:
+    weekly = weekly or NUDGES
     jobs.scheduler.add_job(
         run_nudge_job,
         SlotTrigger(at, jobs.fanout.clock),
-        args=[jobs, team_id],
-        id=job_id(team_id),
-        name=f"weekly nudges for {team_id}",
+        args=[jobs, team_id, None, weekly],
+        id=job_id(team_id, weekly.kind),
+        name=f"weekly {weekly.what} for {team_id}",
         replace_existing=True,
     )
+
+
+def _remove(jobs: NudgeJobs, team_id: str, weekly: Weekly) -> None:
+    if jobs.scheduler.get_job(job_id(team_id, weekly.kind)) is not None:
+        jobs.scheduler.remove_job(job_id(team_id, weekly.kind))

@@ -19,7 +19,7 @@ from bot.background.chart import draw
 from bot.background.live_counts import LiveCounts
 from bot.settings import Settings
 from bot.slack.client import slack_client
-from bot.views import NUDGE_MESSAGES
+from bot.views import NUDGE_MESSAGES, reminder_message
 from bot.views.digest import digest_message
 from progression.load import load_progression
 from progression.model import Progression
@@ -110,7 +110,13 @@ class AppDuties:
             may_claim=self.may_claim,
             lease_seconds=self.settings.progression_runner_lease,
         )
-        scheduler = build_scheduler(fanout, default_tz=self.settings.progression_tz, runs=self.runs)
+        scheduler = build_scheduler(
+            fanout,
+            default_tz=self.settings.progression_tz,
+            runs=self.runs,
+            digest_messages=DIGEST_MESSAGES,
+            reminder_message=reminder_message,
+        )
         scheduler.start()
         self.scheduler = scheduler
         logger.info("Weekly nudges scheduled for %d workspace(s)", len(self.store.teams()))
