@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, entry_points, version
 
-from bot.cli import backup, copy_db, export, nudge, progression, serve
+from bot.cli import backup, copy_db, export, progression, serve, weekly
 from bot.cli.errors import CliError
 from bot.cli.log_lines import configure_logging
 from bot.cli.outputs import stdout_reported
@@ -25,7 +25,7 @@ PLUGIN_GROUP = "progression_bot.commands"
 COMMANDS: tuple[Register, ...] = (
     serve.register,
     progression.register,
-    nudge.register,
+    weekly.register,
     export.register,
     copy_db.register,
     backup.register,
