@@ -51,6 +51,7 @@ def test_scopes_are_the_fewest(manifest: dict[str, Any]) -> None:
         "users:read",
         "channels:read",
         "groups:read",
+        "files:write",  # the digest's chart
     }
     assert manifest["settings"]["socket_mode_enabled"] is True
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
