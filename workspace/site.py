@@ -35,6 +35,7 @@ def create_site(site: Site) -> Starlette:
         Route("/home", views.home_page),
         Route("/developer", views.developer_page),
         Route("/fragment/{what}", views.fragment),
+        Route("/files/{file_id}", views.uploaded_file),
         Route("/favicon.ico", views.favicon),
         Route("/act/{what}", views.act, methods=["POST"]),
         *slack_routes(site.web_api, site.socket_mode, site.hang_up),

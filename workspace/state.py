@@ -4,6 +4,7 @@ every change is announced to the listeners (the page's live updates)."""
 
 from __future__ import annotations
 
+import base64
 import itertools
 import threading
 from collections import deque
@@ -397,6 +398,7 @@ class Workspace:
                 "messages": [asdict(m) for ms in self.messages.values() for m in ms],
                 "direct": [c.user for c in self.channels.values() if c.is_im],
                 "home_views": dict(self.home_views),
+                "files": [_kept_file(f) for f in self.files.values() if f.data is not None],
                 "last_ts": self._last_ts,
             }
 
@@ -409,9 +411,25 @@ class Workspace:
                 if message.channel in self.messages:
                     self.messages[message.channel].append(message)
             self.home_views.update(snapshot.get("home_views", {}))
+            for kept in snapshot.get("files", []):
+                file = _restored_file(kept)
+                self.files[file.id] = file
+            # New files get ids after the kept ones (ids and log numbers share one count).
+            kept = [int(f[1:]) + 1 for f in self.files if f[1:].isdigit()]
+            self._numbers = itertools.count(max([next(self._numbers), *kept]))
             self._last_ts = int(snapshot.get("last_ts", 0))
             self._changed(kind="reset")
 
     def announce(self, **change: str) -> None:
         with self._lock:
             self._changed(**change)
+
+
+def _kept_file(file: UploadedFile) -> dict[str, Any]:
+    kept = asdict(file)
+    kept["data"] = base64.b64encode(file.data or b"").decode("ascii")
+    return kept
+
+
+def _restored_file(kept: Mapping[str, Any]) -> UploadedFile:
+    return UploadedFile(**{**kept, "data": base64.b64decode(kept["data"])})

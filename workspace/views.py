@@ -101,6 +101,16 @@ async def fragment(request: Request) -> Response:
     return _render(request, name, user, **extra)
 
 
+async def uploaded_file(request: Request) -> Response:
+    """A file an app uploaded, as its messages show it (`url_private`): 404 for an unknown id
+    or one whose bytes never came."""
+    found = _site(request).workspace.files.get(request.path_params["file_id"])
+    if found is None or found.data is None:
+        return HTMLResponse("No such file", status_code=404)
+    kind = found.as_slack()["mimetype"] or "application/octet-stream"
+    return Response(found.data, media_type=kind, headers={"Cache-Control": "no-cache"})
+
+
 async def favicon(request: Request) -> Response:
     """Where browsers look for an icon when a page names none: a 404 is a console error."""
     return FileResponse(FAVICON, media_type="image/svg+xml")
@@ -267,18 +277,57 @@ def _names(ws: Workspace) -> Names:
 
 
 def _messages_context(ws: Workspace, channel_id: str, user: str) -> dict[str, Any]:
+    """The channel's messages in order, each thread's replies under the message they answer
+    (as Slack keeps them out of the channel itself); a reply whose message is gone stays in
+    the channel, marked as a reply."""
     names = _names(ws)
-    shown = [
-        {
+    visible = ws.visible(channel_id, user)
+    shown: list[dict[str, Any]] = []
+    threads: dict[str, list[dict[str, Any]]] = {}
+    parents = {m.ts for m in visible if not _is_reply(m)}
+    for message in visible:
+        item = {
             "message": message,
             "author": _author(ws, message),
             "time": _time_of(message.ts),
             "body": render_message(_as_payload(message), names),
+            "files": [_file_shown(ws, f) for f in message.files],
             "reactions": _reactions(message, user),
+            "is_reply": _is_reply(message),
+            "replies": threads.setdefault(message.ts, []),
         }
-        for message in ws.visible(channel_id, user)
-    ]
+        if item["is_reply"] and message.thread_ts in parents:
+            threads.setdefault(message.thread_ts, []).append(item)
+        else:
+            shown.append(item)
     return {"messages": shown, "channel": ws.channels[channel_id], "me_id": user}
+
+
+def _is_reply(message: Message) -> bool:
+    return bool(message.thread_ts) and message.thread_ts != message.ts
+
+
+def _file_shown(ws: Workspace, listed: dict[str, Any]) -> dict[str, Any]:
+    """A shared file as the page shows it: an image with its size when it is one we hold."""
+    file_id = str(listed.get("id", ""))
+    stored = ws.files.get(file_id)
+    size = png_size(stored.data) if stored is not None and stored.data else None
+    return {
+        "id": file_id,
+        "title": str(listed.get("title") or listed.get("name") or "a file"),
+        "alt": str(listed.get("alt_txt") or ""),
+        "width": size[0] if size else None,
+        "height": size[1] if size else None,
+        "is_image": str(listed.get("mimetype", "")).startswith("image/"),
+    }
+
+
+def png_size(data: bytes) -> tuple[int, int] | None:
+    """A PNG's width and height from its header, so the page keeps the room for the image
+    before it loads (and a channel scrolled to its newest message stays there)."""
+    if len(data) < 24 or not data.startswith(b"\x89PNG\r\n\x1a\n") or data[12:16] != b"IHDR":
+        return None
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
 
 
 def _home_context(ws: Workspace, user: str) -> dict[str, Any]:

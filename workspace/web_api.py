@@ -174,7 +174,11 @@ class WebAPI:
         ws = self.workspace
         message = ws.post(
             Message(
-                channel=channel, ts=ws.next_ts(), user=ws.identity.bot_user_id, **_content(params)
+                channel=channel,
+                ts=ws.next_ts(),
+                user=ws.identity.bot_user_id,
+                thread_ts=str(params.get("thread_ts") or ""),  # a reply in that message's thread
+                **_content(params),
             )
         )
         answer = message.as_slack(ws.identity)

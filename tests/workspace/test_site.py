@@ -383,3 +383,100 @@ def test_the_front_page_of_a_workspace_without_channels_says_so() -> None:
         answer = client.get("/", follow_redirects=False)
     assert (answer.status_code, answer.headers["retry-after"]) == (503, "1")
     assert "no channels yet" in answer.text
+
+
+# A PNG's signature and header (IHDR: 640 x 400), then whatever.
+CHART = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
+    + (640).to_bytes(4, "big")
+    + (400).to_bytes(4, "big")
+    + b"\x08\x02\x00\x00\x00" * 20
+)
+ALT = "Share of staff who checked this week's move off, by campus and role. Lincoln: Teacher 50%."
+
+
+def upload(client: TestClient, channel: str, data: bytes = CHART) -> str:
+    """The three steps of files_upload_v2 through the workspace's routes; the file's id."""
+    asked = call(client, "files.getUploadURLExternal", filename="chart.png", length=len(data))
+    sent = client.post(asked["upload_url"].removeprefix("http://testserver"), content=data)
+    assert sent.status_code == 200
+    files = json.dumps([{"id": asked["file_id"], "title": "Lincoln progress, week 49"}])
+    done = call(client, "files.completeUploadExternal", files=files, channel_id=channel)
+    assert done["ok"], done
+    return str(asked["file_id"])
+
+
+def test_an_uploaded_image_is_shown_in_its_channel_and_served(client: TestClient) -> None:
+    asked = call(
+        client, "files.getUploadURLExternal", filename="chart.png", length=len(CHART), alt_txt=ALT
+    )
+    file_id = asked["file_id"]
+    assert client.get(f"/files/{file_id}").status_code == 404  # no bytes yet
+    client.post(f"/upload/{file_id}", content=CHART)
+    files = json.dumps([{"id": file_id, "title": "Lincoln progress, week 49"}])
+    call(client, "files.completeUploadExternal", files=files, channel_id=district.LEADERS.id)
+
+    served = client.get(f"/files/{file_id}")
+    assert (served.status_code, served.content) == (200, CHART)
+    assert served.headers["content-type"] == "image/png"
+    html = page(client, f"/fragment/messages?channel={district.LEADERS.id}&as=U0MARCUS")
+    assert (
+        f'<img src="/files/{file_id}" alt="Share of staff who checked this week&#39;s move off, '
+        'by campus and role. Lincoln: Teacher 50%." width="640" height="400">'
+    ) in html
+    assert "<figcaption>Lincoln progress, week 49</figcaption>" in html
+    assert client.get("/files/F99999999").status_code == 404
+
+
+def test_a_reply_in_a_thread_is_shown_under_its_message_not_in_the_channel(
+    client: TestClient,
+) -> None:
+    nudge = call(client, "chat.postMessage", channel=district.TEACHERS.id, text="The nudge")
+    call(client, "chat.postMessage", channel=district.TEACHERS.id, text="A later post")
+    call(
+        client,
+        "chat.postMessage",
+        channel=district.TEACHERS.id,
+        thread_ts=nudge["ts"],
+        text="✅ 1 of 2 so far",
+    )
+    html = page(
+        client, f"/fragment/messages?channel={district.TEACHERS.id}&as={district.TEACHER.id}"
+    )
+    nudge_at, thread_at = html.index("The nudge"), html.index('<ol class="thread"')
+    reply_at, later_at = html.index("1 of 2 so far"), html.index("A later post")
+    assert nudge_at < thread_at < reply_at < later_at  # under its message, not at the end
+    thread = html[thread_at : html.index("</ol>", thread_at)]
+    assert 'aria-label="1 reply in the thread"' in thread
+    assert 'aria-label="Reply in thread: Progression,' in thread
+    assert "reply in thread</span>" in thread
+    assert "The nudge" not in thread and "A later post" not in thread
+
+
+def test_a_reply_whose_message_is_gone_stays_in_the_channel_marked_as_a_reply(
+    client: TestClient,
+) -> None:
+    call(client, "chat.postMessage", channel=district.TEACHERS.id, thread_ts="1.000001", text="R")
+    html = page(
+        client, f"/fragment/messages?channel={district.TEACHERS.id}&as={district.TEACHER.id}"
+    )
+    assert '<ol class="thread"' not in html
+    assert 'aria-label="Reply in thread: Progression,' in html
+
+
+def test_files_are_kept_with_the_workspace_between_runs(client: TestClient, site: Site) -> None:
+    file_id = upload(client, district.LEADERS.id)
+    kept = json.loads(json.dumps(site.workspace.snapshot()))  # as `try` writes it to disk
+
+    again = Workspace(WorkspaceClock())
+    again.reset(district.PEOPLE, district.CHANNELS)
+    again.restore(kept)
+    web_api = WebAPI(again, lambda: "ws://127.0.0.1:1/link/")
+    restarted = Site(
+        again, web_api, site.socket_mode, site.acts, FixedControls(), "phase 3 · 3.8 · help"
+    )
+    with TestClient(create_site(restarted)) as later:
+        assert later.get(f"/files/{file_id}").content == CHART
+        html = page(later, f"/fragment/messages?channel={district.LEADERS.id}&as=U0MARCUS")
+        assert f'<img src="/files/{file_id}"' in html
+        assert upload(later, district.LEADERS.id) != file_id  # a new file, a new id
