@@ -184,7 +184,7 @@ class LocalWorkspace:
         with self._lock:
             # The district is in place before the server answers: a page asked for in between
             # (a tab left open on an earlier run asks at once) found a workspace without it.
-            self.workspace.reset(district.PEOPLE, district.CHANNELS)
+            district.open_district(self.workspace)
             snapshot = None if self._fresh else self._read_kept()
             if snapshot is not None:
                 self.workspace.restore(snapshot["workspace"])
@@ -277,7 +277,7 @@ class LocalWorkspace:
             self.workspace.wait_until(lambda: not self.socket_mode.connected, 10)
             self._remove_database()
             self.clock.reset()
-            self.workspace.reset(district.PEOPLE, district.CHANNELS)
+            district.open_district(self.workspace)
             self.app = RunningApp(self._settings(), self.clock)
             self._start_app()
             seed.seed(self.workspace, self.acts, self.run, self.app.rearm, self.app.is_nudge)

@@ -188,6 +188,18 @@ def test_a_teacher_cannot_subscribe_a_channel(page: Page, local_workspace: TryPr
     expect(private_replies(page).filter(has_text="Only managers can do that")).to_have_count(1)
 
 
+def test_a_teachers_app_home_offers_mark_done_on_her_own_channels_move_only(
+    page: Page, local_workspace: TryProcess
+) -> None:
+    visit(page, local_workspace.url, district.TEACHERS.id, district.TEACHER.id)
+    page.get_by_role("navigation", name="Channels").get_by_role("link", name="Progression").click()
+    home = page.locator("[data-home]")
+    expect(home.get_by_role("button", name="Mark done")).to_have_count(1)
+    expect(home).to_contain_text("This week in #lincoln-teachers · Teacher")
+    for channel in (district.LEADERS, district.STUDENTS, district.PLANNING):
+        expect(home).not_to_contain_text(f"#{channel.name}")
+
+
 def test_the_manager_subscribes_a_channel(page: Page, local_workspace: TryProcess) -> None:
     visit(page, local_workspace.url, district.GENERAL.id, district.ADMIN.id)
     send(page, "general", "/progression subscribe leader")
@@ -208,7 +220,14 @@ def test_jump_to_next_nudge_posts_a_nudge_in_every_role_channel(
     expect(nudges(page)).to_have_count(district.PAST_WEEKS + 1)  # live, no reload
     expect(status).not_to_have_text(before)  # the clock moved, the next nudge is a week later
     expect(status).to_contain_text(NEXT_NUDGE)
-    for channel in (district.LEADERS, district.PLANNING, district.STUDENTS):
+    for channel in (
+        district.LEADERS,
+        district.PLANNING,
+        district.STUDENTS,
+        district.WASHINGTON_LEADERS,
+        district.WASHINGTON_TEACHERS,
+        district.WASHINGTON_STUDENTS,
+    ):
         open_channel(page, channel.name)
         expect(nudges(page)).to_have_count(district.PAST_WEEKS + 1)
     open_channel(page, district.GENERAL.name)
