@@ -8,7 +8,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,8 @@ from bot.edge.socket_mode_client import connect_socket_mode
 from bot.edge.startup import start_app
 from bot.settings import Settings, load_settings
 from bot.slack.checks import check_app_token, check_token
-from progression.calendar import next_slot
+from progression.calendar import WeeklySlot, next_slot
+from scheduler.digest import digest_slot
 from scheduler.jobs import NudgeScheduler
 from scheduler.plan import workspace_slot
 from scheduler.runner import Runner
@@ -118,12 +119,22 @@ class RunningApp:
         return self.store.delivery_by_ts(TEAM_ID, channel_id, ts) is not None
 
     def next_nudge(self) -> datetime | None:
+        return self._soonest(workspace_slot)
+
+    def next_digest(self) -> datetime | None:
+        """When the app's scheduler posts the next weekly digest (None: digests are off)."""
+        return self._soonest(digest_slot)
+
+    def _soonest(self, slot_of: Callable[[Store, str, str], WeeklySlot | None]) -> datetime | None:
+        """The soonest slot, over every workspace, of what `slot_of` reads from the store."""
         store = self.store
         if store is None:
             return None
         soonest: datetime | None = None
         for team_id in store.teams():
-            slot = workspace_slot(store, team_id, self.settings.progression_tz)
+            slot = slot_of(store, team_id, self.settings.progression_tz)
+            if slot is None:
+                continue
             try:
                 _week, at = next_slot(self.clock(), slot, store.breaks(team_id))
             except ValueError:
@@ -259,8 +270,17 @@ class LocalWorkspace:
     def next_nudge(self) -> datetime | None:
         return self.app.next_nudge()
 
+    def next_digest(self) -> datetime | None:
+        return self.app.next_digest()
+
     def jump_to_next_nudge(self) -> datetime | None:
-        at = self.app.next_nudge()
+        return self._jump_to(self.app.next_nudge())
+
+    def jump_to_next_digest(self) -> datetime | None:
+        """To just before the next digest, which the app's scheduler then posts."""
+        return self._jump_to(self.app.next_digest())
+
+    def _jump_to(self, at: datetime | None) -> datetime | None:
         if at is None:
             return None
         self.clock.set(at - JUMP_LEAD)

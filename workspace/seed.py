@@ -19,6 +19,9 @@ logger = logging.getLogger("workspace.seed")
 
 Run = Callable[[Coroutine[Any, Any, Any]], Any]
 POST_TIMEOUT = 30.0
+# The district opens an hour after its latest week's nudges went out, whatever the day it is
+# started on: that week's digest (Friday) and the next nudges (Monday) are both ahead of it.
+OPENS_AFTER_LATEST = timedelta(hours=1)
 
 
 class SeedError(Exception):
@@ -36,6 +39,12 @@ def past_slots(now: datetime, weeks: int = district.PAST_WEEKS) -> list[datetime
     return [monday - timedelta(weeks=n) for n in reversed(range(weeks))]
 
 
+def opening_time(now: datetime) -> datetime:
+    """Where the workspace's clock stands once the district is seeded: just after the latest
+    past slot's nudges, so the seeded week's digest has not gone out yet."""
+    return past_slots(now, 1)[-1] + OPENS_AFTER_LATEST
+
+
 def seed(
     workspace: Workspace,
     acts: Acts,
@@ -44,9 +53,11 @@ def seed(
     is_nudge: Callable[[str, str], bool],
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> None:
-    """Fill a reset workspace, whose app is connected, with the district's recent weeks."""
+    """Fill a reset workspace, whose app is connected, with the district's recent weeks, and
+    leave its clock on the morning of the latest one (`opening_time`)."""
     clock = workspace.clock
-    slots = past_slots(now())
+    started = now()
+    slots = past_slots(started)
     clock.set(slots[0] - timedelta(hours=1))
     admin = district.ADMIN.id
     run(acts.command(admin, district.GENERAL.id, f"/progression schedule {district.SCHEDULE}"))
@@ -65,7 +76,7 @@ def seed(
             _wait_for_confirmation(is_nudge, channel_id, nudge)
             for person in people:
                 run(acts.react(person.id, channel_id, nudge, "white_check_mark"))
-    clock.reset()
+    clock.set(opening_time(started))
     rearm()
     logger.info("Seeded %d weeks of nudges", len(slots))
 

@@ -172,6 +172,10 @@ async def _jump(site: Site, user: str, body: Body) -> None:
     await _controls(site, site.controls.jump_to_next_nudge, "Jumping…")
 
 
+async def _jump_to_digest(site: Site, user: str, body: Body) -> None:
+    await _controls(site, site.controls.jump_to_next_digest, "Jumping…")
+
+
 async def _start_over(site: Site, user: str, body: Body) -> None:
     await _controls(site, site.controls.start_over, "Starting over…")
 
@@ -182,6 +186,7 @@ ACTS: dict[str, Act] = {
     "click": _click,
     "open-home": _open_home,
     "jump": _jump,
+    "jump-digest": _jump_to_digest,
     "start-over": _start_over,
 }
 
@@ -258,13 +263,14 @@ def _context(site: Site, user: str, **extra: Any) -> dict[str, Any]:
 
 
 def _status(site: Site) -> dict[str, Any]:
-    at = site.controls.next_nudge()
+    at, digest = site.controls.next_nudge(), site.controls.next_digest()
     now = site.workspace.clock().astimezone(ZoneInfo(DISPLAY_TZ))
     return {
         "connected": site.socket_mode.connected,
         "busy": site.busy,
         "now": when(now),
         "next": when(at) if at else "",
+        "digest": when(digest) if digest else "",
     }
 
 

@@ -106,3 +106,4 @@ def browser() -> Iterator[object]:
 
 
 SCREENSHOT = ROOT / "docs" / "workspace.png"
+DIGEST_SCREENSHOT = ROOT / "docs" / "digest.png"

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.workspace.conftest import SCREENSHOT, TryProcess
+from tests.workspace.conftest import DIGEST_SCREENSHOT, SCREENSHOT, TryProcess
 from workspace import district
 
 playwright = pytest.importorskip("playwright.sync_api")
@@ -188,6 +188,81 @@ def test_a_teacher_cannot_subscribe_a_channel(page: Page, local_workspace: TryPr
     expect(private_replies(page).filter(has_text="Only managers can do that")).to_have_count(1)
 
 
+# "Next digest: Friday 4 December 2026 at 14:00 (America/Chicago)", the seeded week's.
+NEXT_DIGEST = re.compile(r"Next digest: Friday \d{1,2} \w+ \d{4} at 14:00 \(America/Chicago\)")
+CHART_ALT = re.compile(
+    r"^Share of staff who checked this week's move off \(the week of .*Lincoln: "
+)
+
+
+def digest_of(page: Page, campus: str) -> Any:
+    return page.locator("article:not(.ephemeral)").filter(has_text=f"{campus} weekly digest")
+
+
+def shown_image(page: Page, alt: re.Pattern[str]) -> Any:
+    """The image of that alt text, once the browser has loaded and drawn it."""
+    image = page.get_by_role("img", name=alt)
+    expect(image).to_be_visible()
+    page.wait_for_function(
+        "image => image.complete && image.naturalWidth > 0", arg=image.element_handle()
+    )
+    return image
+
+
+def test_jump_to_digest_posts_each_campus_its_digest_and_chart(
+    page: Page, local_workspace: TryProcess, tmp_path: Path
+) -> None:
+    visit(page, local_workspace.url, district.LEADERS.id, district.PRINCIPAL.id)
+    status = page.locator("#status")
+    expect(status).to_contain_text(NEXT_DIGEST)
+    expect(digest_of(page, "Lincoln")).to_have_count(0)
+    page.get_by_role("button", name="Jump to digest").click()
+    digest = digest_of(page, "Lincoln")
+    expect(digest).to_have_count(1)  # live, no reload
+    expect(digest).to_contain_text("Needs attention (1)")
+    expect(digest).to_contain_text("#lincoln-students · no ✅ on its last two nudges")
+    expect(digest).to_contain_text("On track: 2 of 3 role channels")
+    expect(digest).to_contain_text("#lincoln-teachers · Teacher")
+    expect(digest).not_to_contain_text("washington")  # the campus's own channels only
+    chart = shown_image(page, CHART_ALT)
+    expect(page.locator("figure").filter(has=chart)).to_contain_text(
+        "Lincoln progress, the week of"
+    )
+    expect(nudges(page)).to_have_count(district.PAST_WEEKS)  # no nudge came with it
+    expect(status).to_contain_text(NEXT_DIGEST)  # the one a week later
+
+    # The README's screenshot of the digest; docs/digest.png is rewritten only when asked to.
+    shot = DIGEST_SCREENSHOT if os.environ.get("UPDATE_SCREENSHOT") == "1" else tmp_path / "d.png"
+    page.set_viewport_size({"width": 1280, "height": 1180})
+    digest.evaluate("digest => digest.scrollIntoView({block: 'start'})")
+    page.mouse.move(0, 0)
+    page.screenshot(path=str(shot))
+    assert shot.stat().st_size > 10_000
+
+
+def test_the_district_digest_goes_to_planning_and_washington_gets_its_own(
+    page: Page, local_workspace: TryProcess
+) -> None:
+    visit(page, local_workspace.url, district.PLANNING.id, district.ADMIN.id)
+    digest = digest_of(page, "District")
+    expect(digest).to_have_count(1)
+    expect(digest).to_contain_text("Needs attention (1)")
+    expect(digest).to_contain_text("#lincoln-students · no ✅ on its last two nudges")
+    expect(digest).to_contain_text("This week, by campus")
+    expect(digest).to_contain_text("Washington")
+    chart = shown_image(page, re.compile(r"^Share of staff .*Lincoln: .*Washington: "))
+    expect(page.locator("figure").filter(has=chart)).to_contain_text(
+        "District progress, the week of"
+    )
+
+    open_channel(page, district.WASHINGTON_LEADERS.name)
+    washington = digest_of(page, "Washington")
+    expect(washington).to_have_count(1)
+    expect(washington).to_contain_text("Needs attention: nothing this week.")
+    open_channel(page, district.TEACHERS.name)
+    expect(page.locator("article").filter(has_text="weekly digest")).to_have_count(0)
+
+
 def test_a_teachers_app_home_offers_mark_done_on_her_own_channels_move_only(
     page: Page, local_workspace: TryProcess
 ) -> None:
@@ -289,6 +364,10 @@ def test_progress_all_for_the_manager(page: Page, local_workspace: TryProcess) -
 AXE = Path(__file__).with_name("axe.min.js")
 PANES = [
     ("channel", f"c/{district.TEACHERS.id}?as={district.TEACHER.id}"),
+    (
+        "channel with the digest and its chart",
+        f"c/{district.LEADERS.id}?as={district.PRINCIPAL.id}",
+    ),
     ("App Home", f"home?as={district.COACH.id}"),
     ("Developer view", f"developer?as={district.ADMIN.id}"),
 ]

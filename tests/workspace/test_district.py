@@ -1,15 +1,21 @@
 """The seeded district: two campuses of role channels that the app tells apart by their names,
 people only in their own campus's channel for their role, and weeks in which one channel needs
-attention."""
+attention; and the day `try` opens on, whatever day it is started."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
 
+from progression.calendar import WeeklySlot, next_slot, week_of
 from progression.campus import propose_campus
 from progression.load import load_progression
+from scheduler.digest import DEFAULT_DIGEST_AT, DEFAULT_DIGEST_WEEKDAY
 from workspace import district
 from workspace.clock import WorkspaceClock
+from workspace.seed import opening_time, past_slots
 from workspace.state import BOT_USER_ID, Channel, Person, Workspace
 from workspace.web_api import WebAPI
 
@@ -85,3 +91,22 @@ def test_people_check_off_only_in_channels_they_are_in() -> None:
     for week in district.CHECK_OFFS.values():
         for channel_id, people in week.items():
             assert set(people) <= set(district.MEMBERS[channel_id]), channel_id
+
+
+CHICAGO = ZoneInfo(district.TIMEZONE)
+DIGEST = WeeklySlot(DEFAULT_DIGEST_WEEKDAY, DEFAULT_DIGEST_AT, district.TIMEZONE)
+NUDGES = WeeklySlot(0, time(8, 0), district.TIMEZONE)
+
+
+@pytest.mark.parametrize("hours", range(0, 7 * 24, 5))
+def test_try_opens_before_the_seeded_weeks_digest_whatever_the_day(hours: int) -> None:
+    """Started on a Saturday, the seeded week's digest was already due: the app posted it as
+    soon as the seed set the clock back to now, before anyone could jump to it."""
+    started = datetime(2026, 11, 30, 0, 30, tzinfo=CHICAGO) + timedelta(hours=hours)
+    opens = opening_time(started.astimezone(UTC))
+    latest = past_slots(started)[-1]
+    assert latest < opens < latest + timedelta(days=1)
+    _week, digest = next_slot(opens, DIGEST, [])
+    _week, nudge = next_slot(opens, NUDGES, [])
+    assert week_of(digest, district.TIMEZONE) == week_of(latest, district.TIMEZONE)
+    assert digest < nudge  # the digest comes first: "Jump to digest", then the next nudge

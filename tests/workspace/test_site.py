@@ -21,18 +21,27 @@ from workspace.state import BOT_USER_ID, Workspace
 from workspace.web_api import APP_TOKEN, BOT_TOKEN, Responder, WebAPI
 
 NEXT = datetime(2026, 12, 7, 14, 0, tzinfo=UTC)
+NEXT_DIGEST = datetime(2026, 12, 4, 20, 0, tzinfo=UTC)
 
 
 class FixedControls:
     def __init__(self) -> None:
         self.jumps = 0
+        self.digest_jumps = 0
 
     def next_nudge(self) -> datetime | None:
         return NEXT.astimezone(WorkspaceZone)
 
+    def next_digest(self) -> datetime | None:
+        return NEXT_DIGEST.astimezone(WorkspaceZone)
+
     def jump_to_next_nudge(self) -> datetime | None:
         self.jumps += 1
         return NEXT
+
+    def jump_to_next_digest(self) -> datetime | None:
+        self.digest_jumps += 1
+        return NEXT_DIGEST
 
     def start_over(self) -> None:
         return None
@@ -279,6 +288,17 @@ def test_a_body_that_is_not_a_json_object_is_a_400_saying_so(
 def test_jump_asks_the_controls(client: TestClient, site: Site) -> None:
     assert client.post("/act/jump").status_code == 204
     assert isinstance(site.controls, FixedControls) and site.controls.jumps == 1
+
+
+def test_the_top_bar_says_when_the_digest_comes_and_jumps_to_it(
+    client: TestClient, site: Site
+) -> None:
+    html = page(client, f"/fragment/status?as={district.PRINCIPAL.id}")
+    assert "Next digest: <strong>Friday 4 December 2026 at 14:00 (America/Chicago)</strong>" in html
+    assert '<button type="button" id="jump-digest" data-control="jump-digest">' in html
+    assert client.post("/act/jump-digest").status_code == 204
+    assert isinstance(site.controls, FixedControls)
+    assert (site.controls.digest_jumps, site.controls.jumps) == (1, 0)
 
 
 def _section(text: str) -> dict[str, Any]:

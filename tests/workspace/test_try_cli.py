@@ -4,7 +4,9 @@ unless --fresh, and says in one line what is wrong."""
 from __future__ import annotations
 
 import json
+import re
 import socket
+import time
 import urllib.request
 from pathlib import Path
 
@@ -17,9 +19,41 @@ from workspace.cli import host_warning
 
 
 def teachers_channel(url: str) -> str:
-    query = f"channel={district.TEACHERS.id}&as={district.TEACHER.id}"
+    return channel_html(url, district.TEACHERS.id, district.TEACHER.id)
+
+
+def channel_html(url: str, channel: str, person: str) -> str:
+    query = f"channel={channel}&as={person}"
     with urllib.request.urlopen(f"{url}fragment/messages?{query}", timeout=10) as answer:
         return str(answer.read().decode())
+
+
+def act(url: str, what: str, body: dict[str, str]) -> None:
+    request = urllib.request.Request(
+        f"{url}act/{what}", json.dumps(body).encode(), {"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        assert answer.status == 204
+
+
+def leaders_chart(url: str, timeout: float = 30) -> str:
+    """The path of the chart the digest put in #lincoln-leaders, once it is there."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = re.search(
+            r'<img src="(/files/F\d+)"',
+            channel_html(url, district.LEADERS.id, district.PRINCIPAL.id),
+        )
+        if found or time.monotonic() > deadline:
+            assert found, "no chart in #lincoln-leaders"
+            return found.group(1)
+        time.sleep(0.2)  # the app's scheduler drawing and uploading it
+
+
+def served(url: str, path: str) -> bytes:
+    with urllib.request.urlopen(url.rstrip("/") + path, timeout=10) as answer:
+        assert answer.headers["Content-Type"] == "image/png"
+        return bytes(answer.read())
 
 
 def test_a_restart_keeps_the_workspace_and_fresh_starts_over(tmp_path: Path) -> None:
@@ -40,6 +74,9 @@ def test_a_restart_keeps_the_workspace_and_fresh_starts_over(tmp_path: Path) -> 
         with urllib.request.urlopen(request, timeout=10) as answer:
             assert answer.status == 204
         assert "Shared by" in teachers_channel(first.url)
+        act(first.url, "jump-digest", {"as": district.PRINCIPAL.id})
+        chart = leaders_chart(first.url)
+        png = served(first.url, chart)
     finally:
         stop_try(first)
     assert (tmp_path / "progression-try.db").exists()
@@ -47,6 +84,8 @@ def test_a_restart_keeps_the_workspace_and_fresh_starts_over(tmp_path: Path) -> 
     again = start_try(tmp_path)
     try:
         assert "Shared by" in teachers_channel(again.url)
+        assert leaders_chart(again.url, timeout=0) == chart  # the digest's chart, kept
+        assert served(again.url, chart) == png
     finally:
         stop_try(again)
 
