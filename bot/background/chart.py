@@ -80,7 +80,9 @@ def draw(digest: Digest, progression: Progression) -> Chart:
                 xs, ys = zip(*points, strict=True)
                 trend.plot(xs, ys, marker="o", label=campus)
         trend.set_xticks(range(len(labels)), labels)
-        trend.set_ylim(0, 1)
+        # A little room at the edges, so a point on the last week or at 100% is whole.
+        trend.set_xlim(-0.4, len(labels) - 0.6)
+        trend.set_ylim(-0.03, 1.05)
         trend.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
         trend.set_title(f"Last {wording.counted(len(labels), 'school week')}")
         trend.grid(alpha=0.3)

@@ -48,9 +48,10 @@ def percent(share: float | None) -> str:
 
 
 def sparkline(rates: Sequence[float | None]) -> str:
-    """The trend in characters: a bar per school week, a gap where there was no nudge."""
+    """The trend in characters: a bar per school week, a dot where there was no nudge (a
+    space would collapse in some renderings, and eight weeks would read as three)."""
     return "".join(
-        " " if r is None else SPARKS[min(len(SPARKS) - 1, int(r * len(SPARKS)))] for r in rates
+        "·" if r is None else SPARKS[min(len(SPARKS) - 1, int(r * len(SPARKS)))] for r in rates
     )
 
 

@@ -98,4 +98,4 @@ def test_the_district_digest_of_sixty_campuses_fits_one_message_campus_by_campus
 
 
 def test_the_trend_reads_as_bars_with_gaps_for_weeks_without_a_nudge() -> None:
-    assert sparkline([0.0, 0.5, None, 1.0]) == "▁▅ █"
+    assert sparkline([0.0, 0.5, None, 1.0]) == "▁▅·█"
