@@ -80,6 +80,8 @@ def create_app(
         # A request no listener takes reaches `on_listener_error`, which acks it with a line
         # naming its kind; Bolt's own warning would log values from its body.
         raise_error_for_unhandled_request=True,
+        # Lazy listeners (the work after the ack) run on our bounded pool (bot/slack/after_ack.py).
+        listener_executor=services.after_ack,
     )
     app.use(RequireTeamAndUser())
     register_all(app, services)
