@@ -98,6 +98,7 @@ class Reading:
     command: Command | None = None
     error: CommandError | None = None
     later: bool = False  # its answer needs Slack first
+    known: bool | None = None  # whether the person manages, when known without Slack
 
     def parsed(self) -> Command:
         if self.command is None:
@@ -123,7 +124,8 @@ def read_command(
             team_id, user_id = command["team_id"], command["user_id"]
             now = services.clock()
             known = known_manager(services.store, services.settings, team_id, user_id, now)
-            reading = Reading(text, command=parsed, later=_needs_slack(parsed, known))
+            later = _needs_slack(parsed, known)
+            reading = Reading(text, command=parsed, later=later, known=known)
     context[READING] = reading
     return reading
 
@@ -221,14 +223,18 @@ def promise_answer(
         ack(**_error_reply(NO_WAY_TO_ANSWER))
     else:
         later = Later.of(parsed, reading.text, command, services.clock())
-        ack(response_type="ephemeral", **_promise(services, context, later))
+        promise = _promise(services, context, later, manager=reading.known is True)
+        ack(response_type="ephemeral", **promise)
 
 
-def _promise(services: Services, context: BoltContext, later: Later) -> views.Message:
+def _promise(
+    services: Services, context: BoltContext, later: Later, manager: bool
+) -> views.Message:
     what = "/progression " + type(later.command.request).__name__.lower()
     if not services.after_ack.hand_over(context, what, later):
         return waiting.busy_message()
-    if isinstance(later.command.request, Subscribe):
+    # Nothing is said to be under way before the person is known to manage.
+    if isinstance(later.command.request, Subscribe) and manager:
         return waiting.subscribing_message(later.channel_id)
     return waiting.checking_manager_message()
 
@@ -318,7 +324,9 @@ def _check_allowed(parsed: Command, ctx: CommandContext, *, ask: bool = False) -
     if allowed is None and ask:
         allowed = ask_slack(store, ctx.client, ctx.team_id, ctx.user_id, ctx.now)
     if not allowed:
-        raise CommandError("Only managers can do that.", who_can_manage(settings))
+        raise CommandError(
+            "Only managers can do that.", who_can_manage(settings, store, ctx.team_id)
+        )
 
 
 def _reply(parsed: Command, text: str, message: views.Message, user_id: str) -> dict[str, Any]:

@@ -23,7 +23,7 @@ _ids = itertools.count(1)
 
 
 def fresh(prefix: str) -> str:
-    """An id no test used before: who is a manager is remembered by the process."""
+    """An id no other test uses."""
     return f"{prefix}{next(_ids):04d}"
 
 
@@ -197,3 +197,47 @@ def test_a_failure_after_the_ack_is_logged_once_with_its_traceback_and_told(
     assert failed.levelno == logging.ERROR and failed.exc_info is not None
     assert "fatal_error" in caplog.text
     assert "Failed to run an internal function" not in caplog.text  # Bolt's line, untraced
+
+
+# --- refusals (issue 16, section 7) -------------------------------------------------------------
+
+
+def test_a_teacher_subscribing_is_told_whom_to_ask_and_never_that_it_is_under_way(
+    managed: InProcess, api: SlackWebAPI
+) -> None:
+    team, seen = fresh("TREF"), admin(api)
+    # A workspace admin the app has met here, besides the manager the settings name.
+    met = managed.command("skips", team_id=team, user_id=seen, response_url=api.response_url("m"))
+    final(managed, "m", met)
+    teacher = fresh("UTEACH")
+    api.add_user(teacher)
+    reply = managed.command(
+        "subscribe teacher",
+        team_id=team,
+        user_id=teacher,
+        channel_id="CGENERAL",
+        response_url=api.response_url("t"),
+    )
+    assert "Subscribing" not in reply.said  # nothing is under way before permission is known
+    assert "Checking with Slack that you can manage" in reply.said
+    [answer] = api.wait_for_response_url("t", timeout=10)
+    said = answer.params["blocks"][0]["text"]["text"]
+    assert "Only managers can do that." in said
+    assert "<@UMGR1>" in said and f"<@{seen}>" in said  # by name: Slack shows the names
+    assert said.count("can do that") == 1 and "PROGRESSION_MANAGERS" not in said
+    managed.settle()
+    assert not api.calls("chat.postMessage")
+    assert managed.store.subscription(team, "CGENERAL") is None
+
+
+def test_without_a_manager_known_by_name_the_refusal_says_whom_to_ask(
+    in_process: InProcess, api: SlackWebAPI
+) -> None:
+    teacher = fresh("UTEACH")
+    api.add_user(teacher)
+    reply = in_process.command("skips", user_id=teacher, response_url=api.response_url("n"))
+    [answer] = api.wait_for_response_url("n", timeout=10)
+    said = answer.params["blocks"][0]["text"]["text"]
+    assert "Only managers can do that." in said and "admins and owners" in said
+    assert said.count("can do that") == 1 and "PROGRESSION_MANAGERS" not in said
+    assert reply.status == 200
