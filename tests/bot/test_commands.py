@@ -90,6 +90,32 @@ def test_an_error_is_answered_in_the_response(in_process: InProcess) -> None:
     assert "Phase 9 does not exist" in said and not in_process.api.calls()
 
 
+def test_a_user_named_in_progression_managers_may_manage(
+    api: SlackWebAPI, tmp_path: Path, bundled_progression: Progression, clean_environment: None
+) -> None:
+    # Moved from test_manage_http.py, where it started an app process of its own.
+    team = fresh("TM")
+    with app_in_process(
+        api, tmp_path / "p.db", bundled_progression, PROGRESSION_MANAGERS="U42"
+    ) as app:
+        named = app.command(
+            "subscribe leaders",
+            team_id=team,
+            user_id="U42",
+            channel_id="C42",
+            response_url=api.response_url("named"),
+        )
+        assert "now gets one *Leader* move" in final(app, "named", named)
+        other = app.command(
+            "subscribe leaders",
+            team_id=team,
+            user_id="U43",
+            channel_id="C43",
+            response_url=api.response_url("other"),
+        )
+        assert "Only managers" in final(app, "other", other)
+
+
 # --- after the ack ----------------------------------------------------------------------
 
 

@@ -91,20 +91,6 @@ def test_someone_slack_said_is_no_manager_is_refused_at_once(
     assert not api.calls("chat.postMessage")
 
 
-def test_a_user_named_in_progression_managers_may_manage(
-    api: SlackWebAPI, tmp_path: Path, team: str
-) -> None:
-    app = start_http_app(app_env(api, tmp_path / "p.db", PROGRESSION_MANAGERS="U42"), tmp_path)
-    try:
-        with SlackSender(app.url + "/slack/events", SIGNING_SECRET) as slack:
-            assert "now gets one *Leader* move" in ask(
-                slack, api, "subscribe leaders", team, "U42", "C42"
-            )
-            assert "Only managers" in ask(slack, api, "subscribe leaders", team, "U43", "C43")
-    finally:
-        stop_app(app)
-
-
 def _socket_inodes(pid: int | str) -> set[str]:
     found = set()
     for fd in os.listdir(f"/proc/{pid}/fd"):
