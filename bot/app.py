@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import weakref
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -39,6 +40,10 @@ class _NoTokenWarning(logging.Filter):
 
 _no_token_warning = _NoTokenWarning()
 
+# Apps that do not check Slack's signatures themselves: Socket Mode's (its messages carry none)
+# and those served behind the request guard (bot/edge/request_guard.py), which checks them.
+_UNVERIFIED: weakref.WeakSet[App] = weakref.WeakSet()
+
 
 def create_app(
     settings: Settings,
@@ -47,14 +52,22 @@ def create_app(
     *,
     progression: Progression | None = None,
     socket_mode: bool = False,
+    behind_guard: bool = False,
     clock: Callable[[], datetime] = utc_now,
 ) -> App:
-    """The Bolt app. Lookups answer inside the ack, so requests need no listener thread."""
+    """The Bolt app. Lookups answer inside the ack, so requests need no listener thread.
+
+    `behind_guard`: served over HTTP behind the request guard, which has checked each
+    request's signature with slack_sdk's verifier, so Bolt does not check it a second time.
+    Otherwise Bolt checks it (except in Socket Mode)."""
     progression = progression or load_progression(settings.progression_file)
     secret = settings.slack_signing_secret
     background = client or slack_client(settings)
     bolt_logger = logging.getLogger("progression_bot.slack")
     bolt_logger.addFilter(_no_token_warning)  # added once: the same filter is not added twice
+    services = Services(
+        settings=settings, store=store, progression=progression, slack=background, clock=clock
+    )
     app = App(
         client=client or slack_client(settings, in_request=True),
         signing_secret=secret.get_secret_value() if secret else None,
@@ -62,19 +75,26 @@ def create_app(
         # 10 ms, and a lookup needs no Slack call before it answers.
         process_before_response=True,
         # Socket Mode messages come over an authenticated WebSocket and carry no signature.
-        request_verification_enabled=not socket_mode,
+        request_verification_enabled=not (socket_mode or behind_guard),
         logger=bolt_logger,
         # A request no listener takes reaches `on_listener_error`, which acks it with a line
         # naming its kind; Bolt's own warning would log values from its body.
         raise_error_for_unhandled_request=True,
-    )
-    services = Services(
-        settings=settings, store=store, progression=progression, slack=background, clock=clock
+        # Lazy listeners (the work after the ack) run on our bounded pool (bot/slack/after_ack.py).
+        listener_executor=services.after_ack,
     )
     app.use(RequireTeamAndUser())
     register_all(app, services)
     app.error(on_listener_error)
+    if socket_mode or behind_guard:
+        _UNVERIFIED.add(app)
     return app
+
+
+def checks_signatures(app: App) -> bool:
+    """Whether Bolt checks each HTTP request's signature in this app: False for an app built
+    for Socket Mode or to be served behind the request guard."""
+    return app not in _UNVERIFIED
 
 
 def on_listener_error(

@@ -63,6 +63,15 @@ class MemberStore(StoreBase):
         )
         return None if row is None else (bool(row["is_manager"]), float(row["checked_at"]))
 
+    def managers_seen(self, team_id: str) -> list[str]:
+        """The people Slack last said are admins or owners of the workspace, however long ago."""
+        rows = self._rows(
+            "select user_id from manager_checks where team_id = ? and is_manager = 1 "
+            "order by user_id",
+            [team_id],
+        )
+        return [str(row["user_id"]) for row in rows]
+
     def remember_manager(self, team_id: str, user_id: str, is_manager: bool, now: float) -> None:
         """Replace what is known of the person with Slack's latest answer."""
         # Through the group commit, so a worker's write takes its turn with the others'.

@@ -4,119 +4,153 @@ Bolt builds each request's context in its constructor (`slack_bolt.request.inter
 build_context`) and matches listeners by reading fixed fields; a value of the wrong JSON type
 there (`event.item.channel` a number, `team` a list, `actions` empty) raises before any listener
 or error handler. Every field below is one Bolt or this app's listeners read, with the types
-Slack sends: a request that differs is not one Slack sends, and is refused (400).
+Slack sends; any other field may be anything (`extra="allow"`). A request that differs is not
+one Slack sends, and is refused (400).
+
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Annotated, Any
 
-Shape = Callable[[Any, int], bool]
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 # Slack nests the objects Bolt walks (an event's item, a changed message's previous message)
 # a few levels deep at most; a deeper chain is refused rather than walked.
 MAX_NODE_DEPTH = 6
 
-
-def _text(value: Any, depth: int) -> bool:
-    return value is None or isinstance(value, str)
+Text = str | None
 
 
-def _object(fields: Mapping[str, Shape]) -> Shape:
-    def check(value: Any, depth: int) -> bool:
-        if not isinstance(value, dict):
-            return False
-        return all(shape(value[key], depth) for key, shape in fields.items() if key in value)
-
-    return check
+class _Shape(BaseModel):
+    # Strict: JSON's types as they are (no 5 read as "5"); any other field is Slack's business.
+    model_config = ConfigDict(extra="allow", strict=True)
 
 
-def _text_or(shape: Shape) -> Shape:
-    """An id, or an object carrying it (`"team": "T1"` or `"team": {"id": "T1"}`)."""
-    return lambda value, depth: _text(value, depth) or shape(value, depth)
+class IdObject(_Shape):
+    """`"team": {"id": "T1"}` (where `"team": "T1"` is the other form)."""
+
+    id: Text = None
+    team_id: Text = None
+    enterprise_id: Text = None
 
 
-def _list_of(shape: Shape, *, first_required: bool = False) -> Shape:
-    def check(value: Any, depth: int) -> bool:
-        if value is None and not first_required:
-            return True
-        if not isinstance(value, list) or (first_required and not value):
-            return False
-        return all(shape(item, depth) for item in value)
-
-    return check
+class FunctionData(_Shape):
+    execution_id: Text = None
 
 
-def _optional(shape: Shape) -> Shape:
-    return lambda value, depth: value is None or shape(value, depth)
+class View(_Shape):
+    id: Text = None
+    callback_id: Text = None
+    team_id: Text = None
+    app_installed_team_id: Text = None
 
 
-def _node(value: Any, depth: int) -> bool:
+class ResponseUrl(_Shape):
+    response_url: Text = None
+
+
+class Action(_Shape):
+    action_id: Text = None
+    block_id: Text = None
+    value: Text = None
+    type: Text = None
+
+
+class Container(_Shape):
+    type: Text = None
+    channel_id: Text = None
+    view_id: Text = None
+
+
+IdOrObject = str | IdObject | None
+
+
+class Node(_Shape):
     """An object Bolt reads the same ids in, and then the objects inside it (the payload
     itself, its event, an event's item, a message...)."""
-    if depth > MAX_NODE_DEPTH:
-        return False
-    return _object(_NODE_FIELDS)(value, depth + 1)
 
+    type: Text = None
+    subtype: Text = None
+    enterprise: IdOrObject = None
+    enterprise_id: Text = None
+    team: IdOrObject = None
+    team_id: Text = None
+    user: IdOrObject = None
+    user_id: Text = None
+    user_team: Text = None
+    channel: IdOrObject = None
+    channel_id: Text = None
+    api_app_id: Text = None
+    thread_ts: Text = None
+    ts: Text = None
+    event_ts: Text = None
+    event_id: Text = None
+    function_execution_id: Text = None
+    bot_access_token: Text = None
+    bot_id: Text = None
+    response_url: Text = None
+    reaction: Text = None
+    tab: Text = None
+    command: Text = None
+    text: Text = None
+    callback_id: Text = None
+    action_id: Text = None
+    block_id: Text = None
+    challenge: Text = None
+    token: Text = None
+    authorizations: list[Node] | None = None
+    event: Node | None = None
+    item: Node | None = None
+    message: Node | None = None
+    previous_message: Node | None = None
+    assistant_thread: Node | None = None
+    function_data: FunctionData | None = None
+    view: View | None = None
+    response_urls: list[ResponseUrl] | None = None
+    actions: Annotated[list[Action], Field(min_length=1)] | None = None
+    container: Container | None = None
 
-_ID_OBJECT = _object({"id": _text, "team_id": _text, "enterprise_id": _text})
-_NODE_FIELDS: dict[str, Shape] = {
-    "type": _text,
-    "subtype": _text,
-    "enterprise": _text_or(_ID_OBJECT),
-    "enterprise_id": _text,
-    "team": _text_or(_ID_OBJECT),
-    "team_id": _text,
-    "user": _text_or(_ID_OBJECT),
-    "user_id": _text,
-    "user_team": _text,
-    "channel": _text_or(_ID_OBJECT),
-    "channel_id": _text,
-    "api_app_id": _text,
-    "thread_ts": _text,
-    "ts": _text,
-    "event_ts": _text,
-    "event_id": _text,
-    "function_execution_id": _text,
-    "bot_access_token": _text,
-    "bot_id": _text,
-    "response_url": _text,
-    "reaction": _text,
-    "tab": _text,
-    "command": _text,
-    "text": _text,
-    "callback_id": _text,
-    "action_id": _text,
-    "block_id": _text,
-    "challenge": _text,
-    "token": _text,
-    "authorizations": _list_of(_node),
-    "event": _node,
-    "item": _node,
-    "message": _node,
-    "previous_message": _node,
-    "assistant_thread": _node,
-    "function_data": _optional(_object({"execution_id": _text})),
-    "view": _optional(
-        _object(
-            {
-                "id": _text,
-                "callback_id": _text,
-                "team_id": _text,
-                "app_installed_team_id": _text,
-            }
-        )
-    ),
-    "response_urls": _list_of(_object({"response_url": _text})),
-    "actions": _list_of(
-        _object({"action_id": _text, "block_id": _text, "value": _text, "type": _text}),
-        first_required=True,
-    ),
-    "container": _optional(_object({"type": _text, "channel_id": _text, "view_id": _text})),
-}
+    @field_validator(
+        "event", "item", "message", "previous_message", "assistant_thread", "actions", mode="before"
+    )
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        """Absent is fine; null where Bolt reads an object is not what Slack sends."""
+        if value is None:
+            raise ValueError("null where Slack sends an object")
+        return value
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _within_depth(
+        cls, value: Any, handler: ModelWrapValidatorHandler[Node], info: ValidationInfo
+    ) -> Node:
+        """Count the nodes around this one (in the validation's context): past the deepest
+        Slack sends, refused before anything inside is looked at."""
+        around: list[int] = (info.context or {})["nodes_around"]
+        if around[0] > MAX_NODE_DEPTH:
+            raise ValueError("nested deeper than Slack nests")
+        around[0] += 1
+        try:
+            return handler(value)
+        finally:
+            around[0] -= 1
 
 
 def is_slack_shaped(payload: dict[str, Any]) -> bool:
     """Whether every field Bolt (or a listener) reads has the type Slack gives it."""
-    return _node(payload, 0)
+    try:
+        Node.model_validate(payload, context={"nodes_around": [0]})
+    except ValidationError:
+        return False
+    return True

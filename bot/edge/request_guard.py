@@ -1,25 +1,29 @@
 """The door of /slack/events: what is refused before Bolt sees a request.
 
 In this order, so that an unsigned request costs nothing: a body over the limit is refused
-unread (413); signature headers that are missing or malformed are refused unread (401); the
-signature is checked over the raw bytes (401); only then is the body parsed (400 when it is not
-what Slack sends, or not shaped as Slack shapes it: bot/payload_shape.py). No body is ever
-logged. (Replays are the listeners' to refuse, where a
-request would act: bot/replays.py.)
+unread (413); signature headers that are missing or malformed, or a timestamp outside Slack's 5
+minutes, are refused unread (401); the signature is checked by slack_sdk's `SignatureVerifier`
+on the app's clock (401); only then is the body parsed (400 when it is not what Slack sends, or
+not shaped as Slack shapes it: bot/edge/payloads.py). Bolt does not check the signature again
+(`create_app(..., behind_guard=True)`). No body is ever logged. (Replays are the listeners' to
+refuse, where a request would act: bot/slack/replays.py.)
+
+A body that is not UTF-8 is refused (400) before its signature is checked: Slack never sends
+one, and `SignatureVerifier` reads the body as text, so it cannot check one.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import logging
 import re
-import time
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
+
+from slack_sdk.signature import Clock, SignatureVerifier
 
 from bot.edge.payloads import is_slack_shaped
 
@@ -52,17 +56,24 @@ class Admitted:
     content_type: str
 
 
+class AppClock(Clock):
+    """The app's clock (aware datetimes) as slack_sdk's verifier reads time: Unix seconds."""
+
+    def __init__(self, now: Callable[[], datetime]) -> None:
+        self._now = now
+
+    def now(self) -> float:
+        return self._now().timestamp()
+
+
 class RequestGuard:
     """`admit(environ)` returns the body to hand to Bolt, or raises `Refused`."""
 
     def __init__(
-        self,
-        signing_secret: str,
-        clock: Callable[[], float] = time.time,
-        max_body: int = MAX_BODY_BYTES,
+        self, signing_secret: str, clock: Clock | None = None, max_body: int = MAX_BODY_BYTES
     ) -> None:
-        self._secret = signing_secret.encode()
-        self._clock = clock
+        self._clock = clock or Clock()
+        self._verifier = SignatureVerifier(signing_secret, self._clock)
         self._max_body = max_body
 
     def admit(self, environ: WSGIEnvironment) -> Admitted:
@@ -71,16 +82,18 @@ class RequestGuard:
         signature = str(environ.get("HTTP_X_SLACK_SIGNATURE", ""))
         if not _TIMESTAMP.fullmatch(timestamp) or not _SIGNATURE.fullmatch(signature):
             raise Refused(401, "missing or malformed signature headers")
-        now = self._clock()
-        if abs(now - int(timestamp)) > MAX_SKEW_SECONDS:
+        # The verifier refuses a stale timestamp too, but only once the body is read.
+        if abs(self._clock.now() - int(timestamp)) > MAX_SKEW_SECONDS:
             raise Refused(401, "stale signature timestamp")
         body = _read(environ, length, self._max_body)
-        base = b"v0:" + timestamp.encode() + b":" + body
-        expected = "v0=" + hmac.new(self._secret, base, hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(expected, signature):
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise Refused(400, "not UTF-8, so not a body Slack sends") from None
+        if not self._verifier.is_valid(text, timestamp, signature):
             raise Refused(401, "invalid signature")
         content_type = media_type(str(environ.get("CONTENT_TYPE", "")))
-        if not is_slack_shaped(_parse(body, content_type)):
+        if not is_slack_shaped(_parse(text, content_type)):
             raise Refused(400, "signed, but not shaped as Slack shapes it")
         return Admitted(body, content_type)
 
@@ -110,11 +123,10 @@ def media_type(content_type: str) -> str:
     return content_type.partition(";")[0].strip().lower()
 
 
-def _parse(body: bytes, content_type: str) -> dict[str, Any]:
+def _parse(text: str, content_type: str) -> dict[str, Any]:
     """Parse as Bolt will (`slack_bolt.request.internals.parse_body`, given `content_type`
     exactly): a JSON object, or a form whose `payload`, if any, is one."""
     try:
-        text = body.decode("utf-8")
         if not text:
             return {}
         if content_type == JSON or text.startswith("{"):
@@ -124,8 +136,8 @@ def _parse(body: bytes, content_type: str) -> dict[str, Any]:
             parsed = {} if payload is None else json.loads(payload)
         else:
             parsed = dict(urllib.parse.parse_qsl(text, keep_blank_values=True))
-    # UnicodeDecodeError and JSONDecodeError are ValueErrors; JSON nested thousands deep
-    # exhausts the parser's recursion.
+    # JSONDecodeError is a ValueError; JSON nested thousands deep exhausts the parser's
+    # recursion.
     except (ValueError, RecursionError):
         raise Refused(400, "signed, but not a body Slack sends") from None
     if not isinstance(parsed, dict):

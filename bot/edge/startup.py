@@ -19,7 +19,7 @@ from slack_bolt import App
 from bot.app import create_app
 from bot.background.process import EXIT_WITHIN, start_runner_thread, stop_within
 from bot.edge.gunicorn import serve_http
-from bot.edge.request_guard import RequestGuard
+from bot.edge.request_guard import AppClock, RequestGuard
 from bot.edge.socket_mode_client import serve_socket_mode
 from bot.edge.wsgi import wsgi_app
 from bot.settings import Settings
@@ -39,13 +39,30 @@ def start_app(
     store: Store,
     *,
     socket_mode: bool,
+    behind_guard: bool = False,
     clock: Callable[[], datetime] = utc_now,
 ) -> App:
     """The Bolt app of one web worker (or Socket Mode connection): it only answers Slack."""
     progression = load_progression(settings.progression_file)
     return create_app(
-        settings, store, progression=progression, socket_mode=socket_mode, clock=clock
+        settings,
+        store,
+        progression=progression,
+        socket_mode=socket_mode,
+        behind_guard=behind_guard,
+        clock=clock,
     )
+
+
+def guarded_wsgi_app(
+    settings: Settings, store: Store, clock: Callable[[], datetime] = utc_now
+) -> WSGIApplication:
+    """A web worker's WSGI app: the request guard checks each signature, on the app's clock,
+    and Bolt behind it does not check it again."""
+    assert settings.slack_signing_secret is not None  # checked by load_settings for --http
+    guard = RequestGuard(settings.slack_signing_secret.get_secret_value(), AppClock(clock))
+    app = start_app(settings, store, socket_mode=False, behind_guard=True, clock=clock)
+    return wsgi_app(app, guard)
 
 
 def run_http(
@@ -67,10 +84,7 @@ def run_http(
         # Migrated by this master before any worker started; a worker (re)started while the
         # database is away must still boot, or gunicorn stops the whole app.
         store = Store(settings.progression_db, migrated=True)
-        app = start_app(settings, store, socket_mode=False)
-        assert settings.slack_signing_secret is not None  # checked by load_settings for --http
-        guard = RequestGuard(settings.slack_signing_secret.get_secret_value())
-        return wsgi_app(app, guard)
+        return guarded_wsgi_app(settings, store)
 
     runner = RunnerProcess(settings, with_scheduler=with_scheduler) if with_runner else None
     logger.info(

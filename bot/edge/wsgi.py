@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+from bot.app import checks_signatures
 from bot.edge.request_guard import Refused, RequestGuard
 
 if TYPE_CHECKING:
@@ -27,7 +28,10 @@ def wsgi_app(app: App, guard: RequestGuard | None = None) -> WSGIApplication:
     """Slack requests at POST /slack/events, a health check at GET /healthz.
 
     With `guard`, a request reaches Bolt only once it is within the size limit, signed and
-    shaped as Slack sends it (bot/request_guard.py)."""
+    shaped as Slack sends it (bot/edge/request_guard.py). Without one, Bolt must check the
+    signatures itself: an app that leaves them to the guard is refused here."""
+    if guard is None and not checks_signatures(app):
+        raise ValueError("this app leaves Slack's signatures to the request guard: give it one")
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
 
     def serve(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:

@@ -2,7 +2,7 @@
 
 `process_before_response` keeps the HTTP response waiting for the listener, so a listener
 never calls Slack: a reaction is only recorded in the store here (the nudge's live count is
-updated by the runner), and the Home tab is published after the ack.
+updated by the runner), and the Home tab is published by a lazy function, after the ack.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from slack_bolt import App, BoltContext
 from bot.background.bot_users import KnownBots
 from bot.context import Services
 from bot.handlers.progress import home_view
+from bot.listeners.binding import with_services
 from bot.slack.membership import member_role_channels
 from store import Delivery, Store
 from store.checkoffs import ReactionChange
@@ -26,8 +27,6 @@ from store.checkoffs import ReactionChange
 EVENTS = ("app_home_opened", "reaction_added", "reaction_removed")
 
 logger = logging.getLogger("progression_bot.events")
-LOOKUPS_PER_MINUTE = 100.0
-LOOKUP_BURST = 20.0
 _SKIN_TONE = re.compile(r"::skin-tone-\d$")
 
 
@@ -93,74 +92,111 @@ class Nudges:
         return found
 
 
-def publish_home(services: Services, team_id: str, user_id: str) -> Callable[[], None]:
-    """The work of showing a person their Home tab, for after the ack."""
-
-    def publish() -> None:
-        now = services.clock()
-        member_of = member_role_channels(services.store, services.slack, team_id, user_id, now)
-        view = home_view(
-            services.store,
-            services.progression,
-            team_id,
-            user_id,
-            now,
-            services.settings.progression_tz,
-            member_of,
-        )
-        services.slack.views_publish(user_id=user_id, view=view)
-
-    return publish
-
-
 def register(app: App, services: Services) -> None:
-    bots = KnownBots(services.store)
-    nudges = Nudges(services.store)
-    check_emoji = services.settings.check_emoji
-
-    def on_app_home_opened(
-        event: dict[str, Any], body: dict[str, Any], context: BoltContext
-    ) -> None:
-        if event.get("tab", "home") != "home":
-            return
-        team_id = str(context.team_id or body.get("team_id") or "")
-        publish = publish_home(services, team_id, str(event["user"]))
-        services.after_ack.submit(publish, "Publishing the Home tab")
-
-    def on_reaction(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
-        reaction = parse_reaction(event, body)
-        if reaction.emoji not in check_emoji or reaction.item_type != "message":
-            return
-        team_id = str(context.team_id or body.get("team_id") or "")
-        store = services.store
-        nudge = nudges.get(team_id, reaction.channel_id, reaction.ts)
-        if nudge is None or nudge.is_celebration:
-            return
-        if reaction.user_id in ("", context.bot_user_id):
-            return
-        is_bot = bots.is_bot(team_id, reaction.user_id)
-        if is_bot:
-            return
-        received = services.clock().timestamp()
-        change = ReactionChange(
-            team_id=team_id,
-            channel_id=reaction.channel_id,
-            ts=reaction.ts,
-            ref=nudge.ref,
-            user_id=reaction.user_id,
-            emoji=reaction.emoji,
-            added=reaction.added,
-            at=reaction.at or services.clock(),
-            # An event without Slack's time is ordered by when it arrived.
-            event_time=reaction.event_time or int(received),
-            event_ts=reaction.event_ts or float(reaction.event_time) or received,
-        )
-        received = services.clock().timestamp()
-        # The live count's update and, for a user never looked up, the look-up are the
-        # runner's: asked for in the same transaction as the check-off.
-        store.record_reaction(change, body.get("event_id"), received, look_up_user=is_bot is None)
-
+    nudges, bots = Nudges(services.store), KnownBots(services.store)
+    on_reaction = with_services(record_reaction, services, nudges, bots)
     # Bolt tries listeners in order: the frequent events first.
     app.event("reaction_added")(on_reaction)
     app.event("reaction_removed")(on_reaction)
-    app.event("app_home_opened")(on_app_home_opened)
+    app.event("app_home_opened")(
+        ack=with_services(on_app_home_opened, services),
+        lazy=[with_services(publish_home_later, services)],
+    )
+
+
+def record_reaction(
+    services: Services,
+    nudges: Nudges,
+    bots: KnownBots,
+    event: dict[str, Any],
+    body: dict[str, Any],
+    context: BoltContext,
+) -> None:
+    """A check-off emoji on a nudge, by a person, is recorded (or taken back)."""
+    reaction = parse_reaction(event, body)
+    team_id = str(context.team_id or body.get("team_id") or "")
+    nudge = _nudge_checked_off(services, nudges, reaction, team_id, context.bot_user_id)
+    if nudge is None:
+        return
+    is_bot = bots.is_bot(team_id, reaction.user_id)
+    if is_bot:
+        return
+    received = services.clock().timestamp()
+    change = reaction_change(reaction, team_id, nudge, received, services.clock)
+    # The live count's update and, for a user never looked up, the look-up are the runner's:
+    # asked for in the same transaction as the check-off.
+    event_id = body.get("event_id")
+    services.store.record_reaction(change, event_id, received, look_up_user=is_bot is None)
+
+
+def _nudge_checked_off(
+    services: Services, nudges: Nudges, reaction: Reaction, team_id: str, app_user: str | None
+) -> Delivery | None:
+    """The nudge a reaction checks off, if it is a check-off emoji on a nudge, by someone
+    other than the app itself."""
+    if reaction.emoji not in services.settings.check_emoji or reaction.item_type != "message":
+        return None
+    nudge = nudges.get(team_id, reaction.channel_id, reaction.ts)
+    if nudge is None or nudge.is_celebration or reaction.user_id in ("", app_user):
+        return None
+    return nudge
+
+
+def reaction_change(
+    reaction: Reaction,
+    team_id: str,
+    nudge: Delivery,
+    received: float,
+    clock: Callable[[], datetime],
+) -> ReactionChange:
+    return ReactionChange(
+        team_id=team_id,
+        channel_id=reaction.channel_id,
+        ts=reaction.ts,
+        ref=nudge.ref,
+        user_id=reaction.user_id,
+        emoji=reaction.emoji,
+        added=reaction.added,
+        at=reaction.at or clock(),
+        # An event without Slack's time is ordered by when it arrived.
+        event_time=reaction.event_time or int(received),
+        event_ts=reaction.event_ts or float(reaction.event_time) or received,
+    )
+
+
+@dataclass(frozen=True)
+class HomeToPublish:
+    team_id: str
+    user_id: str
+
+
+def on_app_home_opened(
+    services: Services, event: dict[str, Any], body: dict[str, Any], context: BoltContext
+) -> None:
+    if event.get("tab", "home") != "home":
+        return
+    team_id = str(context.team_id or body.get("team_id") or "")
+    home = HomeToPublish(team_id, str(event["user"]))
+    services.after_ack.hand_over(context, "Publishing the Home tab", home)
+
+
+def publish_home_later(services: Services, context: BoltContext) -> None:
+    services.after_ack.take_over(
+        context, HomeToPublish, lambda home: publish_home(services, home.team_id, home.user_id)
+    )
+
+
+def publish_home(services: Services, team_id: str, user_id: str) -> None:
+    """Show a person their Home tab (after the ack: it asks Slack)."""
+    now = services.clock()
+    member_of = member_role_channels(services.store, services.slack, team_id, user_id, now)
+    view = home_view(
+        services.store,
+        services.progression,
+        team_id,
+        user_id,
+        now,
+        services.settings.progression_tz,
+        member_of,
+    )
+    services.slack.views_publish(user_id=user_id, view=view)

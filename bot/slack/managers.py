@@ -1,4 +1,5 @@
-"""Who may manage: workspace admins and owners (from `users.info`) and PROGRESSION_MANAGERS.
+"""Who may manage: workspace admins and owners (from `users.info`) and PROGRESSION_MANAGERS;
+and whom someone who may not is told to ask.
 
 `known_manager` answers without Slack when it can (the setting, or an answer from Slack a few
 minutes old), so a command from a known manager is answered in the HTTP response itself;
@@ -22,6 +23,7 @@ from store.busy import unavailable_reason
 logger = logging.getLogger(__name__)
 
 MANAGER_SECONDS = 300.0
+MOST_NAMED = 3  # whom a refusal asks the person to ask
 
 
 def known_manager(
@@ -58,7 +60,15 @@ def ask_slack(store: Store, client: WebClient, team_id: str, user_id: str, now: 
     return allowed
 
 
-def who_can_manage(settings: Settings) -> str:
-    named = ", ".join(f"<@{u}>" for u in sorted(settings.managers))
-    also = f", and {named}" if named else ""
-    return f"Workspace admins and owners{also} can do that (PROGRESSION_MANAGERS names more)."
+def who_can_manage(settings: Settings, store: Store | None = None, team_id: str = "") -> str:
+    """Whom to ask, by name (Slack shows a `<@U…>` mention as the person's name): the managers
+    the settings name, and the admins and owners Slack has named to the app in `team_id`'s
+    workspace (kept in `store`)."""
+    named = sorted(settings.managers)
+    if store is not None and team_id:
+        named += [user for user in store.managers_seen(team_id) if user not in settings.managers]
+    if not named:
+        return "Ask one of the workspace's admins and owners."
+    mentions = [f"<@{user}>" for user in named[:MOST_NAMED]]
+    either = mentions[0] if len(mentions) == 1 else f"{', '.join(mentions[:-1])} or {mentions[-1]}"
+    return f"Ask {either}; the workspace's admins and owners can help too."

@@ -19,8 +19,8 @@ from progression.lookup import find_move
 from store import Store
 from tests.bot.answers import final_answer
 from tests.conftest import SIGNING_SECRET, RunningApp, app_env, start_http_app, stop_app
-from tests.slack.signing import SlackSender
-from tests.slack.web_api import SlackWebAPI
+from tests.slack.signing import TEAM_ID, SlackSender
+from tests.slack.web_api import Call, SlackWebAPI
 
 ADMIN = "UADMIN1"
 NOW = datetime(2026, 10, 1, tzinfo=UTC)
@@ -48,6 +48,18 @@ def _texts(node: Any) -> str:
     return ""
 
 
+def posts(api: SlackWebAPI, app: RunningApp) -> list[Call]:
+    """chat.postMessage calls, but for the channels other test files subscribe in the session's
+    database for T0001 (tests/bot/nudges.py): the session's runner catches the week up there a
+    moment after each, whenever that falls. These tests post in workspaces of their own."""
+    store = Store(app.db)
+    try:
+        others = {s.channel_id for s in store.subscriptions(TEAM_ID)}
+    finally:
+        store.close()
+    return [c for c in api.calls("chat.postMessage") if c.params["channel"] not in others]
+
+
 def ask(slack: SlackSender, api: SlackWebAPI, text: str, team: str, user: str, channel: str) -> str:
     """The answer the person ends up with (after the interim reply, when Slack is asked)."""
     body = final_answer(slack, api, text, team_id=team, user_id=user, channel_id=channel)
@@ -61,7 +73,7 @@ def test_a_manager_subscribes_a_channel(
     said = ask(slack, api, "subscribe teachers phase 2,3", team, admin, "CSUB1")
     assert "now gets one *Teacher* move a week (phases 2, 3)" in said
     assert "Monday at 08:00 (UTC)" in said and "The first nudge goes out on *Monday" in said
-    [announcement] = api.calls("chat.postMessage")
+    [announcement] = posts(api, http_app)
     assert announcement.params["channel"] == "CSUB1"
     assert "one Teacher move" in announcement.params["text"]
     listed = ask(slack, api, "subscriptions", team, admin, "CSUB1")
@@ -71,38 +83,24 @@ def test_a_manager_subscribes_a_channel(
 
 
 def test_anyone_else_is_told_who_can_and_nothing_changes(
-    slack: SlackSender, api: SlackWebAPI, team: str, admin: str
+    slack: SlackSender, api: SlackWebAPI, team: str, admin: str, http_app: RunningApp
 ) -> None:
     api.add_user("UPLAIN1")
     said = ask(slack, api, "subscribe teacher", team, "UPLAIN1", "CSUB2")
     assert "Only managers can do that." in said and "admins and owners" in said
-    assert not api.calls("chat.postMessage")
+    assert not posts(api, http_app)
     assert "CSUB2" not in ask(slack, api, "subscriptions", team, admin, "CSUB2")
 
 
 def test_someone_slack_said_is_no_manager_is_refused_at_once(
-    slack: SlackSender, api: SlackWebAPI, team: str
+    slack: SlackSender, api: SlackWebAPI, team: str, http_app: RunningApp
 ) -> None:
     api.add_user("UPLAIN2")
     assert "Only managers" in ask(slack, api, "subscriptions", team, "UPLAIN2", "CSUB3")
     # Slack has answered for this person: no "Subscribing…" while it is asked again.
     reply = slack.command("subscribe teacher", team_id=team, user_id="UPLAIN2", channel_id="CSUB3")
     assert "Only managers can do that." in _texts(reply.json()["blocks"])
-    assert not api.calls("chat.postMessage")
-
-
-def test_a_user_named_in_progression_managers_may_manage(
-    api: SlackWebAPI, tmp_path: Path, team: str
-) -> None:
-    app = start_http_app(app_env(api, tmp_path / "p.db", PROGRESSION_MANAGERS="U42"), tmp_path)
-    try:
-        with SlackSender(app.url + "/slack/events", SIGNING_SECRET) as slack:
-            assert "now gets one *Leader* move" in ask(
-                slack, api, "subscribe leaders", team, "U42", "C42"
-            )
-            assert "Only managers" in ask(slack, api, "subscribe leaders", team, "U43", "C43")
-    finally:
-        stop_app(app)
+    assert not posts(api, http_app)
 
 
 def _socket_inodes(pid: int | str) -> set[str]:
@@ -345,7 +343,8 @@ def test_a_channel_subscribed_in_slack_gets_its_first_move_from_nudge(
         check=False,
     )
     assert run.returncode == 0, run.stdout + run.stderr
-    [posted] = api.calls("chat.postMessage")
+    assert f"{team} {subscription.first_week}: 1 posted" in run.stdout
+    [posted] = posts(api, http_app)
     assert posted.params["channel"] == "CE2E1"
     assert "Create and post an agenda for students" not in posted.params["text"]
     assert "Ensure everything posted in your LMS has purpose" in posted.params["text"]
