@@ -113,11 +113,11 @@ def _fan_out(
     for n in range(channels):
         store.subscribe(TEAM, f"C{n:05d}", "teacher", (), "U0MANAGER", WEEK, now)
     store.close()
-    api.enforce_limits(per_channel_per_second=1, per_workspace_per_second=per_minute / 60)
-    api.delay("chat.postMessage", latency)
+    api.faults.enforce_limits(per_channel_per_second=1, per_workspace_per_second=per_minute / 60)
+    api.faults.delay("chat.postMessage", latency)
     if faults:
-        api.inject_random("chat.postMessage", rate_429=0.05, rate_500=0.02, seed=seed)
-        api.workspace_waits(in_flight=IN_FLIGHT)
+        api.faults.inject_random("chat.postMessage", rate_429=0.05, rate_500=0.02, seed=seed)
+        api.faults.workspace_waits(in_flight=IN_FLIGHT)
     started = time.monotonic()
     nudge = subprocess.run(
         [sys.executable, "-m", "bot.cli", "nudge", "--week", WEEK, "--team", TEAM],
@@ -134,7 +134,7 @@ def _fan_out(
     # Posts that reached Slack during a 429's in-flight allowance, and how long after it.
     late = [c.at - t for t in told for c in posts if t < c.at < t + IN_FLIGHT]
     accepted = Counter(str(c.params["channel"]) for c in posts if c.outcome == "ok")
-    violations = api.limit_violations
+    violations = api.faults.limit_violations
     api.reset()
     store = Store(db)
     states = Counter(d.state for n in range(channels) for d in store.deliveries(TEAM, f"C{n:05d}"))

@@ -120,7 +120,7 @@ def main() -> None:
         for run in range(args.repeat):
             for name, measure in (("serve", serve_sigterm), ("runner", runner_sigterm)):
                 api.reset()
-                api.delay("chat.postMessage", 0.2)
+                api.faults.delay("chat.postMessage", 0.2)
                 with tempfile.TemporaryDirectory() as place:
                     took, released = measure(api, Path(place))
                 results[name].append(took)
@@ -128,7 +128,7 @@ def main() -> None:
                       f"lease {'given up' if released else 'LEFT HELD'}")  # fmt: skip
             if os.geteuid() == 0:
                 api.reset()
-                api.delay("chat.postMessage", 0.2)
+                api.faults.delay("chat.postMessage", 0.2)
                 with tempfile.TemporaryDirectory() as place:
                     took, left = takeover_on_another_host(api, Path(place))
                 results["takeover"].append(took)

@@ -20,7 +20,6 @@ from bot.context import Services
 from bot.listeners import register_all
 from bot.settings import Settings
 from bot.slack.client import slack_client
-from progression.load import load_progression
 from progression.model import Progression
 from scheduler.clock import utc_now
 from store import Store
@@ -60,7 +59,7 @@ def create_app(
     `behind_guard`: served over HTTP behind the request guard, which has checked each
     request's signature with slack_sdk's verifier, so Bolt does not check it a second time.
     Otherwise Bolt checks it (except in Socket Mode)."""
-    progression = progression or load_progression(settings.progression_file)
+    progression = progression or settings.load_progression()
     secret = settings.slack_signing_secret
     background = client or slack_client(settings)
     bolt_logger = logging.getLogger("progression_bot.slack")

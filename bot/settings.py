@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo, available_timezones
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from progression.load import ProgressionFileError, load_progression
+from progression.model import Progression
 from store.backend import StoreError
 from store.opening import parse_target
 
@@ -51,9 +53,7 @@ class Settings(BaseSettings):
         default=",".join(DEFAULT_CHECK_EMOJI), alias="PROGRESSION_CHECK_EMOJI"
     )
     # How long the runner's lease lasts unrenewed: how soon a standby takes over.
-    progression_runner_lease: float = Field(
-        default=30.0, ge=1.0, le=600.0, alias="PROGRESSION_RUNNER_LEASE"
-    )
+    progression_runner_lease: float = Field(default=30.0, alias="PROGRESSION_RUNNER_LEASE")
     # The workspace's posting pace for the weekly nudges, across every process and host.
     progression_posts_per_minute: float = Field(
         default=DEFAULT_POSTS_PER_MINUTE, alias="PROGRESSION_POSTS_PER_MINUTE"
@@ -81,6 +81,16 @@ class Settings(BaseSettings):
     def _timezone(cls, value: str) -> str:
         return canonical_timezone(value)
 
+    def load_progression(self) -> Progression:
+        """The progression this deployment uses: PROGRESSION_FILE's, or the bundled one. A
+        file that cannot be used is refused in one line that names the setting."""
+        try:
+            return load_progression(self.progression_file)
+        except ProgressionFileError as error:
+            if self.progression_file is None:
+                raise
+            raise ProgressionFileError(f"PROGRESSION_FILE {error}") from None
+
     @field_validator("progression_db", "progression_file", mode="before")
     @classmethod
     def _not_empty(cls, value: object) -> object:
@@ -88,6 +98,18 @@ class Settings(BaseSettings):
         if isinstance(value, str) and not value.strip():
             raise ValueError("is empty: unset it to use the default, or name a file")
         return value
+
+    @field_validator("progression_runner_lease", mode="before")
+    @classmethod
+    def _lease(cls, value: object) -> float:
+        text = str(value).strip()
+        try:
+            seconds = float(text)
+        except ValueError:
+            seconds = math.nan
+        if 1.0 <= seconds <= 600.0:  # nan is in no range
+            return seconds
+        raise ValueError(f"is {text!r}: give the seconds a standby waits, from 1 to 600")
 
     @field_validator("progression_posts_per_minute", mode="before")
     @classmethod

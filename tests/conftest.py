@@ -137,14 +137,19 @@ def start_http_app(
     raise RuntimeError(f"app did not become ready:\n{log.read_text()}")
 
 
-def stop_app(app: RunningApp) -> None:
-    if app.process.poll() is None:
-        app.process.terminate()
+def stop_process(process: subprocess.Popen[Any], timeout: float = 30) -> None:
+    """SIGTERM, as an operator or systemd stops it; SIGKILL past `timeout`."""
+    if process.poll() is None:
+        process.terminate()
         try:
-            app.process.wait(timeout=30)
+            process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            app.process.kill()
-            app.process.wait()
+            process.kill()
+            process.wait()
+
+
+def stop_app(app: RunningApp) -> None:
+    stop_process(app.process)
 
 
 @dataclass

@@ -21,7 +21,6 @@ from bot.settings import Settings
 from bot.slack.client import slack_client
 from bot.views import NUDGE_MESSAGES, reminder_message
 from bot.views.digest import digest_message
-from progression.load import load_progression
 from progression.model import Progression
 from scheduler.clock import utc_now
 from scheduler.digest import DigestMessages
@@ -144,7 +143,7 @@ def build_runner(
     duties = AppDuties(
         settings,
         store,
-        load_progression(settings.progression_file),
+        settings.load_progression(),
         clock=clock,
         with_scheduler=with_scheduler,
     )

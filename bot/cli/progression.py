@@ -11,7 +11,7 @@ from bot.cli.outputs import check_out_file, write_failed
 from bot.cli.registry import Commands
 from bot.settings import Settings
 from progression.importer import import_files
-from progression.load import dump_progression, load_progression
+from progression.load import dump_progression
 from progression.wording import counted
 
 
@@ -30,12 +30,12 @@ def register(commands: Commands) -> None:
 
 
 def run_show(args: argparse.Namespace, settings: Settings) -> int:
-    print(terminal.show(" ".join(args.what), load_progression(settings.progression_file)))
+    print(terminal.show(" ".join(args.what), settings.load_progression()))
     return 0
 
 
 def run_search(args: argparse.Namespace, settings: Settings) -> int:
-    print(terminal.search(" ".join(args.words), load_progression(settings.progression_file)))
+    print(terminal.search(" ".join(args.words), settings.load_progression()))
     return 0
 
 

@@ -11,7 +11,6 @@ from slack_bolt.error import BoltError
 from bot.cli.errors import CliError
 from bot.cli.registry import Commands
 from bot.settings import Settings, SettingsError
-from progression.load import load_progression
 from store import BACKGROUND_WRITE_WAIT_SECONDS, Store, check_database_path
 
 
@@ -87,7 +86,7 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     socket_mode = not args.http
     settings.require_slack(socket_mode=socket_mode)
-    load_progression(settings.progression_file)  # a broken data file stops start-up here
+    settings.load_progression()  # a broken data file stops start-up here
     # Before gunicorn starts its worker: a wrong path is one line, not a worker's traceback.
     check_database_path(str(settings.progression_db), create=True)
     try:
@@ -117,7 +116,7 @@ def run_runner(args: argparse.Namespace, settings: Settings) -> int:
         raise SettingsError(
             "SLACK_BOT_TOKEN is not set: see README.md, section 'Create the Slack app'"
         )
-    load_progression(settings.progression_file)
+    settings.load_progression()
     check_database_path(str(settings.progression_db), create=True)
     if args.parent_pid is None:  # started by `serve`, which checked both already
         # The database before Slack: offline, a mistake in it is not hidden behind Slack's.

@@ -28,7 +28,6 @@ from progression.calendar import (
     slot_in_week,
     week_start,
 )
-from progression.load import load_progression
 from progression.wording import when
 from scheduler.clock import utc_now
 from scheduler.digest import digest_slot, run_digest
@@ -111,7 +110,7 @@ def run_weekly(name: str, args: argparse.Namespace, settings: Settings) -> int:
     # A database that does not exist means cron runs this in the wrong folder or with the wrong
     # PROGRESSION_DB: creating an empty one would report "nothing to do" and post nothing.
     store = Store(settings.progression_db, create=False, write_wait=BACKGROUND_WRITE_WAIT_SECONDS)
-    progression = load_progression(settings.progression_file)
+    progression = settings.load_progression()
     fanout = FanoutContext(
         store,
         progression,

@@ -24,7 +24,6 @@ from bot.edge.socket_mode_client import serve_socket_mode
 from bot.edge.wsgi import wsgi_app
 from bot.settings import Settings
 from bot.slack.checks import check_app_token, check_token
-from progression.load import load_progression
 from scheduler.clock import utc_now
 from store import Store
 
@@ -43,7 +42,7 @@ def start_app(
     clock: Callable[[], datetime] = utc_now,
 ) -> App:
     """The Bolt app of one web worker (or Socket Mode connection): it only answers Slack."""
-    progression = load_progression(settings.progression_file)
+    progression = settings.load_progression()
     return create_app(
         settings,
         store,

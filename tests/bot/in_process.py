@@ -137,6 +137,6 @@ def app_in_process(
     try:
         yield running
     finally:
-        api.release()  # a test that failed holding Slack's answers would wait here forever
+        api.faults.release()  # a test that failed holding Slack's answers would wait here forever
         running.settle()
         store.close()

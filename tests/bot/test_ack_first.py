@@ -16,7 +16,7 @@ from bot.slack.membership import remember_membership
 from store import Store
 from tests.bot.answers import is_interim
 from tests.bot.nudges import add_nudge, let_in
-from tests.conftest import RunningApp, SocketModeApp, socket_mode_app
+from tests.conftest import RunningApp, SocketModeApp
 from tests.slack.signing import (
     TEAM_ID,
     SlackSender,
@@ -34,9 +34,9 @@ HOME = {"id": "V0001", "type": "home"}
 @pytest.fixture
 def held(api: SlackWebAPI, no_listener_failed: None) -> Iterator[SlackWebAPI]:
     """The stand-in, holding every answer until the test releases it."""
-    api.hold()
+    api.faults.hold()
     yield api
-    api.release()
+    api.faults.release()
 
 
 @pytest.fixture
@@ -86,9 +86,10 @@ def test_subscribe_answers_at_once_and_reports_through_response_url(
     assert "Checking with Slack that you can manage" in reply.json()["text"]
     assert "Subscribing" not in reply.json()["text"]
     held.wait_for("users.info")  # asked, and still unanswered
-    assert held.holding and not held.calls("chat.postMessage") and not held.calls("response_url")
+    assert held.faults.holding
+    assert not held.calls("chat.postMessage") and not held.calls("response_url")
 
-    held.release()
+    held.faults.release()
     [result] = held.wait_for_response_url("sub", timeout=10)
     assert "now gets one *Teacher* move a week" in _texts(result.params)
     [announcement] = held.calls("chat.postMessage")
@@ -102,7 +103,7 @@ def test_a_manager_command_waits_for_users_info_after_the_ack(
     reply = slack.command("schedule", user_id=admin, response_url=held.response_url("sched"))
     assert reply.status == 200 and is_interim(reply.json())
     held.wait_for("users.info")
-    held.release()
+    held.faults.release()
     [result] = held.wait_for_response_url("sched", timeout=10)
     assert "Monday at 08:00" in _texts(result.params)
     # Known now: the next one is answered in the response itself, with no Slack call.
@@ -116,7 +117,7 @@ def test_a_rate_limited_manager_check_does_not_hold_the_answer(
 ) -> None:
     # Seen before: users.info answering 429 Retry-After 4 held a command 4.9 s.
     admin = _admin(api)
-    api.rate_limit("users.info", retry_after=4)
+    api.faults.rate_limit("users.info", retry_after=4)
     reply = slack.command("skips", user_id=admin, response_url=api.response_url("rl"))
     assert reply.status == 200 and is_interim(reply.json())
     assert not api.calls("response_url")  # the wait is after the answer, not in it
@@ -130,7 +131,7 @@ def test_a_lookup_is_answered_in_the_response_while_slack_is_held(
 ) -> None:
     body = slack.command("3.8").json()
     assert "Write directions or create video tutorials" in _texts(body)
-    assert held.holding and not held.calls()
+    assert held.faults.holding and not held.calls()
 
 
 def _known_to_be_in_no_role_channel(db: Path, user: str) -> None:
@@ -149,8 +150,8 @@ def test_app_home_opened_is_acked_before_views_publish_is_answered(
     _known_to_be_in_no_role_channel(http_app.db, "UHOLD1")
     assert slack.event(app_home_opened_event("UHOLD1")).status == 200
     [publish] = held.wait_for("views.publish")
-    assert publish.params["user_id"] == "UHOLD1" and held.holding
-    held.release()
+    assert publish.params["user_id"] == "UHOLD1" and held.faults.holding
+    held.faults.release()
 
 
 def test_mark_done_is_acked_and_recorded_before_slack_answers(
@@ -162,7 +163,7 @@ def test_mark_done_is_acked_and_recorded_before_slack_answers(
     assert answer.status == 200
     assert _is_checked(http_app.db, nudge.channel, nudge.ref, "UH2")
     held.wait_for("views.publish")
-    held.release()
+    held.faults.release()
     published = held.wait_for("views.publish")[-1]
     assert published.params["user_id"] == "UH2"
     held.wait_for("chat.update", timeout=10)  # the live count, so it ends within this test
@@ -177,18 +178,12 @@ def test_share_is_acked_then_posted_and_the_private_reply_removed_separately(
     assert shared.params["response_type"] == "in_channel"
     assert shared.params["replace_original"] is False and "delete_original" not in shared.params
     assert "<@UH3>" in _texts(shared.params)
-    held.release()
+    held.faults.release()
     removal = held.wait_for_response_url("sh", count=2)[1]
     assert removal.params == {"delete_original": True}
 
 
 # --- over Socket Mode --------------------------------------------------------------------
-
-
-@pytest.fixture
-def socket_app(api: SlackWebAPI, tmp_path: Path) -> Iterator[SocketModeApp]:
-    with socket_mode_app(api, tmp_path) as app:
-        yield app
 
 
 def test_socket_mode_acks_a_command_an_event_and_a_button_while_slack_is_held(
@@ -197,7 +192,7 @@ def test_socket_mode_acks_a_command_an_event_and_a_button_while_slack_is_held(
     server, admin = socket_app.server, _admin(api)
     nudge = add_nudge(tmp_path / "progression.db", ref="2.5")
     let_in(tmp_path / "progression.db", api, nudge, "USOCK2")
-    api.hold()
+    api.faults.hold()
     try:
         command = dict(
             slash_command_body(
@@ -221,9 +216,9 @@ def test_socket_mode_acks_a_command_an_event_and_a_button_while_slack_is_held(
         )
         server.wait_for_ack(server.send_envelope("interactive", press), timeout=10)
         assert _is_checked(tmp_path / "progression.db", nudge.channel, nudge.ref, "USOCK2")
-        assert api.holding and not api.calls("response_url")
+        assert api.faults.holding and not api.calls("response_url")
     finally:
-        api.release()
+        api.faults.release()
     [result] = api.wait_for_response_url("sock-sub", timeout=10)
     assert "now gets one *Leader* move a week" in _texts(result.params)
     published = {c.params["user_id"] for c in api.wait_for("views.publish", 2, timeout=10)}

@@ -30,14 +30,14 @@ def _checked(app: InProcess, nudge: Nudge) -> list[str]:
 def test_share_posts_the_answer_then_removes_the_private_reply(
     in_process: InProcess, api: SlackWebAPI
 ) -> None:
-    api.hold()
+    api.faults.hold()
     url = api.response_url("sh")
     assert in_process.action("share_reply", "3.8", user_id="UH3", response_url=url).status == 200
     [shared] = api.wait_for_response_url("sh")
     assert shared.params["response_type"] == "in_channel"
     assert shared.params["replace_original"] is False and "delete_original" not in shared.params
     assert "<@UH3>" in str(shared.params)
-    api.release()
+    api.faults.release()
     removal = api.wait_for_response_url("sh", count=2)[1]
     assert removal.params == {"delete_original": True}
 
@@ -45,7 +45,7 @@ def test_share_posts_the_answer_then_removes_the_private_reply(
 def test_a_share_slack_no_longer_accepts_is_told_and_logged_once(
     in_process: InProcess, api: SlackWebAPI, caplog: pytest.LogCaptureFixture
 ) -> None:
-    api.answer_response_url("old", 404, "expired_url")
+    api.faults.answer_response_url("old", 404, "expired_url")
     url = api.response_url("old")
     assert in_process.action("share_reply", "3.8", user_id="UF3", response_url=url).status == 200
     [told] = api.wait_for("chat.postEphemeral", timeout=10)
@@ -73,12 +73,12 @@ def test_mark_done_is_recorded_in_the_request_and_home_refreshed_after(
 ) -> None:
     nudge = add_nudge(in_process.db, ref="2.3")
     let_in(in_process.db, api, nudge, "UH2")
-    api.hold()
+    api.faults.hold()
     assert _press(in_process, nudge, "UH2") == 200
     assert _checked(in_process, nudge) == ["UH2"]  # before Slack answered anything
     [published] = api.wait_for("views.publish")
     assert published.params["user_id"] == "UH2" and "you checked it off" in str(published.params)
-    api.release()
+    api.faults.release()
     assert _press(in_process, nudge, "UH2", "home_undo") == 200
     assert _checked(in_process, nudge) == []
     api.wait_for("views.publish", 2)
@@ -89,11 +89,11 @@ def test_a_person_slack_must_be_asked_about_is_marked_after_the_ack(
 ) -> None:
     nudge = add_nudge(in_process.db, ref="2.4")
     api.add_member(nudge.channel, "UASK1")
-    api.hold()
+    api.faults.hold()
     assert _press(in_process, nudge, "UASK1") == 200
     api.wait_for("users.conversations")
     assert _checked(in_process, nudge) == []  # not yet: which channels is Slack's to say
-    api.release()
+    api.faults.release()
     api.wait_for("views.publish", timeout=10)
     assert _checked(in_process, nudge) == ["UASK1"]
 
@@ -114,7 +114,7 @@ def test_when_home_cannot_refresh_the_person_hears_the_press_was_saved(
 ) -> None:
     nudge = add_nudge(in_process.db, ref="3.2")
     let_in(in_process.db, api, nudge, "UF2")
-    api.fail("views.publish", "invalid_blocks")
+    api.faults.fail("views.publish", "invalid_blocks")
     assert _press(in_process, nudge, "UF2") == 200
     assert _checked(in_process, nudge) == ["UF2"]
     [told] = api.wait_for("chat.postMessage", timeout=10)

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from store import Store
 from tests.bot.nudges import add_nudge, let_in
-from tests.conftest import RunningApp, SocketModeApp, socket_mode_app
+from tests.conftest import RunningApp, SocketModeApp
 from tests.slack.signing import (
     TEAM_ID,
     SlackSender,
@@ -41,7 +39,7 @@ def test_a_refused_home_tab_is_acked_and_logged_once_with_its_traceback(
     slack: SlackSender, api: SlackWebAPI, http_app: RunningApp
 ) -> None:
     start = len(http_app.output())
-    api.fail("views.publish", "invalid_blocks")
+    api.faults.fail("views.publish", "invalid_blocks")
     assert slack.event(app_home_opened_event("UFAIL1")).status == 200
     logged = log_since(http_app, start, "Publishing the Home tab failed")
     assert logged.count("Publishing the Home tab failed") == 1
@@ -53,7 +51,7 @@ def test_mark_done_is_recorded_and_the_person_told_when_home_cannot_refresh(
 ) -> None:
     nudge = add_nudge(http_app.db, ref="3.2")
     let_in(http_app.db, api, nudge, "UF2")
-    api.fail("views.publish", "invalid_blocks")
+    api.faults.fail("views.publish", "invalid_blocks")
     answer = slack.action("home_mark_done", f"{nudge.channel}|{nudge.ts}", user_id="UF2", view=HOME)
     assert answer.status == 200
     store = Store(http_app.db)
@@ -71,7 +69,7 @@ def test_share_to_an_expired_response_url_tells_the_person_and_logs_one_line(
     slack: SlackSender, api: SlackWebAPI, http_app: RunningApp, status: int, reason: str
 ) -> None:
     start = len(http_app.output())
-    api.answer_response_url("old", status, reason)
+    api.faults.answer_response_url("old", status, reason)
     answer = slack.action("share_reply", "3.8", user_id="UF3", response_url=api.response_url("old"))
     assert answer.status == 200
     [told] = api.wait_for("chat.postEphemeral", timeout=10)
@@ -87,7 +85,7 @@ def test_a_failing_manager_check_is_told_through_response_url(
     slack: SlackSender, api: SlackWebAPI, http_app: RunningApp
 ) -> None:
     start = len(http_app.output())
-    api.fail("users.info", "fatal_error")
+    api.faults.fail("users.info", "fatal_error")
     reply = slack.command("subscriptions", user_id="UFAIL4", response_url=api.response_url("mgr"))
     assert reply.status == 200
     [told] = api.wait_for_response_url("mgr", timeout=10)
@@ -101,7 +99,7 @@ def test_an_announcement_slack_refuses_is_told_and_nothing_is_subscribed(
     slack: SlackSender, api: SlackWebAPI, http_app: RunningApp
 ) -> None:
     api.add_user("UFADM5", is_admin=True)
-    api.server_error("chat.postMessage", status=500, times=10)
+    api.faults.server_error("chat.postMessage", status=500, times=10)
     reply = slack.command(
         "subscribe teacher",
         team_id="TFAIL5",
@@ -119,16 +117,10 @@ def test_an_announcement_slack_refuses_is_told_and_nothing_is_subscribed(
         store.close()
 
 
-@pytest.fixture
-def socket_app(api: SlackWebAPI, tmp_path: Path) -> Iterator[SocketModeApp]:
-    with socket_mode_app(api, tmp_path) as app:
-        yield app
-
-
 def test_socket_mode_acks_an_event_whose_home_tab_slack_refuses(
     socket_app: SocketModeApp, api: SlackWebAPI
 ) -> None:
-    api.fail("views.publish", "invalid_blocks", times=2)
+    api.faults.fail("views.publish", "invalid_blocks", times=2)
     server = socket_app.server
     event = event_callback(app_home_opened_event("USF1"))
     server.wait_for_ack(server.send_envelope("events_api", event), timeout=10)

@@ -122,14 +122,14 @@ def test_a_user_named_in_progression_managers_may_manage(
 def test_a_known_manager_subscribing_hears_it_is_under_way_then_the_answer(
     managed: InProcess, api: SlackWebAPI
 ) -> None:
-    api.hold()
+    api.faults.hold()
     reply = managed.command(
         "subscribe teacher", user_id="UMGR1", channel_id="CSUB1", response_url=api.response_url("s")
     )
     assert "Subscribing <#CSUB1>" in reply.json()["text"]
     api.wait_for("chat.postMessage")  # the announcement, asked after the answer
     assert not api.calls("response_url")
-    api.release()
+    api.faults.release()
     assert "now gets one *Teacher* move a week" in final(managed, "s", reply)
     assert managed.store.subscription("T0001", "CSUB1") is not None
 
@@ -138,11 +138,11 @@ def test_a_manager_not_known_yet_is_asked_of_slack_after_the_answer(
     in_process: InProcess, api: SlackWebAPI
 ) -> None:
     user = admin(api)
-    api.hold()
+    api.faults.hold()
     reply = in_process.command("skips", user_id=user, response_url=api.response_url("k"))
     assert "Checking with Slack that you can manage" in reply.json()["text"]
     api.wait_for("users.info")
-    api.release()
+    api.faults.release()
     assert "school break" in final(in_process, "k", reply)
     # Known now: answered in the response.
     api.clear()
@@ -215,7 +215,7 @@ def test_a_request_that_skips_the_ack_function_acts_on_nothing(
 def test_a_failure_after_the_ack_is_logged_once_with_its_traceback_and_told(
     in_process: InProcess, api: SlackWebAPI, caplog: pytest.LogCaptureFixture
 ) -> None:
-    api.fail("users.info", "fatal_error")
+    api.faults.fail("users.info", "fatal_error")
     reply = in_process.command("skips", user_id=fresh("UFAIL"), response_url=api.response_url("f"))
     assert "Slack did not answer as expected" in final(in_process, "f", reply)
     in_process.settle()

@@ -52,10 +52,10 @@ def test_anything_else_is_not_a_check_off(
 def test_opening_app_home_is_acked_before_views_publish_is_answered(
     in_process: InProcess, api: SlackWebAPI
 ) -> None:
-    api.hold()
+    api.faults.hold()
     assert in_process.event(app_home_opened_event("UHOME1")).status == 200
     [publish] = api.wait_for("views.publish")
-    assert publish.params["user_id"] == "UHOME1" and api.holding
+    assert publish.params["user_id"] == "UHOME1" and api.faults.holding
 
 
 def test_another_tab_publishes_nothing(in_process: InProcess, api: SlackWebAPI) -> None:
@@ -67,7 +67,7 @@ def test_another_tab_publishes_nothing(in_process: InProcess, api: SlackWebAPI) 
 def test_a_home_tab_slack_refuses_is_logged_once_with_its_traceback(
     in_process: InProcess, api: SlackWebAPI, caplog: pytest.LogCaptureFixture
 ) -> None:
-    api.fail("views.publish", "invalid_blocks")
+    api.faults.fail("views.publish", "invalid_blocks")
     assert in_process.event(app_home_opened_event("UFAIL1")).status == 200
     in_process.settle()
     [failed] = [r for r in caplog.records if "Publishing the Home tab failed" in r.message]

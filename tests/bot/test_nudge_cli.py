@@ -136,7 +136,7 @@ def test_a_channel_slack_keeps_failing_makes_nudge_exit_non_zero(
 ) -> None:
     db = tmp_path / "progression.db"
     prepare(db, ["C1"])
-    api.fail("chat.postMessage", "invalid_blocks", times=1, channel="C1")
+    api.faults.fail("chat.postMessage", "invalid_blocks", times=1, channel="C1")
     result = nudge(api, db, "--week", "2026-W10")
     assert result.returncode == 1
     assert outcomes(result.stdout)["C1"] == ("failed", "1.7")
@@ -149,7 +149,7 @@ def test_the_workspace_pace_setting_keeps_posts_inside_the_rate_slack_enforces(
     db = tmp_path / "progression.db"
     channels = [f"C{n}" for n in range(8)]
     prepare(db, channels)
-    api.enforce_limits(per_channel_per_second=1, per_workspace_per_second=2)  # 120 a minute
+    api.faults.enforce_limits(per_channel_per_second=1, per_workspace_per_second=2)  # 120 a minute
     result = nudge(api, db, "--week", "2026-W10", PROGRESSION_POSTS_PER_MINUTE=per_minute)
     assert result.returncode == 0, result.stderr
     refused = [c for c in api.calls("chat.postMessage") if c.outcome == "ratelimited"]
@@ -203,7 +203,7 @@ def test_two_processes_running_the_same_week_post_each_channel_once(
     db = tmp_path / "progression.db"
     channels = [f"C{n:03d}" for n in range(60)]
     prepare(db, channels)
-    api.delay("chat.postMessage", 0.02)
+    api.faults.delay("chat.postMessage", 0.02)
     command = [*nudge_command(), "--week", "2026-W10"]
     runs = [
         subprocess.Popen(
@@ -232,7 +232,8 @@ def test_killed_midway_and_rerun_no_channel_twice_and_the_rest_posted_or_unconfi
     channels = [f"C{n:03d}" for n in range(300)]
     prepare(db, channels)
     concurrency = 8
-    api.delay("chat.postMessage", 0.1)  # Slack slow to answer: posts are in flight when killed
+    # Slack slow to answer: posts are in flight when killed.
+    api.faults.delay("chat.postMessage", 0.1)
     command = [
         *nudge_command(),
         "--week",
@@ -250,7 +251,7 @@ def test_killed_midway_and_rerun_no_channel_twice_and_the_rest_posted_or_unconfi
         victim.wait(timeout=10)
         log.close()
     assert victim.returncode == -signal.SIGKILL
-    api.delay("chat.postMessage", 0)
+    api.faults.delay("chat.postMessage", 0)
 
     # The killed run's lease has not expired: the rerun sees it died and takes over.
     rerun = nudge(api, db, "--week", "2026-W10", PROGRESSION_POSTS_PER_MINUTE="12000")

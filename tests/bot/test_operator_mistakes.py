@@ -437,7 +437,7 @@ def test_utc_is_read_as_utc(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_socket_mode_with_a_refused_app_token_is_one_line(api: SlackWebAPI, place: Place) -> None:
-    api.fail("apps.connections.open", "invalid_auth")
+    api.faults.fail("apps.connections.open", "invalid_auth")
     env = app_env(api, place.root / "progression.db", SLACK_APP_TOKEN=APP_TOKEN, HOME="/tmp")
     env.pop("SLACK_SIGNING_SECRET")
     result = run_cli("serve", env=env, cwd=place.root)

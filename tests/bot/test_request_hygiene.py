@@ -8,7 +8,6 @@ import json
 import socket
 import time
 import urllib.parse
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -161,7 +160,7 @@ def test_no_body_reaches_the_log_and_no_line_is_forged(
     assert slack.command(forged, user_id="ULOG1").status == 200
     # A user id from outside that the app does log: its users.info look-up fails.
     nudge = add_nudge(http_app.db, ref="1.2")
-    api.fail("users.info", "fatal_error")
+    api.faults.fail("users.info", "fatal_error")
     intruder = "UFORGE\n2026-01-01 00:00:00,000 ERROR progression_bot: forged\u2028x"
     react = reaction_event(
         "reaction_added",
@@ -270,12 +269,6 @@ def test_nul_and_bidi_controls_are_not_echoed(slack: SlackSender, typed: str) ->
     assert typed not in json.loads(shown)["text"] and typed not in json.dumps(
         json.loads(shown), ensure_ascii=False
     )
-
-
-@pytest.fixture
-def socket_app(api: SlackWebAPI, tmp_path: Path) -> Iterator[SocketModeApp]:
-    with socket_mode_app(api, tmp_path) as app:
-        yield app
 
 
 def test_socket_mode_acks_an_anonymous_payload_and_does_nothing(

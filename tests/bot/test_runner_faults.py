@@ -104,7 +104,7 @@ def test_sigterm_mid_fanout_serve_exits_within_10_s_and_gives_the_lease_up(
 ) -> None:
     db, names = database, channels(60)
     due_now(db, names)
-    api.delay("chat.postMessage", 0.2)  # posts are in flight when the signal comes
+    api.faults.delay("chat.postMessage", 0.2)  # posts are in flight when the signal comes
     # The default lease (30 s): a lease left held would keep the next runner waiting that long.
     app = start_http_app(app_env(api, db), tmp_path, workers=2)
     try:
@@ -136,7 +136,7 @@ def test_sigterm_mid_fanout_a_runner_alone_exits_within_seconds(
 ) -> None:
     db, names = tmp_path / "progression.db", channels(60)
     due_now(db, names)
-    api.delay("chat.postMessage", 0.2)
+    api.faults.delay("chat.postMessage", 0.2)
     with runners(api, db, tmp_path, 1) as (runner,):
         api.wait_for("chat.postMessage", 10, timeout=30)
         asked = time.monotonic()
@@ -154,7 +154,7 @@ def test_a_runner_whose_serve_was_killed_exits_and_gives_the_lease_up(
 ) -> None:
     db, names = tmp_path / "progression.db", channels(60)
     due_now(db, names)
-    api.delay("chat.postMessage", 0.2)
+    api.faults.delay("chat.postMessage", 0.2)
     app = start_http_app(app_env(api, db, PROGRESSION_RUNNER_LEASE=LEASE), tmp_path, workers=2)
     try:
         api.wait_for("chat.postMessage", 10, timeout=30)
@@ -179,7 +179,7 @@ def test_a_runner_that_lost_its_lease_to_a_stall_stands_by_and_takes_over_again(
 ) -> None:
     db, names = database, channels(120)
     due_now(db, names)
-    api.delay("chat.postMessage", 0.2)
+    api.faults.delay("chat.postMessage", 0.2)
     web = start_http_app(
         app_env(api, db, PROGRESSION_RUNNER_LEASE=LEASE), tmp_path, extra=["--no-runner"]
     )
@@ -252,7 +252,7 @@ def test_a_database_outage_longer_than_the_lease_mid_fanout_ends_with_the_week_p
     # its renewals fail outright: the runner stands by, then takes the lease again.
     db, names = own_server.url, channels(60)
     due_now(db, names)
-    api.delay("chat.postMessage", 0.2)
+    api.faults.delay("chat.postMessage", 0.2)
     app = start_http_app(app_env(api, db, PROGRESSION_RUNNER_LEASE=LEASE), tmp_path, workers=2)
     try:
         api.wait_for("chat.postMessage", 10, timeout=30)
@@ -304,7 +304,7 @@ def test_a_standby_on_another_host_finishes_the_week_within_two_leases(
     # own, so neither can tell whether the other's process is alive: only leases lapse.
     db, names = tmp_path / "progression.db", channels(80)
     due_now(db, names)
-    api.delay("chat.postMessage", 0.2)
+    api.faults.delay("chat.postMessage", 0.2)
     env = app_env(api, db, PROGRESSION_RUNNER_LEASE=LEASE)
     started = []
     for host in ("host-a", "host-b"):

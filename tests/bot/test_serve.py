@@ -54,7 +54,7 @@ def test_the_runner_without_a_token_or_with_a_refused_one_stops_in_one_line(
     env.pop("SLACK_BOT_TOKEN")
     [line] = run_cli("runner", env=env, cwd=tmp_path).stderr.strip().splitlines()
     assert "SLACK_BOT_TOKEN is not set" in line and "Create the Slack app" in line
-    api.fail("auth.test", "invalid_auth")
+    api.faults.fail("auth.test", "invalid_auth")
     refused = run_cli("runner", env=app_env(api, tmp_path / "p.db"), cwd=tmp_path)
     assert refused.returncode == 2
     [line] = refused.stderr.strip().splitlines()
@@ -77,11 +77,12 @@ def test_a_wrong_setting_stops_start_up_in_one_line(
     assert result.returncode != 0
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
-    assert setting in lines[0] or value in lines[0]
+    assert lines[0].startswith(f"progression-bot: {setting} ")
+    assert value in lines[0]
 
 
 def test_a_refused_token_stops_start_up_in_one_line(api: SlackWebAPI, tmp_path: Path) -> None:
-    api.fail("auth.test", "invalid_auth")
+    api.faults.fail("auth.test", "invalid_auth")
     result = _serve(app_env(api, tmp_path / "p.db"), tmp_path, "--http")
     assert result.returncode != 0
     [line] = result.stderr.strip().splitlines()
@@ -92,7 +93,7 @@ def test_a_refused_token_stops_start_up_in_one_line(api: SlackWebAPI, tmp_path: 
 def test_sigterm_lets_the_request_in_flight_finish(api: SlackWebAPI, tmp_path: Path) -> None:
     app = start_http_app(app_env(api, tmp_path / "p.db"), tmp_path)
     try:
-        api.delay("views.publish", 2.0)
+        api.faults.delay("views.publish", 2.0)
         answers: list[int] = []
         with SlackSender(app.url + "/slack/events", SIGNING_SECRET) as slack:
             in_flight = threading.Thread(
@@ -105,7 +106,7 @@ def test_sigterm_lets_the_request_in_flight_finish(api: SlackWebAPI, tmp_path: P
         assert answers == [200]
         assert app.process.wait(timeout=30) == 0
     finally:
-        api.delay("views.publish", 0)
+        api.faults.delay("views.publish", 0)
         stop_app(app)
 
 

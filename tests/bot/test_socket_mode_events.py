@@ -32,7 +32,7 @@ class SocketApp:
 
 
 @pytest.fixture
-def socket_app(api: SlackWebAPI, tmp_path: Path) -> Iterator[SocketApp]:
+def socket_checkoffs(api: SlackWebAPI, tmp_path: Path) -> Iterator[SocketApp]:
     with socket_mode_app(api, tmp_path) as app:
         # A RunningApp only so export_rows can reuse the environment and database.
         running = RunningApp(app.process, "", tmp_path / "unused.log")
@@ -68,31 +68,41 @@ def checked(app: SocketApp, nudge: Nudge) -> list[str]:
         store.close()
 
 
-def test_an_envelope_counts_once_even_when_retried(socket_app: SocketApp, api: SlackWebAPI) -> None:
-    nudge = add_nudge(socket_app.setup.db, ref="3.8")
-    react(socket_app, nudge, "reaction_added", "U1", "white_check_mark", "EvS1")
-    react(socket_app, nudge, "reaction_added", "U1", "white_check_mark", "EvS1", retry=1)
-    react(socket_app, nudge, "reaction_added", "U1", "heavy_check_mark", "EvS2")
-    react(socket_app, nudge, "reaction_added", "U2", "white_check_mark::skin-tone-3", "EvS3")
-    react(socket_app, nudge, "reaction_added", "U3", "thumbsup", "EvS4")
-    assert checked(socket_app, nudge) == ["U1", "U2"]
+def test_an_envelope_counts_once_even_when_retried(
+    socket_checkoffs: SocketApp, api: SlackWebAPI
+) -> None:
+    nudge = add_nudge(socket_checkoffs.setup.db, ref="3.8")
+    react(socket_checkoffs, nudge, "reaction_added", "U1", "white_check_mark", "EvS1")
+    react(socket_checkoffs, nudge, "reaction_added", "U1", "white_check_mark", "EvS1", retry=1)
+    react(socket_checkoffs, nudge, "reaction_added", "U1", "heavy_check_mark", "EvS2")
+    react(socket_checkoffs, nudge, "reaction_added", "U2", "white_check_mark::skin-tone-3", "EvS3")
+    react(socket_checkoffs, nudge, "reaction_added", "U3", "thumbsup", "EvS4")
+    assert checked(socket_checkoffs, nudge) == ["U1", "U2"]
 
-    react(socket_app, nudge, "reaction_removed", "U2", "white_check_mark::skin-tone-3", "EvS5")
+    react(
+        socket_checkoffs, nudge, "reaction_removed", "U2", "white_check_mark::skin-tone-3", "EvS5"
+    )
     # Slack sends the add again after the removal: it was already counted, it stays removed.
     react(
-        socket_app, nudge, "reaction_added", "U2", "white_check_mark::skin-tone-3", "EvS3", retry=2
+        socket_checkoffs,
+        nudge,
+        "reaction_added",
+        "U2",
+        "white_check_mark::skin-tone-3",
+        "EvS3",
+        retry=2,
     )
     # U1 still has another check emoji on it.
-    react(socket_app, nudge, "reaction_removed", "U1", "white_check_mark", "EvS6")
-    assert checked(socket_app, nudge) == ["U1"]
+    react(socket_checkoffs, nudge, "reaction_removed", "U1", "white_check_mark", "EvS6")
+    assert checked(socket_checkoffs, nudge) == ["U1"]
 
-    assert "✅ 1 done" in command(socket_app, "progress", nudge.channel)
-    assert "<@U1>" in command(socket_app, "3.8", nudge.channel)
+    assert "✅ 1 done" in command(socket_checkoffs, "progress", nudge.channel)
+    assert "<@U1>" in command(socket_checkoffs, "3.8", nudge.channel)
     api.add_member(nudge.channel, "U1")
-    envelope = socket_app.server.send_envelope(
+    envelope = socket_checkoffs.server.send_envelope(
         "events_api", event_callback(app_home_opened_event("U1"))
     )
-    socket_app.server.wait_for_ack(envelope, timeout=10)
+    socket_checkoffs.server.wait_for_ack(envelope, timeout=10)
     home = api.wait_for("views.publish", 1, timeout=10)[-1].params["view"]
     buttons = {
         b["accessory"]["value"]: b["accessory"]["action_id"]
@@ -102,6 +112,6 @@ def test_an_envelope_counts_once_even_when_retried(socket_app: SocketApp, api: S
     # Checked off by a reaction: Home shows it, and that removing the reaction undoes it.
     assert buttons == {}
     assert f"<#{nudge.channel}>" in str(home) and "with a reaction" in str(home)
-    assert [(r["user"], r["move"]) for r in export_rows(socket_app.setup)] == [("U1", "3.8")]
+    assert [(r["user"], r["move"]) for r in export_rows(socket_checkoffs.setup)] == [("U1", "3.8")]
     update = api.wait_for("chat.update", 1, timeout=10)[-1]
     assert update.params["ts"] == nudge.ts

@@ -71,7 +71,7 @@ def test_digest_dry_run_says_who_gets_what_then_a_run_posts_it_once(
 def test_digest_left_to_retry_exits_1(api: SlackWebAPI, tmp_path: Path) -> None:
     db = tmp_path / "p.db"
     district(api, db)
-    api.server_error("chat.postMessage", status=503, times=50, channel="CLL")
+    api.faults.server_error("chat.postMessage", status=503, times=50, channel="CLL")
     failed = command(api, db, "digest", "--week", WEEK, "--team", TEAM)
     assert failed.returncode == 1, failed.stdout + failed.stderr
     assert "retry" in failed.stdout

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 from scheduler.limits import SlackLimits
 from store import Store
+from tests.slack.web_api import TEAM_ID as TEAM
 from tests.slack.web_api import SlackWebAPI
 
-TEAM = "T0001"
 MANAGER = "U0MANAGER"
 SUBSCRIBED_AT = datetime(2026, 1, 5, 7, 0, tzinfo=UTC)
 # Retries come quickly in tests; the stand-in enforces no per-channel second unless asked.

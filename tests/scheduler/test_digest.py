@@ -138,7 +138,7 @@ def test_a_digest_turned_off_posts_nothing(
 def test_a_channel_slack_keeps_failing_is_left_for_a_retry_then_posted_once(
     api: SlackWebAPI, district: Store, progression: Progression
 ) -> None:
-    api.server_error("chat.postMessage", status=503, times=FAST.max_attempts, channel="CWL")
+    api.faults.server_error("chat.postMessage", status=503, times=FAST.max_attempts, channel="CWL")
     first = run(district, progression, api)
     assert [r.channel_id for r in first.retry] == ["CWL"]
     assert "CWL" not in uploads(api), "no chart without its digest"
@@ -152,7 +152,7 @@ def test_a_channel_slack_keeps_failing_is_left_for_a_retry_then_posted_once(
 def test_a_chart_slack_refuses_leaves_the_digest_complete(
     api: SlackWebAPI, district: Store, progression: Progression
 ) -> None:
-    api.fail("files.completeUploadExternal", "restricted_action", times=10)
+    api.faults.fail("files.completeUploadExternal", "restricted_action", times=10)
     report = run(district, progression, api)
     assert {r.outcome for r in report.results} == {"posted"}
     assert all("chart not uploaded (restricted_action)" in r.detail for r in report.results)

@@ -79,9 +79,9 @@ def test_a_429_or_a_500_then_ok_posts_exactly_once(
 ) -> None:
     subscribe(store, "C1", "C2")
     if fault == "rate_limit":
-        api.rate_limit("chat.postMessage", retry_after=1, times=1, channel="C1")
+        api.faults.rate_limit("chat.postMessage", retry_after=1, times=1, channel="C1")
     else:
-        api.server_error("chat.postMessage", status=500, times=1, channel="C1")
+        api.faults.server_error("chat.postMessage", status=500, times=1, channel="C1")
 
     report = fanout(store, progression, client)
 
@@ -96,8 +96,8 @@ def test_a_429_pauses_every_channel_of_the_workspace_for_its_retry_after(
 ) -> None:
     channels = [f"C{n}" for n in range(1, 7)]
     subscribe(store, *channels)
-    api.workspace_waits(in_flight=0.1)
-    api.rate_limit("chat.postMessage", retry_after=1, times=1, channel="C1")
+    api.faults.workspace_waits(in_flight=0.1)
+    api.faults.rate_limit("chat.postMessage", retry_after=1, times=1, channel="C1")
 
     report = fanout(store, progression, client, concurrency=1)
 
@@ -105,7 +105,7 @@ def test_a_429_pauses_every_channel_of_the_workspace_for_its_retry_after(
     calls = api.calls("chat.postMessage")
     [told] = [c.at for c in calls if c.outcome == "ratelimited"]
     assert all(c.at >= told + 1.0 for c in calls if c.at > told)
-    assert api.limit_violations == 0
+    assert api.faults.limit_violations == 0
 
 
 @pytest.mark.parametrize(
@@ -115,7 +115,7 @@ def test_a_gone_channel_is_deactivated_its_manager_told_once_and_the_rest_goes_o
     api: SlackWebAPI, store: Store, progression: Progression, client: WebClient, error: str
 ) -> None:
     subscribe(store, "C1", "C2", "C3")
-    api.fail("chat.postMessage", error, times=1, channel="C2")
+    api.faults.fail("chat.postMessage", error, times=1, channel="C2")
 
     report = fanout(store, progression, client)
 
@@ -128,7 +128,7 @@ def test_a_gone_channel_is_deactivated_its_manager_told_once_and_the_rest_goes_o
     [dm] = texts(api, MANAGER)
     assert "<#C2>" in dm and error in dm and "subscribe teacher" in dm
 
-    api.fail("chat.postMessage", error, times=1, channel="C2")
+    api.faults.fail("chat.postMessage", error, times=1, channel="C2")
     fanout(store, progression, client, NEXT_WEEK)
     assert post_calls(api)["C2"] == 1  # inactive: not tried again
     assert len(texts(api, MANAGER)) == 1
@@ -138,7 +138,7 @@ def test_a_message_slack_refuses_is_released_and_reported(
     api: SlackWebAPI, store: Store, progression: Progression, client: WebClient
 ) -> None:
     subscribe(store, "C1")
-    api.fail("chat.postMessage", "invalid_blocks", times=1, channel="C1")
+    api.faults.fail("chat.postMessage", "invalid_blocks", times=1, channel="C1")
 
     report = fanout(store, progression, client)
     assert [(r.outcome, r.detail) for r in report.results] == [("failed", "invalid_blocks")]
@@ -150,7 +150,7 @@ def test_slack_failing_every_attempt_leaves_the_channel_for_the_next_run(
     api: SlackWebAPI, store: Store, progression: Progression, client: WebClient
 ) -> None:
     subscribe(store, "C1", "C2")
-    api.server_error("chat.postMessage", status=503, times=FAST.max_attempts, channel="C1")
+    api.faults.server_error("chat.postMessage", status=503, times=FAST.max_attempts, channel="C1")
 
     report = fanout(store, progression, client)
     assert [r.channel_id for r in report.retry] == ["C1"]
@@ -185,7 +185,7 @@ def test_a_post_that_got_no_answer_is_unconfirmed_and_never_sent_again(
     api: SlackWebAPI, store: Store, progression: Progression, client: WebClient
 ) -> None:
     subscribe(store, "C1")
-    api.drop_connection("chat.postMessage", times=1, channel="C1")
+    api.faults.drop_connection("chat.postMessage", times=1, channel="C1")
 
     assert [r.outcome for r in fanout(store, progression, client).results] == ["unconfirmed"]
     assert [r.outcome for r in fanout(store, progression, client).results] == ["unconfirmed"]
@@ -254,7 +254,7 @@ def test_two_runs_of_the_same_week_at_once_post_each_channel_once(
 ) -> None:
     channels = [f"C{n:03d}" for n in range(40)]
     subscribe(store, *channels)
-    api.delay("chat.postMessage", 0.01)
+    api.faults.delay("chat.postMessage", 0.01)
     reports: list[FanoutReport] = []
     start = threading.Barrier(2)
 

@@ -130,7 +130,7 @@ def test_three_weeks_down_is_one_nudge_for_the_current_week(
 def test_channels_left_to_retry_re_arm_the_job_minutes_later_in_the_same_week(
     api: SlackWebAPI, scheduler: NudgeScheduler
 ) -> None:
-    api.server_error("chat.postMessage", status=502, times=FAST.max_attempts, channel="C1")
+    api.faults.server_error("chat.postMessage", status=502, times=FAST.max_attempts, channel="C1")
     now = at(MONDAY, 8)
     report = run_nudge_job(scheduler.nudges, TEAM, now)
     assert report is not None and report.needs_retry

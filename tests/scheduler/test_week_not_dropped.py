@@ -191,7 +191,7 @@ def test_a_nudge_slack_refuses_is_told_to_its_manager_once_and_tried_again_that_
 ) -> None:
     subscribe(store, "C1", "C2")
     scheduler = paused_scheduler(store, progression, api, jobs_of)
-    api.fail("chat.postMessage", "restricted_action", times=2, channel="C2")
+    api.faults.fail("chat.postMessage", "restricted_action", times=2, channel="C2")
     now = at(MONDAY, 8)
 
     report = run_nudge_job(scheduler.nudges, TEAM, now)
@@ -218,7 +218,7 @@ def test_a_week_that_ends_with_a_channel_not_posted_is_told_to_its_manager(
     subscribe(store, "C1", "C2")
     scheduler = paused_scheduler(store, progression, api, jobs_of)
     # Slack fails every post to C1 this week: each run gives up and leaves it for the next.
-    api.server_error("chat.postMessage", status=503, times=1000, channel="C1")
+    api.faults.server_error("chat.postMessage", status=503, times=1000, channel="C1")
 
     report = run_nudge_job(scheduler.nudges, TEAM, at(MONDAY, 8))
     assert report is not None and [r.channel_id for r in report.retry] == ["C1"]

@@ -17,8 +17,8 @@ from typing import Any
 
 from slack_sdk.signature import SignatureVerifier
 
-TEAM_ID = "T0001"
-APP_ID = "A0APP"
+from tests.slack.web_api import APP_ID, TEAM_ID
+
 _ids = itertools.count(1)
 
 

@@ -39,7 +39,8 @@ __all__ = ["APP_ID", "BOT_ID", "BOT_USER_ID", "TEAM_DOMAIN", "TEAM_ID", "Call", 
 
 
 class SlackWebAPI:
-    """`with SlackWebAPI() as api:` then give the app `api.url` as SLACK_API_URL.
+    """`with SlackWebAPI() as api:` then give the app `api.url` as SLACK_API_URL; Slack on a bad
+    day is `api.faults` (workspace.faults.Faults: errors, 429s, 5xx, delays, held answers).
 
     `tokens`: the only tokens accepted; by default any xoxb-/xapp- token is.
     `clock`: monotonic seconds, for `Call.at` and the enforced rate limits."""
@@ -127,10 +128,6 @@ class SlackWebAPI:
         """A response_url whose POSTs are recorded as `response_url` calls."""
         return f"http://127.0.0.1:{self.port}/response/{name}"
 
-    @property
-    def limit_violations(self) -> int:
-        return self.faults.limit_violations
-
     # --- directories ----------------------------------------------------------------
 
     def add_user(
@@ -184,63 +181,3 @@ class SlackWebAPI:
     def remove_member(self, channel_id: str, *user_ids: str) -> None:
         members = set(self.workspace.members.get(channel_id, ()))
         self.workspace.set_members(channel_id, members - set(user_ids))
-
-    # --- faults (see workspace.faults.Faults) ---------------------------------------
-
-    def fail(self, method: str, error: str, times: int = 1, channel: str | None = None) -> None:
-        """Answer `{"ok": false, "error": error}` to the next `times` calls."""
-        self.faults.fail(method, error, times, channel)
-
-    def rate_limit(
-        self, method: str, retry_after: int = 1, times: int = 1, channel: str | None = None
-    ) -> None:
-        self.faults.rate_limit(method, retry_after, times, channel)
-
-    def server_error(
-        self, method: str, status: int = 500, times: int = 1, channel: str | None = None
-    ) -> None:
-        self.faults.server_error(method, status, times, channel)
-
-    def drop_connection(self, method: str, times: int = 1, channel: str | None = None) -> None:
-        """Close the connection without answering."""
-        self.faults.drop_connection(method, times, channel)
-
-    def delay(self, method: str, seconds: float, channel: str | None = None) -> None:
-        """Answer every such call `seconds` late (it is recorded on arrival); 0 removes."""
-        self.faults.delay(method, seconds, channel)
-
-    def enforce_limits(
-        self,
-        per_channel_per_second: float = 1.0,
-        per_workspace_per_second: float = 20.0,
-        method: str = "chat.postMessage",
-    ) -> None:
-        """Answer 429 when a post would pass Slack's rates; count posts sent too early."""
-        self.faults.enforce_limits(per_channel_per_second, per_workspace_per_second, method)
-
-    def inject_random(
-        self, method: str, rate_429: float = 0.05, rate_500: float = 0.02, seed: int = 0
-    ) -> None:
-        """Answer that share of calls 429 (Retry-After: 1) or 500, at random, repeatably."""
-        self.faults.inject_random(method, rate_429, rate_500, seed)
-
-    def workspace_waits(self, in_flight: float = 0.2) -> None:
-        """From now on an injected 429 asks the whole workspace to wait (see Faults)."""
-        self.faults.workspace_waits(in_flight)
-
-    def answer_response_url(self, name: str, status: int, body: str) -> None:
-        """The next POST to `response_url(name)` gets `status` and `body` (text), as Slack
-        answers an expired or used response_url (404 `expired_url`, `used_url`)."""
-        self.faults.answer_response_url(name, status, body)
-
-    def hold(self) -> None:
-        """Every Web API and response_url answer waits for `release()` (calls are recorded
-        on arrival): what the app does before Slack answers is observable without timing."""
-        self.faults.hold()
-
-    def release(self) -> None:
-        self.faults.release()
-
-    @property
-    def holding(self) -> bool:
-        return self.faults.holding

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, free_port
+from tests.conftest import ROOT, free_port, stop_process
 
 CHROMIUM_FLAGS = [
     "--headless",
@@ -75,12 +75,7 @@ def start_try(workdir: Path, *args: str, timeout: float = 90) -> TryProcess:
 
 
 def stop_try(running: TryProcess) -> None:
-    running.process.terminate()
-    try:
-        running.process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        running.process.kill()
-        running.process.wait()
+    stop_process(running.process)
     if running.process.stdout is not None:
         running.process.stdout.close()
 

@@ -285,8 +285,8 @@ def test_an_unknown_method_is_unknown(api: SlackWebAPI) -> None:
 
 
 def test_fail_is_per_method_and_channel_and_consumed_in_order(api: SlackWebAPI) -> None:
-    api.fail("chat.postMessage", "channel_not_found", channel="C1")
-    api.fail("chat.postMessage", "not_in_channel", times=2)
+    api.faults.fail("chat.postMessage", "channel_not_found", channel="C1")
+    api.faults.fail("chat.postMessage", "not_in_channel", times=2)
     client = client_for(api)
     errors = []
     for channel in ("C2", "C1", "C1", "C1"):
@@ -301,7 +301,7 @@ def test_fail_is_per_method_and_channel_and_consumed_in_order(api: SlackWebAPI) 
 
 
 def test_rate_limit_answers_429_with_retry_after(api: SlackWebAPI) -> None:
-    api.rate_limit("chat.postMessage", retry_after=7, channel="C1")
+    api.faults.rate_limit("chat.postMessage", retry_after=7, channel="C1")
     client = client_for(api)
     assert client.chat_postMessage(channel="C2", text="x")["ok"] is True
     limited = slack_error(lambda: client.chat_postMessage(channel="C1", text="x")).response
@@ -311,7 +311,7 @@ def test_rate_limit_answers_429_with_retry_after(api: SlackWebAPI) -> None:
 
 
 def test_slack_sdks_rate_limit_handler_retries_after_a_429(api: SlackWebAPI) -> None:
-    api.rate_limit("chat.postMessage", retry_after=0)
+    api.faults.rate_limit("chat.postMessage", retry_after=0)
     client = client_for(api, retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=1)])
     assert client.chat_postMessage(channel="C1", text="x")["ok"] is True
     assert [c.outcome for c in api.calls("chat.postMessage")] == ["ratelimited", "ok"]
@@ -319,7 +319,7 @@ def test_slack_sdks_rate_limit_handler_retries_after_a_429(api: SlackWebAPI) -> 
 
 @pytest.mark.parametrize("status", [500, 502, 503])
 def test_server_errors_answer_their_status(api: SlackWebAPI, status: int) -> None:
-    api.server_error("chat.postMessage", status=status)
+    api.faults.server_error("chat.postMessage", status=status)
     failed = slack_error(lambda: client_for(api).chat_postMessage(channel="C1", text="x"))
     assert failed.response.status_code == status
     assert client_for(api).chat_postMessage(channel="C1", text="x")["ok"] is True
@@ -327,24 +327,24 @@ def test_server_errors_answer_their_status(api: SlackWebAPI, status: int) -> Non
 
 
 def test_slack_sdks_server_error_handler_retries_a_5xx(api: SlackWebAPI) -> None:
-    api.server_error("chat.postMessage", status=503)
+    api.faults.server_error("chat.postMessage", status=503)
     retrying = client_for(api, retry_handlers=[ServerErrorRetryHandler(max_retry_count=1)])
     assert retrying.chat_postMessage(channel="C1", text="x")["ok"] is True
     assert [c.outcome for c in api.calls("chat.postMessage")] == ["http_503", "ok"]
 
 
 def test_a_dropped_connection_is_a_connection_error_slack_sdk_retries(api: SlackWebAPI) -> None:
-    api.drop_connection("chat.postMessage")
+    api.faults.drop_connection("chat.postMessage")
     with pytest.raises((urllib.error.URLError, ConnectionError, http.client.HTTPException)):
         client_for(api).chat_postMessage(channel="C1", text="x")
-    api.drop_connection("chat.postMessage")
+    api.faults.drop_connection("chat.postMessage")
     retrying = client_for(api, retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=1)])
     assert retrying.chat_postMessage(channel="C1", text="x")["ok"] is True
     assert [c.outcome for c in api.calls("chat.postMessage")] == ["dropped", "dropped", "ok"]
 
 
 def test_delay_holds_the_answer_not_the_arrival(api: SlackWebAPI) -> None:
-    api.delay("chat.postMessage", 0.3, channel="C1")
+    api.faults.delay("chat.postMessage", 0.3, channel="C1")
     client = client_for(api)
     answered = threading.Event()
 
@@ -361,7 +361,7 @@ def test_delay_holds_the_answer_not_the_arrival(api: SlackWebAPI) -> None:
     assert time.monotonic() - started >= 0.3
     # The delay is the channel's alone, and 0 takes it away.
     assert api.faults.delay_for("chat.postMessage", "C2") == 0
-    api.delay("chat.postMessage", 0, channel="C1")
+    api.faults.delay("chat.postMessage", 0, channel="C1")
     assert api.faults.delay_for("chat.postMessage", "C1") == 0
 
 
@@ -402,26 +402,26 @@ def test_enforced_limits_pace_each_channel_and_count_early_comers(
     clocked: tuple[SlackWebAPI, FakeClock],
 ) -> None:
     api, clock = clocked
-    api.enforce_limits(per_channel_per_second=1.0, per_workspace_per_second=100)
+    api.faults.enforce_limits(per_channel_per_second=1.0, per_workspace_per_second=100)
     client = client_for(api)
     assert [post_status(client, c) for c in ("C1", "C1", "C2")] == [200, 429, 200]
     assert api.calls("chat.postMessage")[1].outcome == "ratelimited"
-    assert api.limit_violations == 0
+    assert api.faults.limit_violations == 0
     clock.now += 0.5
     assert post_status(client, "C1") == 429  # came back before Retry-After said
-    assert api.limit_violations == 1
+    assert api.faults.limit_violations == 1
     clock.now += 0.6
     assert post_status(client, "C1") == 200
     assert post_status(client, "C3") == 200  # other channels never had to wait
-    assert api.limit_violations == 1
+    assert api.faults.limit_violations == 1
 
 
 def test_enforced_limits_cap_the_workspace(clocked: tuple[SlackWebAPI, FakeClock]) -> None:
     api, clock = clocked
-    api.enforce_limits(per_channel_per_second=1.0, per_workspace_per_second=3)
+    api.faults.enforce_limits(per_channel_per_second=1.0, per_workspace_per_second=3)
     client = client_for(api)
     assert [post_status(client, f"C{n}") for n in range(5)] == [200, 200, 200, 429, 429]
-    assert api.limit_violations == 1  # the fifth came while the workspace had to wait
+    assert api.faults.limit_violations == 1  # the fifth came while the workspace had to wait
     clock.now += 1.0
     assert post_status(client, "C9") == 200
 
@@ -431,29 +431,29 @@ def test_a_429_can_ask_the_whole_workspace_to_wait_but_for_posts_in_flight(
 ) -> None:
     api, clock = clocked
     client = client_for(api)
-    api.rate_limit("chat.postMessage", retry_after=1, times=1, channel="C1")
+    api.faults.rate_limit("chat.postMessage", retry_after=1, times=1, channel="C1")
     assert post_status(client, "C1") == 429
     assert post_status(client, "C2") == 200  # only C1 was told to wait
-    assert api.limit_violations == 0
+    assert api.faults.limit_violations == 0
 
-    api.workspace_waits(in_flight=0.1)
-    api.rate_limit("chat.postMessage", retry_after=1, times=1, channel="C3")
+    api.faults.workspace_waits(in_flight=0.1)
+    api.faults.rate_limit("chat.postMessage", retry_after=1, times=1, channel="C3")
     assert post_status(client, "C3") == 429
     clock.now += 0.05
     assert post_status(client, "C4") == 200  # already on its way
-    assert api.limit_violations == 0
+    assert api.faults.limit_violations == 0
     clock.now += 0.1
     assert post_status(client, "C5") == 200  # sent while the workspace had to wait
-    assert api.limit_violations == 1
+    assert api.faults.limit_violations == 1
     clock.now += 0.9
     assert post_status(client, "C6") == 200
-    assert api.limit_violations == 1
+    assert api.faults.limit_violations == 1
 
 
 def test_random_faults_follow_their_seed_and_rates(api: SlackWebAPI) -> None:
     def outcomes(seed: int) -> list[int]:
         api.reset()
-        api.inject_random("chat.postMessage", rate_429=0.2, rate_500=0.1, seed=seed)
+        api.faults.inject_random("chat.postMessage", rate_429=0.2, rate_500=0.1, seed=seed)
         client = client_for(api)
         return [post_status(client, f"C{n}") for n in range(200)]
 
@@ -472,7 +472,7 @@ def test_response_urls_are_received_and_recorded(api: SlackWebAPI) -> None:
 
 
 def test_a_response_url_can_answer_as_an_expired_one(api: SlackWebAPI) -> None:
-    api.answer_response_url("old", 404, "expired_url")
+    api.faults.answer_response_url("old", 404, "expired_url")
     answer = WebhookClient(api.response_url("old")).send(text="late")
     assert (answer.status_code, answer.body) == (404, "expired_url")
     assert WebhookClient(api.response_url("old")).send(text="again").status_code == 200
@@ -480,7 +480,7 @@ def test_a_response_url_can_answer_as_an_expired_one(api: SlackWebAPI) -> None:
 
 
 def test_held_answers_wait_for_release_and_calls_are_seen_on_arrival(api: SlackWebAPI) -> None:
-    api.hold()
+    api.faults.hold()
     answers: list[int] = []
 
     def call_both() -> None:
@@ -492,9 +492,9 @@ def test_held_answers_wait_for_release_and_calls_are_seen_on_arrival(api: SlackW
     api.wait_for("auth.test")
     caller.join(timeout=0.2)  # a bounded look: still waiting for its answer
     assert caller.is_alive() and answers == []
-    api.release()
+    api.faults.release()
     caller.join(timeout=5)
-    assert answers == [200, 200] and not api.holding
+    assert answers == [200, 200] and not api.faults.holding
 
 
 def test_keep_alive_carries_a_thousand_calls_on_one_connection(api: SlackWebAPI) -> None:
