@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from datetime import time as clock_time
@@ -107,6 +108,25 @@ class PostClaims:
 
     def done(self) -> set[str]:
         return {p.channel_id for p in self.store.weekly_posts(self.kind, self.team_id, self.week)}
+
+
+@contextmanager
+def weekly_posting(
+    context: FanoutContext, kind: PostKind, team_id: str, week: str, now: datetime
+) -> Iterator[Sender]:
+    """Posting one kind of weekly post in a workspace: under the workspace's fan-out lease
+    (which the nudges hold too, so the pace holds for the workspace), what a run that died
+    left `sending` settled as unconfirmed first, each post claimed as `kind`."""
+    lease = FanoutLease(
+        context.store, team_id, context.owner, context.clock, seconds=context.lease_seconds
+    )
+    with lease:
+        context.store.settle_post_orphans(team_id)
+        poster = SlackPoster(
+            context.client, context.limits, sleep=context.sleep, stopped=context.stop.is_set
+        )
+        claims = PostClaims(context.store, kind, team_id, week, context.owner, now)
+        yield Sender(context, poster, claims, lease, what=kind)
 
 
 def audiences(subscriptions: list[Subscription]) -> list[tuple[Subscription, str]]:
@@ -233,15 +253,8 @@ def run_digest(
         return report
     if not due:
         return report
-    lease = FanoutLease(store, team_id, context.owner, context.clock, seconds=context.lease_seconds)
-    with lease:
-        store.settle_post_orphans(team_id)
-        poster = SlackPoster(
-            context.client, context.limits, sleep=context.sleep, stopped=context.stop.is_set
-        )
-        claims = PostClaims(store, "digest", team_id, week, context.owner, now)
-        sender = Sender(context, poster, claims, lease, what="digest")
-        charts = _Charts(context, poster, messages, team_id, week, now)
+    with weekly_posting(context, "digest", team_id, week, now) as sender:
+        charts = _Charts(context, sender.poster, messages, team_id, week, now)
 
         def post(subscription: Subscription) -> ChannelResult:
             digest = digests[scope_of[subscription.channel_id]]

@@ -16,17 +16,14 @@ from typing import Any
 from progression.calendar import slot_in_week
 from progression.lookup import find_ref
 from progression.model import Move, Progression
-from scheduler.digest import PostClaims, refresh_channels
+from scheduler.digest import refresh_channels, weekly_posting
 from scheduler.fanout import (
     ChannelResult,
     FanoutContext,
     FanoutReport,
-    Sender,
     cut_short_by,
     in_threads,
 )
-from scheduler.lease import FanoutLease
-from scheduler.limits import SlackPoster
 from scheduler.plan import workspace_slot
 from store import CELEBRATION, Store, Subscription
 
@@ -121,14 +118,7 @@ def run_reminders(
             channel, text = item.subscription.channel_id, reply(item)["text"]
             report.results.append(ChannelResult(channel, "would_post", item.move.ref, text))
         return report
-    lease = FanoutLease(store, team_id, context.owner, context.clock, seconds=context.lease_seconds)
-    with lease:
-        store.settle_post_orphans(team_id)
-        poster = SlackPoster(
-            context.client, context.limits, sleep=context.sleep, stopped=context.stop.is_set
-        )
-        claims = PostClaims(store, "reminder", team_id, week, context.owner, now)
-        sender = Sender(context, poster, claims, lease, what="reminder")
+    with weekly_posting(context, "reminder", team_id, week, now) as sender:
 
         def send(subscription: Subscription) -> ChannelResult:
             item = by_channel[subscription.channel_id]

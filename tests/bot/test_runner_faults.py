@@ -17,7 +17,7 @@ import pytest
 
 from scheduler.runner import RUNNER_LEASE
 from store import Store
-from tests.bot.nudges import add_nudge
+from tests.bot.nudges import Nudge, add_nudge
 from tests.bot.test_runner_processes import (
     delivery_states,
     due_now,
@@ -97,6 +97,33 @@ def descendants(pid: int) -> set[int]:
             found.add(child)
             todo.append(child)
     return found
+
+
+def check_off_and_see_the_count(
+    api: SlackWebAPI, url: str, nudge: Nudge, user: str, event_id: str
+) -> None:
+    """A ✅ on the nudge, sent as Slack sends it (and sent again while the app answers
+    non-2xx, as Slack retries), then its live count shows it: the runner does its work."""
+    with SlackSender(url + "/slack/events", SIGNING_SECRET) as sender:
+        event = reaction_event(
+            "reaction_added",
+            user=user,
+            reaction="white_check_mark",
+            channel=nudge.channel,
+            ts=nudge.ts,
+        )
+        deadline = time.monotonic() + 30
+        while sender.event(event, event_id=event_id).status != 200:
+            assert time.monotonic() < deadline, "Slack's retries were never taken"
+            time.sleep(0.5)  # Slack's retry, later
+    wait_until(
+        lambda: any(
+            u.params["channel"] == nudge.channel and "1 done" in str(u.params["blocks"])
+            for u in api.calls("chat.update")
+        ),
+        20,
+        "the live count",
+    )
 
 
 def test_sigterm_mid_fanout_serve_exits_within_10_s_and_gives_the_lease_up(
@@ -222,23 +249,7 @@ def test_a_runner_that_lost_its_lease_to_a_stall_stands_by_and_takes_over_again(
 
             # Its outbox work goes on too: a new ✅ reaches the nudge's live count.
             nudge = add_nudge(db, ref="2.5")
-            with SlackSender(web.url + "/slack/events", SIGNING_SECRET) as sender:
-                event = reaction_event(
-                    "reaction_added",
-                    user="ULATE",
-                    reaction="white_check_mark",
-                    channel=nudge.channel,
-                    ts=nudge.ts,
-                )
-                assert sender.event(event, event_id="EvAFTERSTALL").status == 200
-            wait_until(
-                lambda: any(
-                    u.params["channel"] == nudge.channel and "1 done" in str(u.params["blocks"])
-                    for u in api.calls("chat.update")
-                ),
-                20,
-                "the live count",
-            )
+            check_off_and_see_the_count(api, web.url, nudge, "ULATE", "EvAFTERSTALL")
     finally:
         stop_app(web)
     # Two kills' worth of posts in flight at most (a window is 5 posts a second at 0.2 s).
@@ -269,26 +280,7 @@ def test_a_database_outage_longer_than_the_lease_mid_fanout_ends_with_the_week_p
         wait_until(lambda: week_done(db, names), 60, "the rest of the week after the outage")
 
         nudge = add_nudge(db, ref="2.5")
-        with SlackSender(app.url + "/slack/events", SIGNING_SECRET) as sender:
-            event = reaction_event(
-                "reaction_added",
-                user="UBACK",
-                reaction="white_check_mark",
-                channel=nudge.channel,
-                ts=nudge.ts,
-            )
-            deadline = time.monotonic() + 30
-            while sender.event(event, event_id="EvAFTEROUTAGE").status != 200:
-                assert time.monotonic() < deadline, "Slack's retries were never taken"
-                time.sleep(0.5)  # Slack's retry, later
-        wait_until(
-            lambda: any(
-                u.params["channel"] == nudge.channel and "1 done" in str(u.params["blocks"])
-                for u in api.calls("chat.update")
-            ),
-            20,
-            "the live count after the outage",
-        )
+        check_off_and_see_the_count(api, app.url, nudge, "UBACK", "EvAFTEROUTAGE")
     finally:
         stop_app(app)
     # The posts in flight when the server stopped may be unconfirmed; nothing twice.
