@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from bot import views
 from bot.grammar import ActionLookup, Help, PhaseLookup, Request, RoleLookup, Search
-from bot.handlers import CommandContext, handles
+from bot.handlers.registry import CommandContext, handles
 from progression.lookup import ProgressionCache, find_move
 from progression.model import Progression
 from progression.search import search, suggestions

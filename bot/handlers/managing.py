@@ -24,7 +24,7 @@ from bot.grammar import (
     Unskip,
     Unsubscribe,
 )
-from bot.handlers import CommandContext, handles
+from bot.handlers.registry import CommandContext, handles
 from bot.views import managing
 from progression import wording
 from progression.calendar import (

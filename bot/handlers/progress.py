@@ -12,7 +12,7 @@ from datetime import datetime
 
 from bot import views
 from bot.grammar import CommandError, Progress
-from bot.handlers import CommandContext, handles
+from bot.handlers.registry import CommandContext, handles
 from bot.views import ChannelProgress, HomeMove, PostedMove
 from bot.views.progress import home_personal_blocks
 from progression.calendar import week_of
