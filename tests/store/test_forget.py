@@ -34,6 +34,7 @@ def fill(store: Store, team: str) -> None:
     store.remember_channel(team, "C1", "lincoln-teachers", 12, at)
     store.remember_manager(team, "U0", True, at)
     store.remember_user(team, "U1", False, NOW)
+    store.mark_departed(team, "the app was uninstalled", NOW)
 
 
 def counts(store: Store, team: str) -> dict[str, int]:
