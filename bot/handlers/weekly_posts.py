@@ -22,11 +22,11 @@ def on_digest(request: DigestSetting, ctx: CommandContext) -> views.Message:
     store, timezone = ctx.services.store, ctx.services.settings.progression_tz
     changed = request.off or request.weekday is not None
     if request.off:
-        # The weekday and time are kept, for when it is turned on again.
-        current = digest_slot(store, ctx.team_id, timezone)
-        weekday = current.weekday if current else DEFAULT_DIGEST_WEEKDAY
-        at = current.at if current else DEFAULT_DIGEST_AT
-        store.set_digest_schedule(ctx.team_id, weekday, f"{at:%H:%M}", False, ctx.now)
+        # The weekday and time are kept (off twice too), for when it is turned on again.
+        own = store.digest_schedule(ctx.team_id)
+        weekday = own.weekday if own else DEFAULT_DIGEST_WEEKDAY
+        at = own.at if own else f"{DEFAULT_DIGEST_AT:%H:%M}"
+        store.set_digest_schedule(ctx.team_id, weekday, at, False, ctx.now)
     elif request.weekday is not None and request.at is not None:
         at_text = f"{request.at:%H:%M}"
         store.set_digest_schedule(ctx.team_id, request.weekday, at_text, True, ctx.now)

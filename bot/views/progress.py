@@ -169,18 +169,21 @@ def _role_channel_block(progression: Progression, channel: ChannelProgress) -> B
     )
 
 
-def my_progress_blocks(progression: Progression, mine: MyProgress) -> list[Block]:
+def my_progress_blocks(
+    progression: Progression, mine: MyProgress, titled: bool = True
+) -> list[Block]:
     """Your progress against the moves of your role channels' roles: in all, then a bar per
-    role channel and phase."""
+    role channel and phase; `titled`: it says it is yours (no header above says so)."""
+    title = "*Your progress* · " if titled else ""
     if not mine.channels:
         text = (
-            "*Your progress* · You are in no role channel yet, so no moves are yours to count. "
+            f"{title}You are in no role channel yet, so no moves are yours to count. "
             "When a manager subscribes your team's channel (`/progression subscribe teacher`), "
             "its moves count here."
         )
         return [section(text)]
     head = (
-        f"*Your progress* · *{mine.done} of {mine.moves}* moves of your role channels "
+        f"{title}*{mine.done} of {mine.moves}* moves of your role channels "
         f"({percent(mine.done, mine.moves)})"
     )
     blocks = [section(head)]
@@ -193,7 +196,7 @@ def my_progress_blocks(progression: Progression, mine: MyProgress) -> list[Block
 
 def my_progress_message(progression: Progression, mine: MyProgress) -> Message:
     """`/progression progress me`: what you checked off of your role channels' moves."""
-    blocks = [header("Your progress"), *my_progress_blocks(progression, mine)]
+    blocks = [header("Your progress"), *my_progress_blocks(progression, mine, titled=False)]
     if mine.elsewhere:
         shown = ", ".join(channel_mention(c) for c in mine.elsewhere[:20])
         more = f" and {len(mine.elsewhere) - 20} more" if len(mine.elsewhere) > 20 else ""

@@ -53,6 +53,8 @@ def test_a_manager_moves_the_digest_and_turns_it_off_and_on(district: District) 
     assert digest_slot(district.store, TEAM_ID, "UTC") is None
     assert district.store.digest_schedule(TEAM_ID) == DigestSchedule(3, "15:30", False)
     assert "The weekly digest is off:" in district.say("digest")
+    district.say("digest off")  # off again: the day and time it had are still kept
+    assert district.store.digest_schedule(TEAM_ID) == DigestSchedule(3, "15:30", False)
 
     on = district.say("digest friday 14:00")
     assert "now goes out every *Friday at 14:00 (UTC)*" in on
