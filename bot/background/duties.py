@@ -24,7 +24,7 @@ from bot.views.digest import digest_message
 from progression.model import Progression
 from scheduler.clock import utc_now
 from scheduler.digest import DigestMessages
-from scheduler.fanout import FanoutContext
+from scheduler.fanout import FanoutContext, threads_for
 from scheduler.jobs import NudgeScheduler, Runs, build_scheduler, keep_fresh, stop_scheduler
 from scheduler.limits import workspace_limits
 from scheduler.runner import Duty, LeaseTimes, Runner
@@ -130,12 +130,14 @@ class AppDuties:
             # "arm" work still comes (a schedule changed): with no scheduler it is done at once.
             logger.info("Weekly nudges are not scheduled here: run `progression-bot nudge` (cron)")
             return
+        limits = workspace_limits(self.settings.progression_posts_per_minute)
         fanout = FanoutContext(
             self.store,
             self.progression,
             slack_client(self.settings),  # build_scheduler takes its retries off
             NUDGE_MESSAGES,
-            limits=workspace_limits(self.settings.progression_posts_per_minute),
+            limits=limits,
+            concurrency=threads_for(limits),
             clock=self.clock,
             may_claim=self.may_claim,
             lease_seconds=self.settings.progression_runner_lease,
