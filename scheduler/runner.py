@@ -1,14 +1,16 @@
-"""The runner: the one process of a deployment that does the background work, under a lease.
+"""The runner: the processes of a deployment that do the background work.
 
 Any number of runners may start (one beside each `serve`, or `progression-bot runner` on
-several hosts); the one holding the lease in the database is active, the others wait as
-standbys and take over once it lapses. Renewing is one thread, the work another, so a slow
-Slack call never delays a renewal. A runner stops its work as soon as it cannot renew (its
-`holds_lease()` turns false a renewal before the lease can lapse, so its fan-out stops claiming
-before a standby may start one), and gives the lease up when it stops cleanly.
+several hosts). Each workspace's weekly posts (its nudges, digest and reminders) are shared by
+every running runner: whichever takes the workspace's own lease in the database posts them
+(scheduler/lease.py), so two runners share a slot's workspaces, and one killed has its
+workspaces taken over once their leases lapse. The rest (the outbox: re-arming, live counts,
+look-ups, forgetting a workspace that left) is done by one runner alone, the one holding the
+runner lease; the others wait as standbys and take over once it lapses.
 
-While active it runs its duties: starting them (the nudge scheduler, whose start-up run
-catches up on the week due), then doing the outbox's work as it comes due, by kind.
+Renewing is one thread, the outbox's work another, so a slow Slack call never delays a renewal.
+The active runner stops that work as soon as it cannot renew (its `holds_lease()` turns false a
+renewal before the lease can lapse), and gives the lease up when it stops cleanly.
 """
 
 from __future__ import annotations
@@ -62,7 +64,16 @@ class Duty(Protocol):
 
 
 class Duties(Protocol):
-    """What the active runner runs."""
+    """What a runner runs: the work every running runner shares (each workspace's weekly posts,
+    under that workspace's own lease), and what only the active one does (the outbox)."""
+
+    def start_shared(self) -> None:
+        """The runner started: it takes its share of the workspaces' weekly work."""
+        ...
+
+    def stop_shared(self) -> None:
+        """The runner is stopping: within moments, whatever is in progress."""
+        ...
 
     def start(self, taken_from: str | None) -> None:
         """Became active; `taken_from` is the runner whose lease lapsed, if any."""
@@ -109,12 +120,16 @@ class Runner:
     def run(self) -> None:
         """Renew (or wait for) the lease until `stop()`; then stop the duties, give it up."""
         logger.info("Runner %s started; waiting for the lease", self.holder)
+        shared = False
         try:
             while not self._stop.is_set():
+                shared = shared or self._start_shared()
                 self._renew()
                 self._stop.wait(self.times.renew_every)
         finally:
             self._step_down()
+            if shared:
+                self.duties.stop_shared()
             try:
                 self.store.release_lease(RUNNER_LEASE, self.holder)
             except Exception:
@@ -124,6 +139,16 @@ class Runner:
 
     def stop(self) -> None:
         self._stop.set()
+
+    def _start_shared(self) -> bool:
+        """Take a share of the workspaces' weekly work; False (tried again at the next
+        renewal) while the database cannot say what there is."""
+        try:
+            self.duties.start_shared()
+        except Exception as error:
+            self._database_trouble("Could not start the weekly work", error)
+            return False
+        return True
 
     @property
     def stopping(self) -> bool:

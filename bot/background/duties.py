@@ -24,8 +24,8 @@ from bot.views.digest import digest_message
 from progression.model import Progression
 from scheduler.clock import utc_now
 from scheduler.digest import DigestMessages
-from scheduler.fanout import FanoutContext
-from scheduler.jobs import NudgeScheduler, Runs, build_scheduler, stop_scheduler
+from scheduler.fanout import FanoutContext, threads_for
+from scheduler.jobs import NudgeScheduler, Runs, build_scheduler, keep_fresh, stop_scheduler
 from scheduler.limits import workspace_limits
 from scheduler.runner import Duty, LeaseTimes, Runner
 from store import BACKGROUND_WRITE_WAIT_SECONDS, Store
@@ -88,7 +88,8 @@ class _Forget:
 
 
 class AppDuties:
-    """What the active runner runs, built once; the scheduler anew each time it becomes active."""
+    """What a runner runs, built once: the weekly scheduler on every runner (its runs take
+    each workspace's own lease, so the runners share the work), the outbox on the active one."""
 
     def __init__(
         self,
@@ -122,19 +123,21 @@ class AppDuties:
     def by_kind(self) -> Mapping[Kind, Duty]:
         return self._by_kind
 
-    def start(self, taken_from: str | None) -> None:
+    def start_shared(self) -> None:
         # What a runner that died left `sending` is settled by the next fan-out of that
         # workspace, under the workspace's own lease (scheduler/lease.py).
         if not self.with_scheduler:
             # "arm" work still comes (a schedule changed): with no scheduler it is done at once.
             logger.info("Weekly nudges are not scheduled here: run `progression-bot nudge` (cron)")
             return
+        limits = workspace_limits(self.settings.progression_posts_per_minute)
         fanout = FanoutContext(
             self.store,
             self.progression,
             slack_client(self.settings),  # build_scheduler takes its retries off
             NUDGE_MESSAGES,
-            limits=workspace_limits(self.settings.progression_posts_per_minute),
+            limits=limits,
+            concurrency=threads_for(limits),
             clock=self.clock,
             may_claim=self.may_claim,
             lease_seconds=self.settings.progression_runner_lease,
@@ -146,16 +149,23 @@ class AppDuties:
             digest_messages=DIGEST_MESSAGES,
             reminder_message=reminder_message,
         )
+        keep_fresh(scheduler)
         scheduler.start()
         self.scheduler = scheduler
         logger.info("Weekly nudges scheduled for %d workspace(s)", len(self.store.teams()))
 
-    def stop(self) -> None:
+    def stop_shared(self) -> None:
         scheduler, self.scheduler = self.scheduler, None
         if scheduler is not None and not stop_scheduler(scheduler, POSTS_IN_FLIGHT_GRACE):
             logger.warning(
                 "A fan-out still awaits Slack's answer to posts already sent: left to finish"
             )
+
+    def start(self, taken_from: str | None) -> None:
+        """Active: the outbox's work is this runner's (the runner does it)."""
+
+    def stop(self) -> None:
+        """Standing by: the weekly work goes on, under the workspaces' own leases."""
 
 
 def build_runner(
@@ -178,7 +188,9 @@ def build_runner(
         with_scheduler=with_scheduler,
     )
     runner = Runner(store, duties, times=times or lease_times(settings.progression_runner_lease))
-    duties.may_claim = runner.holds_lease
+    # A run claims under its workspace's lease (which fences a runner that stalled past it);
+    # a runner that is stopping claims nothing more.
+    duties.may_claim = lambda: not runner.stopping
     return runner
 
 

@@ -16,10 +16,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from datetime import time as clock_time
 from pathlib import Path
+from typing import Any
 
 from progression.calendar import WeeklySlot, week_of
 from scheduler.runner import RUNNER_LEASE
 from store import Store
+from store.leases import fanout_lease
 from tests.bot.answers import final_answer
 from tests.bot.nudges import add_nudge
 from tests.conftest import (
@@ -34,6 +36,7 @@ from tests.scheduler import post_calls, subscribe
 from tests.slack.signing import TEAM_ID, SlackSender, event_callback, reaction_event
 from tests.slack.socket_mode import SocketModeServer
 from tests.slack.web_api import SlackWebAPI
+from tests.store import table
 
 LEASE_SECONDS = "3"  # a standby takes over within seconds, not the default half-minute
 
@@ -59,10 +62,10 @@ def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:
         time.sleep(0.05)  # polling another process's database, not a schedule
 
 
-def lease_holder(db: Path | str) -> str | None:
+def lease_holder(db: Path | str, name: str = RUNNER_LEASE) -> str | None:
     store = Store(db)
     try:
-        lease = store.lease(RUNNER_LEASE)
+        lease = store.lease(name)
         return lease.holder if lease and lease.expires_at > time.time() else None
     finally:
         store.close()
@@ -118,7 +121,7 @@ def runners(
                 runner.process.kill()
 
 
-def test_sigkill_the_active_runner_mid_fanout_and_the_standby_finishes_the_week(
+def test_sigkill_the_runner_posting_mid_fanout_and_the_other_finishes_the_week(
     api: SlackWebAPI, tmp_path: Path, database: str
 ) -> None:
     db = database
@@ -128,27 +131,25 @@ def test_sigkill_the_active_runner_mid_fanout_and_the_standby_finishes_the_week(
     api.faults.delay("chat.postMessage", 0.1)
 
     with runners(api, db, tmp_path, 2) as (first, second):
-        wait_until(lambda: lease_holder(db) is not None, 20, "a runner to take the lease")
-        holder = lease_holder(db)
-        assert holder is not None
-        active, standby = (
-            (first, second) if first.process.pid == pid_of(holder) else (second, first)
-        )
         api.wait_for("chat.postMessage", 30, timeout=30)
-        os.kill(active.process.pid, signal.SIGKILL)
-        active.process.wait(timeout=10)
-        assert standby.process.poll() is None
+        # The runner posting the workspace's week holds its fan-out lease; kill it.
+        holder = lease_holder(db, fanout_lease(TEAM_ID))
+        assert holder is not None
+        posting, other = (first, second) if first.process.pid == pid_of(holder) else (second, first)
+        os.kill(posting.process.pid, signal.SIGKILL)
+        posting.process.wait(timeout=10)
+        assert other.process.poll() is None
 
         def week_finished() -> bool:
             states = delivery_states(db, channels).values()
             return all(s and s[0] in ("posted", "unconfirmed") for s in states)
 
-        wait_until(week_finished, 60, "the standby to finish the week")
-        assert lease_holder(db) == f"{holder.rpartition(':')[0]}:{standby.process.pid}"
-    assert standby.process.returncode == 0, standby.log.read_text()
+        wait_until(week_finished, 60, "the other runner to finish the week")
+        assert lease_holder(db) == f"{holder.rpartition(':')[0]}:{other.process.pid}"
+    assert other.process.returncode == 0, other.log.read_text()
 
-    log = standby.log.read_text()
-    assert f"took over from {holder}" in log
+    log = other.log.read_text()
+    assert f"Taking over the fan-out lease of {TEAM_ID} from {holder}" in log
     sent = post_calls(api)
     assert max(sent.values()) == 1, "a channel was posted twice"
     states = delivery_states(db, channels)
@@ -160,6 +161,47 @@ def test_sigkill_the_active_runner_mid_fanout_and_the_standby_finishes_the_week(
     # At most the posts in flight: a window of 20 posts a second, with 0.1 s answers.
     assert len(unconfirmed) <= 20
     assert lease_holder(db) is None, "a runner stopped cleanly gives its lease up"
+
+
+def test_two_runners_share_a_slots_workspaces_and_post_each_channel_once(
+    api: SlackWebAPI, tmp_path: Path, database: str
+) -> None:
+    db = database
+    teams = [f"TSHARE{n:02d}" for n in range(40)]  # more than one runner posts to at once
+    store = Store(db)
+    try:
+        for team in teams:
+            store.set_schedule(team, WeeklySlot(0, clock_time(0, 0), "UTC"), datetime.now(UTC))
+            subscribe(store, *(f"C{team[-2:]}{n}" for n in range(3)), team=team)
+    finally:
+        store.close()
+    # Slack slow to answer: a workspace's three posts take seconds, so both runners are up
+    # while the slot's work is still there to share (one posts to 32 workspaces at once).
+    api.faults.delay("chat.postMessage", 1.5)
+
+    with runners(api, db, tmp_path, 2) as started:
+
+        def all_posted() -> bool:
+            return len(deliveries(db)) == 3 * len(teams)
+
+        wait_until(all_posted, 120, "every workspace's week")
+    for runner in started:
+        assert runner.process.returncode == 0, runner.log.read_text()
+    rows = deliveries(db)
+    assert all(row["state"] == "posted" for row in rows)
+    assert max(post_calls(api).values()) == 1, "a channel was posted twice"
+    by_owner = {row["owner"] for row in rows}
+    assert {pid_of(owner) for owner in by_owner} == {r.process.pid for r in started}
+    # A workspace's week is one runner's: its lease is taken once.
+    assert all(len({r["owner"] for r in rows if r["team_id"] == t}) == 1 for t in teams)
+
+
+def deliveries(db: Path | str) -> list[dict[str, Any]]:
+    store = Store(db)
+    try:
+        return [row for row in table(store, "deliveries") if row["state"] != "sending"]
+    finally:
+        store.close()
 
 
 @contextmanager

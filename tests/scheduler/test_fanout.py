@@ -425,3 +425,12 @@ def test_a_fan_out_for_a_workspace_that_removed_the_app_makes_no_call(
     assert [(r.channel_id, r.outcome) for r in report.results] == [("C1", "retry"), ("C2", "retry")]
     assert all("removed the app" in r.detail for r in report.results)
     assert api.calls() == [] and store.deliveries(TEAM, "C1") == []  # nothing claimed either
+
+
+def test_a_runners_fan_out_has_threads_for_its_pace_not_more() -> None:
+    from scheduler.fanout import DEFAULT_CONCURRENCY, threads_for
+    from scheduler.limits import workspace_limits
+
+    assert threads_for(workspace_limits(300)) == 10  # two windows of 5 posts
+    assert threads_for(workspace_limits(60)) == 4
+    assert threads_for(workspace_limits(60_000)) == DEFAULT_CONCURRENCY

@@ -281,3 +281,21 @@ def test_a_workspace_that_removed_the_app_has_no_jobs_and_no_run_calls_slack(
     assert store.welcome_back(TEAM, at(MONDAY, 9))
     scheduler.rebuild(TEAM, at(MONDAY, 9))
     assert armed_at(scheduler) == at(MONDAY, 9)  # back: this week's nudge is caught up at once
+
+
+def test_a_runner_that_is_not_active_reads_the_slots_afresh_and_moves_a_job_only_sooner(
+    store: Store, scheduler: NudgeScheduler
+) -> None:
+    assert run_nudge_job(scheduler.nudges, TEAM, at(MONDAY, 6)) is None
+    assert armed_at(scheduler) == at(MONDAY, 8)
+    # Changed through the active runner; this one learns it at its next refresh.
+    store.set_schedule(TEAM, WeeklySlot(0, time(7, 30), "UTC"), at(MONDAY, 6))
+    scheduler.refresh(at(MONDAY, 6, 1))
+    assert armed_at(scheduler) == at(MONDAY, 7, 30)
+    # Later: kept (a retry or takeover armed soon is never pushed away; firing early, the run
+    # finds nothing due and arms the right time).
+    store.set_schedule(TEAM, WeeklySlot(1, time(7, 30), "UTC"), at(MONDAY, 6, 2))
+    scheduler.refresh(at(MONDAY, 6, 3))
+    assert armed_at(scheduler) == at(MONDAY, 7, 30)
+    assert run_nudge_job(scheduler.nudges, TEAM, at(MONDAY, 7, 30)) is None
+    assert armed_at(scheduler) == at(MONDAY + timedelta(days=1), 7, 30)

@@ -40,6 +40,13 @@ class FakeDuties:
     started: list[str | None] = field(default_factory=list)
     stopped: int = 0
     work: Recorded = field(default_factory=Recorded)
+    shared: list[str] = field(default_factory=list)
+
+    def start_shared(self) -> None:
+        self.shared.append("started")
+
+    def stop_shared(self) -> None:
+        self.shared.append("stopped")
 
     def start(self, taken_from: str | None) -> None:
         self.started.append(taken_from)
@@ -89,10 +96,13 @@ def test_one_runner_is_active_and_a_standby_takes_over_when_it_stops(
     second, second_duties, _ = start(db, "h:2", running)
     assert not second.wait_active(FAST.ttl * 2), "a standby while the lease is held"
     assert second_duties.started == []
+    # Both take their share of the weekly work, active or not.
+    assert first_duties.shared == second_duties.shared == ["started"]
 
     first.stop()
     first_thread.join(timeout=10)
     assert first_duties.started == [None] and first_duties.stopped == 1
+    assert first_duties.shared == ["started", "stopped"]
     assert second.wait_active(10)
     assert second_duties.started == [None], "a lease given up cleanly is not a takeover"
     lease = db.lease(RUNNER_LEASE)
