@@ -80,7 +80,9 @@ def test_the_defaults_are_loopback_text_logs_and_metrics_on() -> None:
         ("PROGRESSION_LOG_FORMAT", "yaml"),
     ],
 )
-def test_serve_stops_with_one_line_naming_the_setting(tmp_path: Path, name: str, value: str) -> None:
+def test_serve_stops_with_one_line_naming_the_setting(
+    tmp_path: Path, name: str, value: str
+) -> None:
     env = {
         "PATH": "/usr/bin:/bin",
         "HOME": str(tmp_path),
