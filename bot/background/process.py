@@ -13,6 +13,8 @@ from datetime import datetime
 from types import FrameType
 
 from bot.background.duties import build_runner
+from bot.observe import metrics, multiprocess
+from bot.observe.lease_gauge import LeaseGauge
 from bot.settings import Settings
 from scheduler.clock import utc_now
 from scheduler.runner import Runner
@@ -29,8 +31,16 @@ def run_runner(
     settings: Settings, parent_pid: int | None = None, *, with_scheduler: bool = True
 ) -> None:
     """Run until SIGTERM or SIGINT (or, started by `serve`, until that process is gone); the
-    process ends within `EXIT_WITHIN` seconds of either."""
+    process ends within `EXIT_WITHIN` seconds of either.
+
+    Started by `serve --http`, it counts into the web workers' metrics directory, so their
+    /metrics shows its fan-outs, Slack calls and lease too."""
+    counting = settings.metrics_enabled and multiprocess.in_use()
+    if counting:
+        metrics.enable()  # before its Slack clients are built: they count calls
     runner = build_runner(settings, with_scheduler=with_scheduler)
+    if counting:
+        LeaseGauge(runner.holds_lease).start()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         stop_within(runner, EXIT_WITHIN)
