@@ -13,6 +13,7 @@ from datetime import datetime
 from bot import views
 from bot.grammar import CommandError, Progress
 from bot.handlers.registry import CommandContext, handles
+from bot.observe.metrics import count_checkoff
 from bot.views import ChannelProgress, HomeMove, PostedMove
 from bot.views.progress import home_personal_blocks
 from progression.calendar import week_of
@@ -179,4 +180,6 @@ def mark_from_home(
         changed = store.record_checkoff(team_id, channel_id, delivery.ref, user_id, now, ts)
     else:
         changed = store.remove_checkoff(team_id, channel_id, delivery.ref, user_id, now, ts)
+    if changed:
+        count_checkoff("checked" if done else "unchecked")
     return delivery if changed else None
