@@ -67,12 +67,25 @@ def total(samples: Samples, name: str, **labels: str) -> float:
 
 
 def wait_for(
-    url: str, condition: Callable[[Samples], bool], timeout: float = 30, what: str = ""
+    url: str,
+    condition: Callable[[Samples], bool],
+    timeout: float = 30,
+    what: str = "",
+    *,
+    connection_errors: bool = False,
 ) -> Samples:
-    """Scrape until `condition` holds (another process's work, not a schedule)."""
+    """Scrape until `condition` holds (another process's work, not a schedule);
+    `connection_errors`: the server may not listen yet."""
     deadline = time.monotonic() + timeout
+    samples: Samples = {}
     while True:
-        samples = scrape(url)
+        try:
+            samples = scrape(url)
+        except OSError:
+            if not connection_errors or time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+            continue
         if condition(samples):
             return samples
         if time.monotonic() > deadline:
