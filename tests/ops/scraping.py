@@ -32,7 +32,8 @@ def scrape_config() -> dict[str, object]:
 
 def scrape_url(job: dict[str, object], port: int) -> str:
     """Where Prometheus would scrape the job, on `port` in place of the guide's 3000."""
-    [static] = job["static_configs"]  # type: ignore[misc]
+    statics: list[dict[str, list[str]]] = job["static_configs"]  # type: ignore[assignment]
+    [static] = statics
     [target] = static["targets"]
     host, _, guide_port = str(target).rpartition(":")
     assert guide_port == "3000", target
