@@ -23,7 +23,8 @@ def exported() -> set[str]:
     names = {v for k, v in vars(metrics).items() if k.isupper() and isinstance(v, str)}
     names = {n for n in names if n.startswith("progression_")}
     histograms = {metrics.ACK_SECONDS, metrics.FANOUT_SECONDS}
-    return names | {h + suffix for h in histograms for suffix in HISTOGRAM_SUFFIXES}
+    # A histogram is queried by its series, never by its own name.
+    return (names - histograms) | {h + suffix for h in histograms for suffix in HISTOGRAM_SUFFIXES}
 
 
 def queries() -> list[str]:

@@ -27,6 +27,7 @@ from tests.ops.scraping import (
     value,
     wait_for,
 )
+from tests.ops.test_dashboard import exported
 from tests.slack.signing import TEAM_ID, SlackSender, app_home_opened_event, reaction_event
 from tests.slack.web_api import SlackWebAPI
 
@@ -134,6 +135,8 @@ def test_each_series_moves_when_its_cause_happens(scraped: Scraped, api: SlackWe
         )
     # Counts stay counts: nothing counted twice by the two workers' files being summed.
     assert value(after, posts, kind="nudge", outcome="posted") == 1
+    # Every name the dashboard may use (tests/ops/test_dashboard.py) is on the running app's page.
+    assert exported() <= {name for name, _ in after}, exported() - {name for name, _ in after}
 
 
 def _posted_nudge(db: str) -> str:
