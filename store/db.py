@@ -12,6 +12,7 @@ from store.backend import (
 )
 from store.checkoffs import CheckoffStore
 from store.digests import DigestStore
+from store.forget import ForgetStore
 from store.group import GroupCommit
 from store.leases import LeaseStore
 from store.members import MemberStore
@@ -26,7 +27,14 @@ __all__ = ["BACKGROUND_WRITE_WAIT_SECONDS", "WRITE_WAIT_SECONDS", "Store"]
 
 
 class Store(
-    NudgeStore, CheckoffStore, DigestStore, RequestStore, LeaseStore, MemberStore, RunnerStore
+    NudgeStore,
+    CheckoffStore,
+    DigestStore,
+    RequestStore,
+    LeaseStore,
+    MemberStore,
+    RunnerStore,
+    ForgetStore,
 ):
     """Named operations over the progression database; safe to share between threads.
 

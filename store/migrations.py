@@ -228,3 +228,14 @@ def m017_campuses_digests_reminders(db: Database) -> None:
         pk=("team_id", "channel_id"),
         not_null={"checked_at"},
     )
+
+
+@migrations()
+def m019_departures(db: Database) -> None:
+    # A workspace that removed the app (app_uninstalled, or its bot token revoked): its
+    # background work stops, and its data is deleted once it has been gone the retention days.
+    db.table("departures").create(
+        {"team_id": str, "reason": str, "left_at": str},
+        pk="team_id",
+        not_null={"reason", "left_at"},
+    )

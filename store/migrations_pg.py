@@ -233,3 +233,12 @@ migration(
         primary key (team_id, channel_id)
     )""",
 )
+
+migration(
+    "m019_departures",
+    f"""create table departures (
+        team_id {TEXT} primary key,
+        reason {TEXT} not null,
+        left_at {TEXT} not null
+    )""",
+)

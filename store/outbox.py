@@ -25,6 +25,7 @@ Kind = Literal[
     # tell the managers of Slack's delivery health: subject is "failures HOUR" or
     # "rate_limited HOUR" (bot/observe/delivery_health.py)
     "notice",
+    "forget",  # delete a workspace that left once its retention is over (store/forget.py)
 ]
 
 

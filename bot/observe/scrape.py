@@ -8,12 +8,13 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, get_args
 
 from bot.observe import metrics, multiprocess
 from scheduler.runner import RUNNER_LEASE
 from store import Store
 from store.busy import unavailable_reason
+from store.outbox import Kind
 
 if TYPE_CHECKING:
     from prometheus_client import CollectorRegistry
@@ -56,7 +57,7 @@ class DatabaseCollector:
             "Seconds since the oldest work waiting in the outbox was asked for, by kind.",
             labels=["kind"],
         )
-        for kind in ("arm", "count", "user", "notice"):  # each kind shown, at 0 when empty
+        for kind in get_args(Kind):  # each kind shown, at 0 when empty
             found = next((d for d in depths if d.kind == kind), None)
             depth.add_metric([kind], found.depth if found else 0)
             oldest.add_metric([kind], max(0.0, now - found.oldest_created_at) if found else 0.0)
