@@ -275,6 +275,28 @@ def test_a_teachers_app_home_offers_mark_done_on_her_own_channels_move_only(
         expect(home).not_to_contain_text(f"#{channel.name}")
 
 
+def test_a_principals_app_home_leads_with_her_campus_and_the_planners_with_the_district(
+    page: Page, local_workspace: TryProcess
+) -> None:
+    visit(page, local_workspace.url, district.LEADERS.id, district.PRINCIPAL.id)
+    page.get_by_role("navigation", name="Channels").get_by_role("link", name="Progression").click()
+    home = page.locator("[data-home]")
+    expect(home.get_by_role("heading", name=re.compile("^Lincoln this week"))).to_be_visible()
+    expect(home).to_contain_text("#lincoln-students · no ✅ on its last two nudges")
+    expect(home).to_contain_text("#lincoln-teachers · Teacher")
+    expect(home).not_to_contain_text("#washington-teachers")
+    # Her own progress, against a leader's 12 moves, not the progression's 48.
+    expect(home).to_contain_text(re.compile(r"Your progress · \d+ of 12 moves"))
+    expect(home).not_to_contain_text("of 48")
+
+    visit(page, local_workspace.url, district.PLANNING.id, district.ADMIN.id)
+    page.get_by_role("navigation", name="Channels").get_by_role("link", name="Progression").click()
+    home = page.locator("[data-home]")
+    expect(home.get_by_role("heading", name=re.compile("^The district this week"))).to_be_visible()
+    expect(home).to_contain_text(re.compile(r"Lincoln · 3 channels · ✅ \d+%"))
+    expect(home).to_contain_text(re.compile(r"Washington · 3 channels · ✅ \d+%"))
+
+
 def test_the_manager_subscribes_a_channel(page: Page, local_workspace: TryProcess) -> None:
     visit(page, local_workspace.url, district.GENERAL.id, district.ADMIN.id)
     send(page, "general", "/progression subscribe leader")
