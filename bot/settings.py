@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import math
+import re
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -28,6 +29,11 @@ FEWEST_POSTS_PER_MINUTE = 1.0
 # A Web API stand-in on this machine (the tests', the local workspace) is not Slack and can be
 # driven faster; still a number, so that the pacer can count it.
 MOST_POSTS_PER_MINUTE_LOCALLY = 60_000.0
+# RFC 6750's b64token: what a bearer token may hold, so that it passes through any header intact.
+_BEARER_TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
+# Shorter than this, a token may be guessed by whoever can reach /metrics.
+FEWEST_METRICS_TOKEN_CHARACTERS = 16
+LOG_FORMATS = ("text", "json")
 README_CREATE_APP = "see README.md, section 'Create the Slack app'"
 TRY_WITHOUT_SLACK = "to try it without Slack: progression-bot try"
 
@@ -58,6 +64,16 @@ class Settings(BaseSettings):
     progression_posts_per_minute: float = Field(
         default=DEFAULT_POSTS_PER_MINUTE, alias="PROGRESSION_POSTS_PER_MINUTE"
     )
+    # GET /metrics: answered to loopback, to these networks (CIDRs, comma- or space-separated),
+    # and to a request carrying the token as a bearer token.
+    progression_metrics_allow: str = Field(default="", alias="PROGRESSION_METRICS_ALLOW")
+    progression_metrics_token: SecretStr | None = Field(
+        default=None, alias="PROGRESSION_METRICS_TOKEN"
+    )
+    # "off": no /metrics and no counting (the benchmarks' baseline; a deployment that has no use
+    # for them).
+    progression_metrics: str = Field(default="on", alias="PROGRESSION_METRICS")
+    progression_log_format: str = Field(default="text", alias="PROGRESSION_LOG_FORMAT")
     # How long a workspace that removed the app keeps its data (a reinstall picks up from it).
     progression_retention_days: int = Field(default=30, alias="PROGRESSION_RETENTION_DAYS")
 
@@ -147,6 +163,50 @@ class Settings(BaseSettings):
             raise ValueError(f"is empty: unset it for the default, or give a number of {allowed}")
         raise ValueError(f"is {text!r}: give a number of {allowed}")
 
+    @field_validator("progression_metrics_allow", mode="before")
+    @classmethod
+    def _metrics_allow(cls, value: object) -> str:
+        text = str(value).strip()
+        metrics_networks(text)  # raises ValueError naming the entry
+        return text
+
+    @field_validator("progression_metrics_token", mode="before")
+    @classmethod
+    def _metrics_token(cls, value: object) -> object:
+        # Never say the value: it is a secret, even a wrong one.
+        if value is None:
+            return None
+        text = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+        if not text.strip():
+            raise ValueError("is empty: unset it, or give a token of 16 characters or more")
+        if not _BEARER_TOKEN.fullmatch(text):
+            raise ValueError(
+                "is not a bearer token: letters, digits and - . _ ~ + / only (no spaces), "
+                "such as the output of `openssl rand -hex 32`"
+            )
+        if len(text) < FEWEST_METRICS_TOKEN_CHARACTERS:
+            raise ValueError(
+                f"is too short ({len(text)} characters): give {FEWEST_METRICS_TOKEN_CHARACTERS} "
+                "or more, such as the output of `openssl rand -hex 32`"
+            )
+        return text
+
+    @field_validator("progression_metrics", mode="before")
+    @classmethod
+    def _metrics_switch(cls, value: object) -> str:
+        text = str(value).strip().lower()
+        if text not in ("on", "off"):
+            raise ValueError(f"is {str(value)!r}: give on or off")
+        return text
+
+    @field_validator("progression_log_format", mode="before")
+    @classmethod
+    def _log_format(cls, value: object) -> str:
+        text = str(value).strip().lower()
+        if text not in LOG_FORMATS:
+            raise ValueError(f"is {str(value)!r}: give text (the default) or json")
+        return text
+
     @field_validator("progression_check_emoji")
     @classmethod
     def _emoji(cls, value: str) -> str:
@@ -161,6 +221,15 @@ class Settings(BaseSettings):
     @property
     def managers(self) -> frozenset[str]:
         return frozenset(u.strip() for u in self.progression_managers.split(",") if u.strip())
+
+    @property
+    def metrics_networks(self) -> tuple[IPNetwork, ...]:
+        """The networks PROGRESSION_METRICS_ALLOW adds to loopback for GET /metrics."""
+        return metrics_networks(self.progression_metrics_allow)
+
+    @property
+    def metrics_enabled(self) -> bool:
+        return self.progression_metrics == "on"
 
     @property
     def check_emoji(self) -> frozenset[str]:
@@ -206,6 +275,33 @@ def load_settings(**overrides: object) -> Settings:
                 f"{name} {message}" if message.startswith("is ") else f"{name} is wrong: {message}"
             )
         raise SettingsError("; ".join(problems)) from None
+
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def metrics_networks(text: str) -> tuple[IPNetwork, ...]:
+    """The CIDRs of PROGRESSION_METRICS_ALLOW (comma- or space-separated; an address alone is
+    its /32 or /128). ValueError names the first entry that is not one."""
+    networks = []
+    for entry in re.split(r"[,\s]+", text.strip()):
+        if not entry:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=True))
+        except ValueError:
+            try:
+                loose = ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"is wrong at {entry!r}: give networks as CIDRs, such as 10.0.0.0/24, "
+                    "separated by commas"
+                ) from None
+            raise ValueError(
+                f"is wrong at {entry!r}: an address inside {loose}, not a network (host bits "
+                f"set); write {loose} for the whole network"
+            ) from None
+    return tuple(networks)
 
 
 def _on_this_machine(url: str) -> bool:

@@ -113,6 +113,8 @@ class NudgeJobs:
     reminder_message: ReminderMessage | None = None
     # (team, channel, week) whose manager was told this week's nudge could not be posted.
     told: set[tuple[str, str, str]] = field(default_factory=set, repr=False)
+    # Told of each run's report, with its kind ("nudge", "digest", "reminder"): the metrics.
+    observe_run: Callable[[str, FanoutReport], None] | None = None
 
     @property
     def store(self) -> Store:
@@ -155,6 +157,7 @@ def build_scheduler(
     runs: Runs | None = None,
     digest_messages: DigestMessages | None = None,
     reminder_message: ReminderMessage | None = None,
+    observe_run: Callable[[str, FanoutReport], None] | None = None,
 ) -> NudgeScheduler:
     """The scheduler `serve` starts: every workspace gets a catch-up run now, which then arms
     the workspace's next slot. Not started: the caller starts it, and ends it with
@@ -183,6 +186,7 @@ def build_scheduler(
         runs=runs or Runs(),
         digest_messages=digest_messages,
         reminder_message=reminder_message,
+        observe_run=observe_run,
     )
     now = fanout.clock()
     for team_id in fanout.store.teams():
@@ -253,6 +257,8 @@ def _run_weekly_job(
             logger.info("No %s due for %s at %s", weekly.what, team_id, now.isoformat())
         else:
             report = weekly.run(jobs, team_id, week, now)
+            if jobs.observe_run is not None:
+                jobs.observe_run(weekly.kind.split("-")[0], report)
             if weekly is NUDGES:
                 _tell_of_refusals(jobs, report)
         retry = _retry_after(jobs, report)

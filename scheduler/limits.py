@@ -374,7 +374,9 @@ def retry_after(headers: dict[str, Any]) -> float:
 
 def without_retries(client: WebClient) -> WebClient:
     """The same workspace and API URL, minus slack_sdk's retry handlers: the poster decides
-    what to retry, and a 429 must pause the whole workspace, not one request."""
+    what to retry, and a 429 must pause the whole workspace, not one request. A handler that
+    never retries (`retries = False`: the app's count of calls) stays."""
+    kept = [h for h in client.retry_handlers if getattr(h, "retries", True) is False]
     return WebClient(
-        token=client.token, base_url=client.base_url, timeout=client.timeout, retry_handlers=[]
+        token=client.token, base_url=client.base_url, timeout=client.timeout, retry_handlers=kept
     )

@@ -22,6 +22,9 @@ Kind = Literal[
     "arm",  # re-arm the workspace's nudge job: its schedule, breaks or subscriptions changed
     "count",  # refresh the live count on a nudge; subject is "channel ts"
     "user",  # look the user up (is it a bot?); subject is the user id
+    # tell the managers of Slack's delivery health: subject is "failures HOUR" or
+    # "rate_limited HOUR" (bot/observe/delivery_health.py)
+    "notice",
     "forget",  # delete a workspace that left once its retention is over (store/forget.py)
 ]
 
@@ -43,6 +46,13 @@ def enqueue(db: Session, kind: Kind, team_id: str, subject: str, now: float) -> 
         "on conflict (kind, team_id, subject) do update set seq = outbox.seq + 1",
         [kind, team_id, subject, now],
     )
+
+
+@dataclass(frozen=True)
+class OutboxKindDepth:
+    kind: str
+    depth: int  # rows waiting
+    oldest_created_at: float  # when the oldest of them was first asked for
 
 
 class RunnerStore(StoreBase):
@@ -72,3 +82,10 @@ class RunnerStore(StoreBase):
     def request_work(self, kind: Kind, team_id: str, subject: str, now: float) -> None:
         """Ask the runner for work that no other change goes with."""
         self._grouped(lambda db: enqueue(db, kind, team_id, subject, now))
+
+    def outbox_depths(self) -> list[OutboxKindDepth]:
+        """Per kind with work waiting: how many rows, and the oldest's first change."""
+        rows = self._rows(
+            "select kind, count(*) as depth, min(created_at) as oldest from outbox group by kind"
+        )
+        return [OutboxKindDepth(r["kind"], int(r["depth"]), float(r["oldest"])) for r in rows]

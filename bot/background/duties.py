@@ -17,6 +17,8 @@ from datetime import datetime, timedelta
 from bot.background.bot_users import UserLookups
 from bot.background.chart import draw
 from bot.background.live_counts import LiveCounts
+from bot.background.notices import DeliveryNotices
+from bot.observe import metrics
 from bot.settings import Settings
 from bot.slack.client import slack_client
 from bot.views import NUDGE_MESSAGES, reminder_message
@@ -24,7 +26,7 @@ from bot.views.digest import digest_message
 from progression.model import Progression
 from scheduler.clock import utc_now
 from scheduler.digest import DigestMessages
-from scheduler.fanout import FanoutContext, threads_for
+from scheduler.fanout import FanoutContext, FanoutReport, threads_for
 from scheduler.jobs import NudgeScheduler, Runs, build_scheduler, keep_fresh, stop_scheduler
 from scheduler.limits import workspace_limits
 from scheduler.runner import Duty, LeaseTimes, Runner
@@ -116,6 +118,7 @@ class AppDuties:
             "arm": _Arm(self),
             "count": self.live_counts,
             "user": UserLookups(store, client, clock),
+            "notice": DeliveryNotices(store, client, settings),
             "forget": _Forget(store, timedelta(days=settings.progression_retention_days)),
         }
 
@@ -148,6 +151,7 @@ class AppDuties:
             runs=self.runs,
             digest_messages=DIGEST_MESSAGES,
             reminder_message=reminder_message,
+            observe_run=count_weekly_run,
         )
         keep_fresh(scheduler)
         scheduler.start()
@@ -166,6 +170,11 @@ class AppDuties:
 
     def stop(self) -> None:
         """Standing by: the weekly work goes on, under the workspaces' own leases."""
+
+
+def count_weekly_run(kind: str, report: FanoutReport) -> None:
+    """A scheduled weekly run, in the metrics (a no-op unless this process counts)."""
+    metrics.count_weekly_run(kind, report.counts(), report.seconds)
 
 
 def build_runner(

@@ -13,6 +13,11 @@ from datetime import datetime
 from types import FrameType
 
 from bot.background.duties import build_runner
+from bot.observe import metrics, multiprocess
+from bot.observe.access import MetricsAccess
+from bot.observe.lease_gauge import LeaseGauge
+from bot.observe.metrics_port import serve_metrics
+from bot.observe.scrape import MetricsPage
 from bot.settings import Settings
 from scheduler.clock import utc_now
 from scheduler.runner import Runner
@@ -26,11 +31,29 @@ EXIT_WITHIN = 8.0
 
 
 def run_runner(
-    settings: Settings, parent_pid: int | None = None, *, with_scheduler: bool = True
+    settings: Settings,
+    parent_pid: int | None = None,
+    *,
+    with_scheduler: bool = True,
+    metrics_at: tuple[str, int] | None = None,
 ) -> None:
     """Run until SIGTERM or SIGINT (or, started by `serve`, until that process is gone); the
-    process ends within `EXIT_WITHIN` seconds of either."""
+    process ends within `EXIT_WITHIN` seconds of either.
+
+    Started by `serve --http`, it counts into the web workers' metrics directory, so their
+    /metrics shows its fan-outs, Slack calls and lease too; started alone, with `metrics_at`
+    (host, port), it answers /metrics there itself."""
+    own_port = metrics_at is not None and not multiprocess.in_use()
+    counting = settings.metrics_enabled and (multiprocess.in_use() or own_port)
+    if counting:
+        metrics.enable()  # before its Slack clients are built: they count calls
     runner = build_runner(settings, with_scheduler=with_scheduler)
+    if counting:
+        LeaseGauge(runner.holds_lease).start()
+    if counting and own_port and metrics_at is not None:
+        host, port = metrics_at
+        page = MetricsPage(runner.store)
+        serve_metrics(page, MetricsAccess.from_settings(settings), host, port)
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         stop_within(runner, EXIT_WITHIN)

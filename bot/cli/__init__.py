@@ -38,6 +38,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging()
     try:
         settings = load_settings()
+        if settings.progression_log_format != "text":
+            configure_logging(log_format=settings.progression_log_format)
         with stdout_reported():
             return int(args.run(args, settings) or 0)
     except (

@@ -77,6 +77,18 @@ def register(commands: Commands) -> None:
         help="keep the live counts and look up bot users, but arm no weekly nudges: "
         "`progression-bot nudge` posts them (cron)",
     )
+    runner.add_argument(
+        "--metrics-port",
+        type=int,
+        help="serve this runner's Prometheus metrics at GET /metrics on this port (loopback, "
+        "PROGRESSION_METRICS_ALLOW, PROGRESSION_METRICS_TOKEN); a runner beside `serve --http` "
+        "needs none: the web workers' /metrics has its counts",
+    )
+    runner.add_argument(
+        "--metrics-host",
+        default="0.0.0.0",
+        help="with --metrics-port: the address to listen on (default: %(default)s)",
+    )
     # `serve` starts its runner with its own pid: the runner stops if `serve` is gone.
     runner.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)
 
@@ -122,7 +134,13 @@ def run_runner(args: argparse.Namespace, settings: Settings) -> int:
         # The database before Slack: offline, a mistake in it is not hidden behind Slack's.
         Store(settings.progression_db, write_wait=BACKGROUND_WRITE_WAIT_SECONDS).close()
         check_token(settings)
-    process.run_runner(settings, parent_pid=args.parent_pid, with_scheduler=args.scheduler)
+    metrics_at = (args.metrics_host, args.metrics_port) if args.metrics_port else None
+    process.run_runner(
+        settings,
+        parent_pid=args.parent_pid,
+        with_scheduler=args.scheduler,
+        metrics_at=metrics_at,
+    )
     return 0
 
 

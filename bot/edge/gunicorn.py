@@ -6,6 +6,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger
+
+from bot.observe.json_logs import JsonFormatter
 
 if TYPE_CHECKING:
     from wsgiref.types import WSGIApplication
@@ -39,6 +42,15 @@ class _Gunicorn(BaseApplication):
         return self._load_wsgi()
 
 
+class JsonLogger(Logger):
+    """gunicorn's own lines (workers started, stopped, timed out) as JSON, like the app's."""
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        for handler in self.error_log.handlers:
+            handler.setFormatter(JsonFormatter())
+
+
 def serve_http(
     load_wsgi: Callable[[], WSGIApplication],
     host: str,
@@ -48,8 +60,12 @@ def serve_http(
     threads: int = 16,
     worker_class: str = "gthread",
     beside: Beside | None = None,
+    log_format: str = "text",
+    hooks: dict[str, Callable[..., None]] | None = None,
 ) -> None:
-    """Serve until SIGTERM, which lets in-flight requests finish before the process exits."""
+    """Serve until SIGTERM, which lets in-flight requests finish before the process exits.
+
+    `hooks`: gunicorn server hooks by name (`child_exit`, ...), beside those set here."""
     options: dict[str, Any] = {
         "bind": f"{host}:{port}",
         "workers": workers,
@@ -69,6 +85,9 @@ def serve_http(
         # one host do not fight over $XDG_RUNTIME_DIR/gunicorn.ctl.
         "control_socket_disable": True,
     }
+    if log_format == "json":
+        options["logger_class"] = JsonLogger
+    options.update(hooks or {})
     if beside is not None:
         options["when_ready"] = lambda arbiter: _start_beside(arbiter, beside)
         options["on_exit"] = lambda arbiter: beside.stop()

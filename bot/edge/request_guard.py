@@ -54,6 +54,51 @@ class Admitted:
     # The media type as Bolt compares it (exactly "application/json" for JSON): Bolt parses
     # the body again, and must parse it as it was checked here.
     content_type: str
+    # What the body is, for the metrics and the log (never a value from it but the team id):
+    # "command", "event", "action", "other"; and the payload's `type` when it is one the edge
+    # answers itself ("app_rate_limited").
+    kind: str = "other"
+    workspace: str | None = None
+    payload_type: str = ""
+
+
+# Payload types that are a person's interaction with the app.
+_ACTIONS = frozenset(
+    {
+        "block_actions",
+        "block_suggestion",
+        "view_submission",
+        "view_closed",
+        "shortcut",
+        "message_action",
+        "interactive_message",
+        "dialog_submission",
+    }
+)
+_TEAM_ID = re.compile(r"[A-Z0-9]{1,32}")
+
+
+def request_kind(body: dict[str, Any]) -> str:
+    """command, event, action or other (a URL check, Slack's notices)."""
+    if "command" in body:
+        return "command"
+    kind = body.get("type")
+    if kind == "event_callback":
+        return "event"
+    return "action" if kind in _ACTIONS else "other"
+
+
+def request_workspace(body: dict[str, Any]) -> str | None:
+    """The team id a payload comes from, when it is shaped like one."""
+    team = body.get("team_id")
+    if not isinstance(team, str):
+        for holder in ("team", "user"):
+            found = body.get(holder)
+            if isinstance(found, dict):
+                team = found.get("id") if holder == "team" else found.get("team_id")
+                if isinstance(team, str):
+                    break
+    return team if isinstance(team, str) and _TEAM_ID.fullmatch(team) else None
 
 
 class AppClock(Clock):
@@ -93,9 +138,17 @@ class RequestGuard:
         if not self._verifier.is_valid(text, timestamp, signature):
             raise Refused(401, "invalid signature")
         content_type = media_type(str(environ.get("CONTENT_TYPE", "")))
-        if not is_slack_shaped(_parse(text, content_type)):
+        parsed = _parse(text, content_type)
+        if not is_slack_shaped(parsed):
             raise Refused(400, "signed, but not shaped as Slack shapes it")
-        return Admitted(body, content_type)
+        payload_type = parsed.get("type")
+        return Admitted(
+            body,
+            content_type,
+            request_kind(parsed),
+            request_workspace(parsed),
+            payload_type if isinstance(payload_type, str) else "",
+        )
 
 
 def _content_length(environ: WSGIEnvironment, limit: int) -> int | None:

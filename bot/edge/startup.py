@@ -19,9 +19,11 @@ from slack_bolt import App
 from bot.app import create_app
 from bot.background.process import EXIT_WITHIN, start_runner_thread, stop_within
 from bot.edge.gunicorn import serve_http
+from bot.edge.operations import Operations
 from bot.edge.request_guard import AppClock, RequestGuard
 from bot.edge.socket_mode_client import serve_socket_mode
 from bot.edge.wsgi import wsgi_app
+from bot.observe import metrics, multiprocess
 from bot.settings import Settings
 from bot.slack.checks import check_app_token, check_token
 from scheduler.clock import utc_now
@@ -57,11 +59,12 @@ def guarded_wsgi_app(
     settings: Settings, store: Store, clock: Callable[[], datetime] = utc_now
 ) -> WSGIApplication:
     """A web worker's WSGI app: the request guard checks each signature, on the app's clock,
-    and Bolt behind it does not check it again."""
+    and Bolt behind it does not check it again; /readyz, and /metrics unless they are off."""
     assert settings.slack_signing_secret is not None  # checked by load_settings for --http
     guard = RequestGuard(settings.slack_signing_secret.get_secret_value(), AppClock(clock))
     app = start_app(settings, store, socket_mode=False, behind_guard=True, clock=clock)
-    return wsgi_app(app, guard)
+    operations = Operations.for_worker(settings, store, wall=lambda: clock().timestamp())
+    return wsgi_app(app, guard, operations)
 
 
 def run_http(
@@ -81,10 +84,17 @@ def run_http(
     finally:
         store.close()
 
+    # Chosen before any worker or the runner starts, so that all of them count into it; this
+    # master process itself counts nothing (it answers no request).
+    directory = multiprocess.use_directory() if settings.metrics_enabled else None
+    master = os.getpid()
+
     def load() -> WSGIApplication:
         # Built in gunicorn's worker process, after the fork: no connection or thread crosses it.
         # Migrated by this master before any worker started; a worker (re)started while the
         # database is away must still boot, or gunicorn stops the whole app.
+        if directory is not None:
+            metrics.enable()  # before the app's Slack clients are built: they count calls
         store = Store(settings.progression_db, migrated=True)
         return guarded_wsgi_app(settings, store)
 
@@ -96,7 +106,22 @@ def run_http(
         workers,
         " and a runner" if runner else "",
     )
-    serve_http(load, host, port, workers=workers, beside=runner)
+    try:
+        serve_http(
+            load,
+            host,
+            port,
+            workers=workers,
+            beside=runner,
+            log_format=settings.progression_log_format,
+            # A worker gone: its live gauges go with it (its counters stay in the sums).
+            hooks={"child_exit": lambda server, worker: multiprocess.mark_dead(worker.pid)},
+        )
+    finally:
+        # Workers are forks of this process and leave through this frame too: only the master
+        # removes the directory, once every worker is gone.
+        if directory is not None and os.getpid() == master:
+            directory.remove_if_made_here()
 
 
 def run_socket_mode(
@@ -172,6 +197,7 @@ class RunnerProcess:
             logger.warning("The runner did not stop in time: killed")
             process.kill()
             process.wait()
+        multiprocess.mark_dead(process.pid)
 
     def _spawn(self) -> subprocess.Popen[bytes]:
         command = [sys.executable, "-m", "bot.cli", "runner", "--parent-pid", str(os.getpid())]
@@ -187,6 +213,7 @@ class RunnerProcess:
             if process is None or process.poll() is None:
                 continue
             logger.error("The runner exited (%s): starting it again", process.returncode)
+            multiprocess.mark_dead(process.pid)
             if self._stopping.wait(self.RESTART_AFTER):
                 return
             self._process = self._spawn()

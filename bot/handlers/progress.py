@@ -15,6 +15,7 @@ from bot import views
 from bot.grammar import CommandError, Progress
 from bot.handlers import campuses
 from bot.handlers.registry import CommandContext, handles
+from bot.observe.metrics import count_checkoff
 from bot.slack.membership import member_role_channels, remembered_role_channels
 from bot.views import ChannelProgress, HomeMove, MyProgress, PostedMove
 from bot.views.campuses import home_campus_blocks
@@ -240,4 +241,6 @@ def mark_from_home(
         changed = store.record_checkoff(team_id, channel_id, delivery.ref, user_id, now, ts)
     else:
         changed = store.remove_checkoff(team_id, channel_id, delivery.ref, user_id, now, ts)
+    if changed:
+        count_checkoff("checked" if done else "unchecked")
     return delivery if changed else None

@@ -20,6 +20,7 @@ from bot.background.bot_users import KnownBots
 from bot.context import Services
 from bot.handlers.progress import home_view
 from bot.listeners.binding import with_services
+from bot.observe.metrics import count_checkoff
 from bot.slack.managers import manages
 from bot.slack.membership import member_role_channels
 from store import Delivery, Store
@@ -127,7 +128,10 @@ def record_reaction(
     # The live count's update and, for a user never looked up, the look-up are the runner's:
     # asked for in the same transaction as the check-off.
     event_id = body.get("event_id")
-    services.store.record_reaction(change, event_id, received, look_up_user=is_bot is None)
+    outcome = services.store.record_reaction(
+        change, event_id, received, look_up_user=is_bot is None
+    )
+    count_checkoff(outcome)
 
 
 def _nudge_checked_off(
