@@ -71,18 +71,44 @@ class DatabaseCollector:
         yield live
 
 
+def _settled_files(path: str) -> list[str]:
+    """The multiprocess files a scrape may read: not those a process has only just created,
+    still empty (prometheus_client reads an empty file as an error, and a worker that gunicorn
+    has just started creates its files while a scrape may be reading the folder)."""
+    import glob
+    import os
+
+    settled = []
+    for name in glob.glob(os.path.join(path, "*.db")):
+        try:
+            if os.path.getsize(name) >= 8:
+                settled.append(name)
+        except FileNotFoundError:
+            pass  # a dead process's live gauge, removed meanwhile
+    return settled
+
+
+def _multiprocess_collector(registry: CollectorRegistry) -> None:
+    from prometheus_client.multiprocess import MultiProcessCollector
+
+    class SettledCollector(MultiProcessCollector):
+        def collect(self) -> Iterator[Metric]:
+            return iter(self.merge(_settled_files(self._path), accumulate=True))
+
+    SettledCollector(registry)
+
+
 class MetricsPage:
     """What a worker's /metrics answers: the multiprocess directory's sums when `serve --http`
     chose one (else this process's own metrics), then the database's."""
 
     def __init__(self, store: Store, wall: Callable[[], float] = time.time) -> None:
         from prometheus_client import REGISTRY, CollectorRegistry
-        from prometheus_client.multiprocess import MultiProcessCollector
 
         self._counted: CollectorRegistry = REGISTRY
         if multiprocess.in_use():
             self._counted = CollectorRegistry(auto_describe=False)
-            MultiProcessCollector(self._counted)
+            _multiprocess_collector(self._counted)
         self._database = CollectorRegistry(auto_describe=False)
         self._database.register(DatabaseCollector(store, wall))
 
