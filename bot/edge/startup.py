@@ -76,7 +76,8 @@ def run_http(
     # The database first, migrated once before any worker starts: offline, a mistake in it
     # is not hidden behind Slack's.
     Store(settings.progression_db).close()
-    _log_identity(check_token(settings))
+    if not settings.multi_workspace:  # else each workspace's token comes with its install
+        _log_identity(check_token(settings))
 
     def load() -> WSGIApplication:
         # Built in gunicorn's worker process, after the fork: no connection or thread crosses it.
