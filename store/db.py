@@ -13,6 +13,7 @@ from store.backend import (
 from store.checkoffs import CheckoffStore
 from store.digests import DigestStore
 from store.group import GroupCommit
+from store.installations import InstallationRows
 from store.leases import LeaseStore
 from store.members import MemberStore
 from store.migrations_pg import MIGRATIONS_TABLE
@@ -26,7 +27,14 @@ __all__ = ["BACKGROUND_WRITE_WAIT_SECONDS", "WRITE_WAIT_SECONDS", "Store"]
 
 
 class Store(
-    NudgeStore, CheckoffStore, DigestStore, RequestStore, LeaseStore, MemberStore, RunnerStore
+    NudgeStore,
+    CheckoffStore,
+    DigestStore,
+    RequestStore,
+    LeaseStore,
+    MemberStore,
+    RunnerStore,
+    InstallationRows,
 ):
     """Named operations over the progression database; safe to share between threads.
 
