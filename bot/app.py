@@ -19,8 +19,8 @@ from bot import views
 from bot.context import Services
 from bot.listeners import register_all
 from bot.settings import Settings
-from bot.slack.client import slack_client
-from bot.slack.installing import oauth_flow
+from bot.slack.client import slack_client, workspace_clients
+from bot.slack.installing import NOT_INSTALLED_MESSAGE, oauth_flow
 from progression.model import Progression
 from scheduler.clock import utc_now
 from store import Store
@@ -66,7 +66,12 @@ def create_app(
     bolt_logger = logging.getLogger("progression_bot.slack")
     bolt_logger.addFilter(_no_token_warning)  # added once: the same filter is not added twice
     services = Services(
-        settings=settings, store=store, progression=progression, slack=background, clock=clock
+        settings=settings,
+        store=store,
+        progression=progression,
+        slack=background,
+        clock=clock,
+        clients=workspace_clients(settings, store) if settings.multi_workspace else None,
     )
     app = App(
         client=client or slack_client(settings, in_request=True),
@@ -100,7 +105,12 @@ def _installing(
     if not settings.multi_workspace:
         return {}
     flow, authorize = oauth_flow(settings, store, client, lambda: clock().timestamp())
-    return {"oauth_flow": flow, "authorize": authorize, "installation_store_bot_only": True}
+    return {
+        "oauth_flow": flow,
+        "authorize": authorize,
+        "installation_store_bot_only": True,
+        "user_facing_authorize_error_message": NOT_INSTALLED_MESSAGE,
+    }
 
 
 def checks_signatures(app: App) -> bool:

@@ -30,6 +30,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.date import DateTrigger
+from slack_sdk import WebClient
 
 from progression.calendar import CalendarError, WeeklySlot, due_week, next_slot, week_of
 from scheduler.digest import DigestMessages, audiences, digest_slot, run_digest
@@ -160,7 +161,12 @@ def build_scheduler(
     )
     scheduler.nudges = NudgeJobs(
         # A stop of its own, which `stop_scheduler` sets.
-        fanout=replace(fanout, client=without_retries(fanout.client), stop=threading.Event()),
+        fanout=replace(
+            fanout,
+            client=without_retries(fanout.client),
+            client_for=_each_without_retries(fanout.client_for),
+            stop=threading.Event(),
+        ),
         scheduler=scheduler,
         default_tz=default_tz,
         runs=runs or Runs(),
@@ -241,16 +247,25 @@ def _run_weekly_job(
     return report
 
 
+def _each_without_retries(
+    client_for: Callable[[str], WebClient] | None,
+) -> Callable[[str], WebClient] | None:
+    """Each workspace's client, as the scheduler's: the poster decides what to retry."""
+    if client_for is None:
+        return None
+    return lambda team_id: without_retries(client_for(team_id))
+
+
 def _tell_of_refusals(jobs: NudgeJobs, report: FanoutReport) -> None:
     try:
-        tell_refusals(jobs.store, jobs.fanout.client, report, jobs.told)
+        tell_refusals(jobs.store, jobs.fanout.client_of(report.team_id), report, jobs.told)
     except Exception as error:  # telling must never stop the arming that follows
         logger.warning("Could not tell the managers of %s: %s", report.team_id, error)
 
 
 def _tell_of_a_week_not_posted(jobs: NudgeJobs, report: FanoutReport) -> None:
     try:
-        tell_week_not_posted(jobs.store, jobs.fanout.client, report)
+        tell_week_not_posted(jobs.store, jobs.fanout.client_of(report.team_id), report)
     except Exception as error:
         logger.warning("Could not tell the managers of %s: %s", report.team_id, error)
 

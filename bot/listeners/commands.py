@@ -254,7 +254,12 @@ def answer_later(services: Services, handlers: Handlers, context: BoltContext) -
 
 def _send_answer(services: Services, handlers: Handlers, later: Later) -> None:
     ctx = CommandContext(
-        services, services.slack, later.team_id, later.channel_id, later.user_id, later.now
+        services,
+        services.slack_for(later.team_id),
+        later.team_id,
+        later.channel_id,
+        later.user_id,
+        later.now,
     )
     parsed = later.command
     try:

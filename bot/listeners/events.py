@@ -189,7 +189,8 @@ def publish_home_later(services: Services, context: BoltContext) -> None:
 def publish_home(services: Services, team_id: str, user_id: str) -> None:
     """Show a person their Home tab (after the ack: it asks Slack)."""
     now = services.clock()
-    member_of = member_role_channels(services.store, services.slack, team_id, user_id, now)
+    slack = services.slack_for(team_id)
+    member_of = member_role_channels(services.store, slack, team_id, user_id, now)
     view = home_view(
         services.store,
         services.progression,
@@ -199,4 +200,4 @@ def publish_home(services: Services, team_id: str, user_id: str) -> None:
         services.settings.progression_tz,
         member_of,
     )
-    services.slack.views_publish(user_id=user_id, view=view)
+    slack.views_publish(user_id=user_id, view=view)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from slack_sdk import WebClient
 from slack_sdk.http_retry import RetryHandler
 from slack_sdk.http_retry.builtin_handlers import (
@@ -11,6 +13,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.settings import Settings
+from store import Store
 
 # Slack shows an error to a person whose request is not answered in 3 seconds.
 REQUEST_TIMEOUT_SECONDS = 2.5
@@ -38,3 +41,29 @@ def slack_client(settings: Settings, *, retries: int = 3, in_request: bool = Fal
         timeout=int(REQUEST_TIMEOUT_SECONDS) if in_request else 10,
         retry_handlers=handlers,
     )
+
+
+class WorkspaceNotInstalled(LookupError):
+    """Multi-workspace mode: work for a workspace the app has no installation for (any more)."""
+
+    def __init__(self, team_id: str) -> None:
+        super().__init__(f"no installation for workspace {team_id}")
+        self.team_id = team_id
+
+
+def workspace_clients(
+    settings: Settings, store: Store, *, retries: int = 3, in_request: bool = False
+) -> Callable[[str], WebClient]:
+    """Multi-workspace mode: a workspace's client, carrying the token of its installation (its
+    own, or its org's), read from the store at each call, so a token replaced there is used at
+    once by every process. WorkspaceNotInstalled when there is none."""
+
+    def client_for(team_id: str) -> WebClient:
+        row = store.workspace_installation_row(team_id)
+        if row is None:
+            raise WorkspaceNotInstalled(team_id)
+        client = slack_client(settings, retries=retries, in_request=in_request)
+        client.token = str(row["bot_token"])
+        return client
+
+    return client_for

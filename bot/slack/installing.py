@@ -27,6 +27,11 @@ from store.installations import StoredInstallations, StoredOAuthStates
 logger = logging.getLogger("progression_bot")
 
 REDIRECT_PATH = "/slack/oauth_redirect"
+# What a person is told when their workspace has no installation (Bolt's authorize found none).
+NOT_INSTALLED_MESSAGE = (
+    ":warning: Progression is not installed in this workspace (or was removed from it). "
+    "Someone who may add apps can install it again with *Add to Slack*."
+)
 # The manifest's bot scopes (app_manifest.yml; tests/oauth checks they stay the same).
 BOT_SCOPES = (
     "commands",
