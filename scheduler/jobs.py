@@ -30,13 +30,12 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.date import DateTrigger
-from slack_sdk import WebClient
 
 from progression.calendar import CalendarError, WeeklySlot, due_week, next_slot, week_of
 from scheduler.digest import DigestMessages, audiences, digest_slot, run_digest
 from scheduler.fanout import FanoutContext, FanoutReport, run_fanout
 from scheduler.lease import FanoutRunning
-from scheduler.limits import without_retries
+from scheduler.limits import each_without_retries, without_retries
 from scheduler.notices import tell_refusals, tell_week_not_posted
 from scheduler.plan import workspace_slot
 from scheduler.reminders import ReminderMessage, run_reminders
@@ -164,7 +163,7 @@ def build_scheduler(
         fanout=replace(
             fanout,
             client=without_retries(fanout.client),
-            client_for=_each_without_retries(fanout.client_for),
+            client_for=each_without_retries(fanout.client_for),
             stop=threading.Event(),
         ),
         scheduler=scheduler,
@@ -245,15 +244,6 @@ def _run_weekly_job(
             _tell_of_a_week_not_posted(jobs, report)
         jobs.store.release()  # this scheduler thread's connection
     return report
-
-
-def _each_without_retries(
-    client_for: Callable[[str], WebClient] | None,
-) -> Callable[[str], WebClient] | None:
-    """Each workspace's client, as the scheduler's: the poster decides what to retry."""
-    if client_for is None:
-        return None
-    return lambda team_id: without_retries(client_for(team_id))
 
 
 def _tell_of_refusals(jobs: NudgeJobs, report: FanoutReport) -> None:

@@ -4,6 +4,7 @@ each workspace run with the token of its installation, read from the store."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from slack_sdk import WebClient
@@ -18,7 +19,8 @@ from progression.model import Progression
 from scheduler.fanout import FanoutContext, run_fanout
 from store import Store
 from store.installations import StoredInstallations
-from tests.oauth.flow import CLIENT_ID, CLIENT_SECRET
+from tests.conftest import run_cli
+from tests.oauth.flow import CLIENT_ID, CLIENT_SECRET, multi_workspace_env
 from tests.scheduler import FAST, subscribe
 from tests.slack.web_api import SlackWebAPI
 
@@ -110,3 +112,26 @@ def test_a_workspace_without_an_installation_has_no_client(
 ) -> None:
     with pytest.raises(WorkspaceNotInstalled, match="no installation for workspace TX"):
         workspace_clients(settings, store)("TX")
+
+
+def test_nudge_from_cron_posts_with_each_workspaces_token(
+    api: SlackWebAPI, tmp_path: Path, settings: Settings
+) -> None:
+    db = tmp_path / "progression.db"
+    store = Store(db)
+    try:
+        token = _install(api, store, "TA")
+        for team in ("TA", "TB"):  # TB subscribed, then the app was never installed there
+            api.add_channel(f"C{team}", team_id=team)
+            subscribe(store, f"C{team}", team=team)
+    finally:
+        store.close()
+    result = run_cli("nudge", "--week", WEEK, env=multi_workspace_env(api, db))
+    assert result.returncode == 1, result.stderr
+    assert "TB 2026-W10: the app is not installed there (Add to Slack), nothing posted" in (
+        result.stdout
+    )
+    assert [(c.params["channel"], c.token) for c in api.calls("chat.postMessage")] == [
+        ("CTA", token)
+    ]
+    assert token not in result.stdout + result.stderr
