@@ -3,18 +3,20 @@ and buttons from each run with that workspace's token, and each sees only its ow
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from urllib.parse import urlencode
 
 import pytest
 
 from bot.slack.installing import NOT_INSTALLED_MESSAGE
 from store import Store
-from tests.bot.answers import final_answer
+from tests.bot.answers import final_answer, is_interim
 from tests.bot.test_manage_http import _texts
 from tests.conftest import SIGNING_SECRET, RunningApp, stop_app
 from tests.oauth.flow import CLIENT_ID, CLIENT_SECRET, install, start_multi_workspace_app
-from tests.slack.signing import SlackSender, app_home_opened_event
+from tests.slack.signing import SlackSender, app_home_opened_event, sign, slash_command_body
 from tests.slack.web_api import SlackWebAPI
 
 TEAMS = {"TA": "Lincoln", "TB": "Washington", "TC": "Jefferson"}
@@ -37,7 +39,7 @@ def _token(api: SlackWebAPI, team: str) -> str:
 def _workspace(api: SlackWebAPI, team: str) -> tuple[str, str, str]:
     """The workspace's role channel, its admin and a teacher, in the stand-in."""
     channel, admin, teacher = f"C{team}", f"UADM{team}", f"UTCH{team}"
-    api.add_channel(channel, name=f"{TEAMS[team].lower()}-teachers", team_id=team)
+    api.add_channel(channel, name=f"{team.lower()}-teachers", team_id=team)
     api.add_user(admin, is_admin=True)
     api.add_user(teacher)
     api.add_member(channel, admin, teacher)
@@ -144,3 +146,44 @@ def test_a_workspace_that_never_installed_the_app_gets_nothing(
     finally:
         store.close()
     assert api.calls("chat.postMessage") == []
+
+
+def test_an_org_wide_install_answers_for_every_workspace_of_the_org(
+    three: RunningApp, api: SlackWebAPI
+) -> None:
+    api.installs.client_id, api.installs.client_secret = CLIENT_ID, CLIENT_SECRET
+    page = install(three, api, enterprise_id="E1", enterprise_name="Region", org_teams=("TD", "TE"))
+    assert page.status == 200
+    [token] = [t for t, grant in api.installs.tokens.items() if grant.enterprise_id == "E1"]
+    with SlackSender(three.url + "/slack/events", SIGNING_SECRET) as slack:
+        for team in ("TD", "TE"):
+            channel, admin, _teacher = _workspace(api, team)
+            api.clear()
+            fields = slash_command_body(
+                "subscribe teacher",
+                team_id=team,
+                user_id=admin,
+                channel_id=channel,
+                response_url=api.response_url(team),
+            )
+            # As Slack sends a command from a workspace of an org the app is installed in.
+            fields.update(enterprise_id="E1", is_enterprise_install="true")
+            body = urlencode(fields).encode()
+            headers = {"Content-Type": "application/x-www-form-urlencoded"}
+            headers.update(sign(SIGNING_SECRET, body, int(time.time())))
+            reply = slack.raw(body, headers)
+            assert reply.status == 200
+            said = reply.text if not is_interim(reply.json()) else ""
+            said = said or str(api.wait_for_response_url(team)[0].params)
+            assert "now gets one *Teacher* move a week" in said, said
+            assert _tokens_of(api, "users.info") == {token}
+    store = Store(three.db)
+    try:
+        assert [s.channel_id for s in store.subscriptions("TD")] == ["CTD"]
+        # The org's workspaces, as their requests named them: the runner's work finds the
+        # org's token for each.
+        assert {"TD", "TE"} <= set(store.installed_teams())
+        row = store.workspace_installation_row("TE")
+        assert row is not None and row["bot_token"] == token
+    finally:
+        store.close()
