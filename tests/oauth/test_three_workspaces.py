@@ -187,3 +187,26 @@ def test_an_org_wide_install_answers_for_every_workspace_of_the_org(
         assert row is not None and row["bot_token"] == token
     finally:
         store.close()
+
+
+def test_web_workers_never_refresh_a_token_themselves(three: RunningApp, api: SlackWebAPI) -> None:
+    """A token near its expiry with a refresh token beside it: Bolt's authorize would refresh it
+    in the worker (refresh tokens are single-use); here only the runner may."""
+    api.installs.client_id, api.installs.client_secret = CLIENT_ID, CLIENT_SECRET
+    assert install(three, api, "TF", "Franklin").status == 200
+    token = _token(api, "TF")
+    store = Store(three.db)
+    try:
+        row = store.installation_row("", "TF")
+        assert row is not None
+        row.update(bot_refresh_token="xoxe-1-refresh", bot_token_expires_at=time.time() + 30)
+        store.save_installation_row(row)
+    finally:
+        store.close()
+    channel, admin, _teacher = _workspace(api, "TF")
+    api.clear()
+    with SlackSender(three.url + "/slack/events", SIGNING_SECRET) as slack:
+        said = _ask(slack, api, "subscribe teacher", "TF", admin, channel)
+    assert "now gets one *Teacher* move a week" in said, said
+    assert api.calls("oauth.v2.access") == []
+    assert _tokens_of(api, "users.info") == {token}
