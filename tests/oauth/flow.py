@@ -54,10 +54,12 @@ def multi_workspace_env(api: SlackWebAPI, db: Path | str) -> dict[str, str]:
     return env
 
 
-def start_multi_workspace_app(api: SlackWebAPI, workdir: Path, *extra: str) -> RunningApp:
-    return start_http_app(
-        multi_workspace_env(api, workdir / "progression.db"), workdir, extra=extra
-    )
+def start_multi_workspace_app(
+    api: SlackWebAPI, workdir: Path, *extra: str, db: str | None = None
+) -> RunningApp:
+    """`serve --http` in multi-workspace mode on `db` (a SQLite file in `workdir` by default)."""
+    env = multi_workspace_env(api, db or workdir / "progression.db")
+    return start_http_app(env, workdir, extra=extra)
 
 
 def get(url: str, cookie: str = "") -> Page:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -26,18 +25,19 @@ from tests.slack.web_api import SlackWebAPI
 
 @pytest.fixture(scope="module")
 def oauth_app(
-    slack_api: SlackWebAPI, tmp_path_factory: pytest.TempPathFactory
+    slack_api: SlackWebAPI, tmp_path_factory: pytest.TempPathFactory, deployment_db: str
 ) -> Iterator[RunningApp]:
-    app = start_multi_workspace_app(slack_api, tmp_path_factory.mktemp("oauth-app"), "--no-runner")
+    workdir = tmp_path_factory.mktemp("oauth-app")
+    app = start_multi_workspace_app(slack_api, workdir, "--no-runner", db=deployment_db)
     yield app
     stop_app(app)
     assert CLIENT_SECRET not in app.output()
 
 
 @pytest.fixture
-def app(oauth_app: RunningApp, api: SlackWebAPI) -> Iterator[RunningApp]:
+def app(oauth_app: RunningApp, api: SlackWebAPI, deployment_db: str) -> Iterator[RunningApp]:
     api.installs.client_id, api.installs.client_secret = CLIENT_ID, CLIENT_SECRET
-    store = Store(oauth_app.db)
+    store = Store(deployment_db)
     with store.backend.session() as db:
         db.execute("delete from installations")
         db.execute("delete from oauth_states")
@@ -45,8 +45,8 @@ def app(oauth_app: RunningApp, api: SlackWebAPI) -> Iterator[RunningApp]:
     yield oauth_app
 
 
-def _installations(app: RunningApp) -> list[tuple[str, str, str]]:
-    store = Store(app.db)
+def _installations(target: str) -> list[tuple[str, str, str]]:
+    store = Store(target)
     try:
         with store.backend.session() as db:
             rows = db.rows("select enterprise_id, team_id, bot_token from installations order by 2")
@@ -55,7 +55,9 @@ def _installations(app: RunningApp) -> list[tuple[str, str, str]]:
     return [(r["enterprise_id"], r["team_id"], r["bot_token"]) for r in rows]
 
 
-def test_the_install_page_leads_to_slacks_authorize_page(app: RunningApp, api: SlackWebAPI) -> None:
+def test_the_install_page_leads_to_slacks_authorize_page(
+    app: RunningApp, api: SlackWebAPI, deployment_db: str
+) -> None:
     started = start_install(app)
     assert started.authorize_url.startswith(api.url.removesuffix("api/") + "oauth/v2/authorize?")
     assert started.query["client_id"] == [CLIENT_ID]
@@ -64,28 +66,30 @@ def test_the_install_page_leads_to_slacks_authorize_page(app: RunningApp, api: S
 
 
 def test_an_installation_is_stored_and_its_page_says_what_next(
-    app: RunningApp, api: SlackWebAPI
+    app: RunningApp, api: SlackWebAPI, deployment_db: str
 ) -> None:
     page = install(app, api, "T1", "Lincoln Unified")
     assert page.status == 200
     assert "Progression is installed in Lincoln Unified" in page.body
     assert "/progression subscribe" in page.body
     token = next(iter(api.installs.tokens))
-    assert _installations(app) == [("", "T1", token)]
+    assert _installations(deployment_db) == [("", "T1", token)]
 
 
-def test_an_org_wide_installation_is_stored_for_the_org(app: RunningApp, api: SlackWebAPI) -> None:
+def test_an_org_wide_installation_is_stored_for_the_org(
+    app: RunningApp, api: SlackWebAPI, deployment_db: str
+) -> None:
     page = install(
         app, api, enterprise_id="E1", enterprise_name="Region Four", org_teams=("T1", "T2")
     )
     assert page.status == 200
     assert "every workspace of the organization <strong>Region Four" in page.body
-    assert [(e, t) for e, t, _ in _installations(app)] == [("E1", "")]
+    assert [(e, t) for e, t, _ in _installations(deployment_db)] == [("E1", "")]
 
 
-def _expired(app: RunningApp) -> tuple[str, str]:
+def _expired(db: str) -> tuple[str, str]:
     """A state issued (to this browser) more than 10 minutes ago."""
-    store = Store(app.db)
+    store = Store(db)
     now = time.time()
     store.issue_oauth_state("state-from-long-ago", now - 1, now - 601)
     store.close()
@@ -105,7 +109,7 @@ def _expired(app: RunningApp) -> tuple[str, str]:
     ],
 )
 def test_an_installation_that_fails_says_what_happened_and_stores_nothing(
-    app: RunningApp, api: SlackWebAPI, case: str, status: int, says: str
+    app: RunningApp, api: SlackWebAPI, deployment_db: str, case: str, status: int, says: str
 ) -> None:
     started = start_install(app)
     code = api.installs.allow("T2", "Washington")
@@ -116,7 +120,7 @@ def test_an_installation_that_fails_says_what_happened_and_stores_nothing(
     elif case == "forged state":
         query["state"], cookie = "forged", "slack-app-oauth-state=forged"
     elif case == "expired state":
-        query["state"], cookie = _expired(app)
+        query["state"], cookie = _expired(deployment_db)
     elif case == "reused state":
         assert redirect(app, cookie, **query).status == 200
         query["code"] = api.installs.allow("T3", "Jefferson")
@@ -127,20 +131,21 @@ def test_an_installation_that_fails_says_what_happened_and_stores_nothing(
         assert redirect(app, first.cookie, code=code, state=first.state).status == 200
     elif case == "oauth.v2.access error":
         api.faults.fail("oauth.v2.access", "invalid_client_id")
-    before = _installations(app)
+    before = _installations(deployment_db)
     page = redirect(app, cookie, **query)
     assert page.status == status, page.body
     assert says in page.body
     assert "Start the installation again" in page.body
-    assert _installations(app) == before
+    assert _installations(deployment_db) == before
     assert code not in app.output()
 
 
-def test_pages_keep_secrets_and_codes_out_of_the_log(app: RunningApp, api: SlackWebAPI) -> None:
+def test_pages_keep_secrets_and_codes_out_of_the_log(
+    app: RunningApp, api: SlackWebAPI, deployment_db: str
+) -> None:
     started = start_install(app)
     page = redirect(app, started.cookie, code="code-never-logged", state=started.state)
     assert page.status == 401
     log = app.output()
     assert "code-never-logged" not in log and CLIENT_SECRET not in log
     assert "oauth.v2.access refused an installation: invalid_code" in log
-    assert Path(app.db).exists()

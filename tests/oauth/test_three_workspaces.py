@@ -25,8 +25,11 @@ WEEK, NOW = "2026-W48", datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
-def three(slack_api: SlackWebAPI, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
-    app = start_multi_workspace_app(slack_api, tmp_path_factory.mktemp("three"), "--no-runner")
+def three(
+    slack_api: SlackWebAPI, tmp_path_factory: pytest.TempPathFactory, deployment_db: str
+) -> Iterator[RunningApp]:
+    workdir = tmp_path_factory.mktemp("three")
+    app = start_multi_workspace_app(slack_api, workdir, "--no-runner", db=deployment_db)
     yield app
     stop_app(app)
     assert CLIENT_SECRET not in app.output()
@@ -58,7 +61,7 @@ def _tokens_of(api: SlackWebAPI, method: str) -> set[str | None]:
 
 
 def test_each_workspace_works_with_its_own_token_and_sees_only_its_own_data(
-    three: RunningApp, api: SlackWebAPI
+    three: RunningApp, deployment_db: str, api: SlackWebAPI
 ) -> None:
     api.installs.client_id, api.installs.client_secret = CLIENT_ID, CLIENT_SECRET
     for team, name in TEAMS.items():
@@ -76,7 +79,7 @@ def test_each_workspace_works_with_its_own_token_and_sees_only_its_own_data(
             listed = _ask(slack, api, "subscriptions", team, admin, channel)
             others = [c for t, (c, _, _) in people.items() if t != team]
             assert channel in listed and not any(other in listed for other in others), listed
-        store = Store(three.db)
+        store = Store(deployment_db)
         try:
             for team, (channel, _admin, _teacher) in people.items():
                 assert [s.channel_id for s in store.subscriptions(team)] == [channel]
@@ -93,6 +96,9 @@ def test_each_workspace_works_with_its_own_token_and_sees_only_its_own_data(
             [published] = api.wait_for("views.publish", timeout=10)
             assert published.token == _token(api, team)
             assert _tokens_of(api, "users.conversations") == {_token(api, team)}
+            home = str(published.params["view"])
+            assert channel in home, home
+            assert not any(c in home for t, (c, _, _) in people.items() if t != team)
             api.clear()
             press = slack.action(
                 "home_mark_done",
@@ -115,7 +121,7 @@ def test_each_workspace_works_with_its_own_token_and_sees_only_its_own_data(
             view=HOME,
         )
         assert forged.status == 200
-    store = Store(three.db)
+    store = Store(deployment_db)
     try:
         for team, (channel, _admin, teacher) in people.items():
             assert store.checked_by(team, channel, "1.7") == [teacher]
@@ -127,7 +133,7 @@ def test_each_workspace_works_with_its_own_token_and_sees_only_its_own_data(
 
 
 def test_a_workspace_that_never_installed_the_app_gets_nothing(
-    three: RunningApp, api: SlackWebAPI
+    three: RunningApp, deployment_db: str, api: SlackWebAPI
 ) -> None:
     with SlackSender(three.url + "/slack/events", SIGNING_SECRET) as slack:
         reply = slack.command(
@@ -140,7 +146,7 @@ def test_a_workspace_that_never_installed_the_app_gets_nothing(
     assert reply.status == 200
     [told] = api.wait_for_response_url("tz")
     assert told.params["text"] == NOT_INSTALLED_MESSAGE
-    store = Store(three.db)
+    store = Store(deployment_db)
     try:
         assert store.subscriptions("TZ") == []
     finally:
@@ -149,7 +155,7 @@ def test_a_workspace_that_never_installed_the_app_gets_nothing(
 
 
 def test_an_org_wide_install_answers_for_every_workspace_of_the_org(
-    three: RunningApp, api: SlackWebAPI
+    three: RunningApp, deployment_db: str, api: SlackWebAPI
 ) -> None:
     api.installs.client_id, api.installs.client_secret = CLIENT_ID, CLIENT_SECRET
     page = install(three, api, enterprise_id="E1", enterprise_name="Region", org_teams=("TD", "TE"))
@@ -177,7 +183,7 @@ def test_an_org_wide_install_answers_for_every_workspace_of_the_org(
             said = said or str(api.wait_for_response_url(team)[0].params)
             assert "now gets one *Teacher* move a week" in said, said
             assert _tokens_of(api, "users.info") == {token}
-    store = Store(three.db)
+    store = Store(deployment_db)
     try:
         assert [s.channel_id for s in store.subscriptions("TD")] == ["CTD"]
         # The org's workspaces, as their requests named them: the runner's work finds the
@@ -189,13 +195,15 @@ def test_an_org_wide_install_answers_for_every_workspace_of_the_org(
         store.close()
 
 
-def test_web_workers_never_refresh_a_token_themselves(three: RunningApp, api: SlackWebAPI) -> None:
+def test_web_workers_never_refresh_a_token_themselves(
+    three: RunningApp, deployment_db: str, api: SlackWebAPI
+) -> None:
     """A token near its expiry with a refresh token beside it: Bolt's authorize would refresh it
     in the worker (refresh tokens are single-use); here only the runner may."""
     api.installs.client_id, api.installs.client_secret = CLIENT_ID, CLIENT_SECRET
     assert install(three, api, "TF", "Franklin").status == 200
     token = _token(api, "TF")
-    store = Store(three.db)
+    store = Store(deployment_db)
     try:
         row = store.installation_row("", "TF")
         assert row is not None
