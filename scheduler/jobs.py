@@ -41,6 +41,7 @@ from scheduler.plan import workspace_slot
 from scheduler.reminders import ReminderMessage, run_reminders
 from store import Store
 from store.busy import unavailable_reason
+from store.installations import WorkspaceNotInstalled
 
 logger = logging.getLogger(__name__)
 
@@ -228,6 +229,10 @@ def _run_weekly_job(
         # case it died (on another host, only its lapsing lease says so).
         logger.info("The %s of %s not run here: %s", weekly.what, team_id, error)
         retry = timedelta(seconds=jobs.fanout.lease_seconds)
+    except WorkspaceNotInstalled as error:
+        # Multi-workspace mode: no token to post with; tried again later, in one line.
+        logger.warning("The %s of %s not run: %s", weekly.what, team_id, error)
+        retry = jobs.retry_delay
     except Exception as error:
         reason = unavailable_reason(error)
         if reason is None:

@@ -35,6 +35,14 @@ _COLUMNS = (
 )
 
 
+class WorkspaceNotInstalled(LookupError):
+    """Multi-workspace mode: work for a workspace the app has no installation for (any more)."""
+
+    def __init__(self, team_id: str) -> None:
+        super().__init__(f"no installation for workspace {team_id}")
+        self.team_id = team_id
+
+
 class InstallationRows(StoreBase):
     """Mixed into `Store`: the named operations under the two interfaces."""
 

@@ -18,7 +18,7 @@ from bot.background.duties import DIGEST_MESSAGES
 from bot.cli.errors import CliError, chosen_team
 from bot.cli.registry import Commands
 from bot.settings import Settings
-from bot.slack.client import WorkspaceNotInstalled, slack_client, workspace_clients
+from bot.slack.client import slack_client, workspace_clients
 from bot.views import NUDGE_MESSAGES, reminder_message
 from progression.calendar import (
     CalendarError,
@@ -37,6 +37,7 @@ from scheduler.limits import each_without_retries, without_retries, workspace_li
 from scheduler.plan import workspace_slot
 from scheduler.reminders import run_reminders
 from store import BACKGROUND_WRITE_WAIT_SECONDS, Store
+from store.installations import WorkspaceNotInstalled
 
 # Exit status when channels were left to retry or refused: cron wrappers notice.
 INCOMPLETE = 1

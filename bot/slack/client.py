@@ -14,6 +14,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from bot.settings import Settings
 from store import Store
+from store.installations import WorkspaceNotInstalled
 
 # Slack shows an error to a person whose request is not answered in 3 seconds.
 REQUEST_TIMEOUT_SECONDS = 2.5
@@ -41,14 +42,6 @@ def slack_client(settings: Settings, *, retries: int = 3, in_request: bool = Fal
         timeout=int(REQUEST_TIMEOUT_SECONDS) if in_request else 10,
         retry_handlers=handlers,
     )
-
-
-class WorkspaceNotInstalled(LookupError):
-    """Multi-workspace mode: work for a workspace the app has no installation for (any more)."""
-
-    def __init__(self, team_id: str) -> None:
-        super().__init__(f"no installation for workspace {team_id}")
-        self.team_id = team_id
 
 
 def workspace_clients(

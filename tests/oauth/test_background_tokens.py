@@ -13,12 +13,13 @@ from slack_sdk.oauth.installation_store import Bot
 from bot.background.bot_users import UserLookups
 from bot.background.live_counts import LiveCounts
 from bot.settings import Settings, load_settings
-from bot.slack.client import WorkspaceNotInstalled, workspace_clients
+from bot.slack.client import workspace_clients
 from bot.views import NUDGE_MESSAGES
 from progression.model import Progression
 from scheduler.fanout import FanoutContext, run_fanout
+from scheduler.jobs import build_scheduler, run_nudge_job, stop_scheduler
 from store import Store
-from store.installations import StoredInstallations
+from store.installations import StoredInstallations, WorkspaceNotInstalled
 from tests.conftest import run_cli
 from tests.oauth.flow import CLIENT_ID, CLIENT_SECRET, multi_workspace_env
 from tests.scheduler import FAST, subscribe
@@ -135,3 +136,31 @@ def test_nudge_from_cron_posts_with_each_workspaces_token(
         ("CTA", token)
     ]
     assert token not in result.stdout + result.stderr
+
+
+def test_a_scheduled_week_of_a_workspace_without_installation_is_one_line(
+    api: SlackWebAPI,
+    store: Store,
+    progression: Progression,
+    settings: Settings,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    subscribe(store, "CTX", team="TX")
+    fanout = FanoutContext(
+        store,
+        progression,
+        WebClient(base_url=api.url),
+        NUDGE_MESSAGES,
+        limits=FAST,
+        clock=lambda: NOW,
+        client_for=workspace_clients(settings, store),
+    )
+    scheduler = build_scheduler(fanout)
+    try:
+        run_nudge_job(scheduler.nudges, "TX", NOW)
+    finally:
+        stop_scheduler(scheduler, 1.0)
+    [line] = [r for r in caplog.records if "TX" in r.getMessage() and r.levelname == "WARNING"]
+    assert line.getMessage().endswith("not run: no installation for workspace TX")
+    assert line.exc_info is None
+    assert api.calls("chat.postMessage") == []
