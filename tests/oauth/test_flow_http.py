@@ -11,38 +11,26 @@ import pytest
 
 from bot.slack.installing import BOT_SCOPES
 from store import Store
-from tests.conftest import RunningApp, stop_app
+from tests.conftest import RunningApp
 from tests.oauth.flow import (
     CLIENT_ID,
     CLIENT_SECRET,
     install,
     redirect,
     start_install,
-    start_multi_workspace_app,
 )
 from tests.slack.web_api import SlackWebAPI
 
 
-@pytest.fixture(scope="module")
-def oauth_app(
-    slack_api: SlackWebAPI, tmp_path_factory: pytest.TempPathFactory, deployment_db: str
-) -> Iterator[RunningApp]:
-    workdir = tmp_path_factory.mktemp("oauth-app")
-    app = start_multi_workspace_app(slack_api, workdir, "--no-runner", db=deployment_db)
-    yield app
-    stop_app(app)
-    assert CLIENT_SECRET not in app.output()
-
-
 @pytest.fixture
-def app(oauth_app: RunningApp, api: SlackWebAPI, deployment_db: str) -> Iterator[RunningApp]:
+def app(deployment: RunningApp, api: SlackWebAPI, deployment_db: str) -> Iterator[RunningApp]:
     api.installs.client_id, api.installs.client_secret = CLIENT_ID, CLIENT_SECRET
     store = Store(deployment_db)
     with store.backend.session() as db:
         db.execute("delete from installations")
         db.execute("delete from oauth_states")
     store.close()
-    yield oauth_app
+    yield deployment
 
 
 def _installations(target: str) -> list[tuple[str, str, str]]:

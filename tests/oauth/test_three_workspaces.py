@@ -4,35 +4,21 @@ and buttons from each run with that workspace's token, and each sees only its ow
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from urllib.parse import urlencode
-
-import pytest
 
 from bot.slack.installing import NOT_INSTALLED_MESSAGE
 from store import Store
 from tests.bot.answers import final_answer, is_interim
 from tests.bot.test_manage_http import _texts
-from tests.conftest import SIGNING_SECRET, RunningApp, stop_app
-from tests.oauth.flow import CLIENT_ID, CLIENT_SECRET, install, start_multi_workspace_app
+from tests.conftest import SIGNING_SECRET, RunningApp
+from tests.oauth.flow import CLIENT_ID, CLIENT_SECRET, install
 from tests.slack.signing import SlackSender, app_home_opened_event, sign, slash_command_body
 from tests.slack.web_api import SlackWebAPI
 
 TEAMS = {"TA": "Lincoln", "TB": "Washington", "TC": "Jefferson"}
 HOME = {"id": "V0001", "type": "home"}
 WEEK, NOW = "2026-W48", datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def three(
-    slack_api: SlackWebAPI, tmp_path_factory: pytest.TempPathFactory, deployment_db: str
-) -> Iterator[RunningApp]:
-    workdir = tmp_path_factory.mktemp("three")
-    app = start_multi_workspace_app(slack_api, workdir, "--no-runner", db=deployment_db)
-    yield app
-    stop_app(app)
-    assert CLIENT_SECRET not in app.output()
 
 
 def _token(api: SlackWebAPI, team: str) -> str:
@@ -61,14 +47,14 @@ def _tokens_of(api: SlackWebAPI, method: str) -> set[str | None]:
 
 
 def test_each_workspace_works_with_its_own_token_and_sees_only_its_own_data(
-    three: RunningApp, deployment_db: str, api: SlackWebAPI
+    deployment: RunningApp, deployment_db: str, api: SlackWebAPI
 ) -> None:
     api.installs.client_id, api.installs.client_secret = CLIENT_ID, CLIENT_SECRET
     for team, name in TEAMS.items():
-        page = install(three, api, team, name)
+        page = install(deployment, api, team, name)
         assert page.status == 200 and f"installed in {name}" in page.body
     people = {team: _workspace(api, team) for team in TEAMS}
-    with SlackSender(three.url + "/slack/events", SIGNING_SECRET) as slack:
+    with SlackSender(deployment.url + "/slack/events", SIGNING_SECRET) as slack:
         for team, (channel, admin, _teacher) in people.items():
             api.clear()
             said = _ask(slack, api, "subscribe teacher", team, admin, channel)
@@ -129,13 +115,13 @@ def test_each_workspace_works_with_its_own_token_and_sees_only_its_own_data(
         assert store.checked_by("TB", tb_channel, "1.7") == [people["TB"][2]]
     finally:
         store.close()
-    assert not any(_token(api, team) in three.output() for team in TEAMS)  # no token logged
+    assert not any(_token(api, team) in deployment.output() for team in TEAMS)  # no token logged
 
 
 def test_a_workspace_that_never_installed_the_app_gets_nothing(
-    three: RunningApp, deployment_db: str, api: SlackWebAPI
+    deployment: RunningApp, deployment_db: str, api: SlackWebAPI
 ) -> None:
-    with SlackSender(three.url + "/slack/events", SIGNING_SECRET) as slack:
+    with SlackSender(deployment.url + "/slack/events", SIGNING_SECRET) as slack:
         reply = slack.command(
             "subscribe teacher",
             team_id="TZ",
@@ -155,13 +141,15 @@ def test_a_workspace_that_never_installed_the_app_gets_nothing(
 
 
 def test_an_org_wide_install_answers_for_every_workspace_of_the_org(
-    three: RunningApp, deployment_db: str, api: SlackWebAPI
+    deployment: RunningApp, deployment_db: str, api: SlackWebAPI
 ) -> None:
     api.installs.client_id, api.installs.client_secret = CLIENT_ID, CLIENT_SECRET
-    page = install(three, api, enterprise_id="E1", enterprise_name="Region", org_teams=("TD", "TE"))
+    page = install(
+        deployment, api, enterprise_id="E1", enterprise_name="Region", org_teams=("TD", "TE")
+    )
     assert page.status == 200
     [token] = [t for t, grant in api.installs.tokens.items() if grant.enterprise_id == "E1"]
-    with SlackSender(three.url + "/slack/events", SIGNING_SECRET) as slack:
+    with SlackSender(deployment.url + "/slack/events", SIGNING_SECRET) as slack:
         for team in ("TD", "TE"):
             channel, admin, _teacher = _workspace(api, team)
             api.clear()
@@ -196,12 +184,12 @@ def test_an_org_wide_install_answers_for_every_workspace_of_the_org(
 
 
 def test_web_workers_never_refresh_a_token_themselves(
-    three: RunningApp, deployment_db: str, api: SlackWebAPI
+    deployment: RunningApp, deployment_db: str, api: SlackWebAPI
 ) -> None:
     """A token near its expiry with a refresh token beside it: Bolt's authorize would refresh it
     in the worker (refresh tokens are single-use); here only the runner may."""
     api.installs.client_id, api.installs.client_secret = CLIENT_ID, CLIENT_SECRET
-    assert install(three, api, "TF", "Franklin").status == 200
+    assert install(deployment, api, "TF", "Franklin").status == 200
     token = _token(api, "TF")
     store = Store(deployment_db)
     try:
@@ -213,7 +201,7 @@ def test_web_workers_never_refresh_a_token_themselves(
         store.close()
     channel, admin, _teacher = _workspace(api, "TF")
     api.clear()
-    with SlackSender(three.url + "/slack/events", SIGNING_SECRET) as slack:
+    with SlackSender(deployment.url + "/slack/events", SIGNING_SECRET) as slack:
         said = _ask(slack, api, "subscribe teacher", "TF", admin, channel)
     assert "now gets one *Teacher* move a week" in said, said
     assert api.calls("oauth.v2.access") == []
