@@ -18,6 +18,7 @@ from slack_sdk import WebClient
 from bot import views
 from bot.context import Services
 from bot.listeners import register_all
+from bot.listeners.departures import EVENTS as WORKSPACE_EVENTS
 from bot.settings import Settings
 from bot.slack.client import slack_client, workspace_clients
 from bot.slack.installing import NOT_INSTALLED_MESSAGE, oauth_flow
@@ -202,8 +203,12 @@ def payload_team_and_user(body: dict[str, Any]) -> tuple[str, str] | None:
         team, user = body.get("team_id"), body.get("user_id")
     elif body.get("type") == "event_callback":
         event = body.get("event")
+        event = event if isinstance(event, dict) else {}
         team = body.get("team_id")
-        user = event.get("user") if isinstance(event, dict) else None
+        if event.get("type") in WORKSPACE_EVENTS:
+            # The workspace's own events (the app removed) come from no one in particular.
+            return (team, "") if isinstance(team, str) and team else None
+        user = event.get("user")
     else:
         person = body.get("user")
         workspace = body.get("team")

@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     progression_posts_per_minute: float = Field(
         default=DEFAULT_POSTS_PER_MINUTE, alias="PROGRESSION_POSTS_PER_MINUTE"
     )
+    # How long a workspace that removed the app keeps its data (a reinstall picks up from it).
+    progression_retention_days: int = Field(default=30, alias="PROGRESSION_RETENTION_DAYS")
 
     @field_validator("slack_api_url")
     @classmethod
@@ -114,6 +116,17 @@ class Settings(BaseSettings):
         if 1.0 <= seconds <= 600.0:  # nan is in no range
             return seconds
         raise ValueError(f"is {text!r}: give the seconds a standby waits, from 1 to 600")
+
+    @field_validator("progression_retention_days", mode="before")
+    @classmethod
+    def _retention(cls, value: object) -> int:
+        text = str(value).strip()
+        if text.isdigit() and 0 <= int(text) <= 3650:
+            return int(text)
+        raise ValueError(
+            f"is {text!r}: give the days a workspace that removed the app keeps its data, "
+            "from 0 (deleted at the runner's next look) to 3650"
+        )
 
     @field_validator("progression_posts_per_minute", mode="before")
     @classmethod

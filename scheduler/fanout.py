@@ -353,6 +353,9 @@ class Sender:
             if not self.context.may_claim() or self.context.stop.is_set():
                 fenced = "this runner lost its lease or is stopping"
                 return False
+            if self.store.departed_at(subscription.team_id) is not None:
+                fenced = "the workspace removed the app"  # its token is dead: no call
+                return False
             claimed = self.claims.claim(subscription, ref, round_)
             return claimed
 

@@ -215,7 +215,7 @@ def _run_weekly_job(
     report: FanoutReport | None = None
     retry: timedelta | None = jobs.retry_soon  # until the run says otherwise
     try:
-        slot = weekly.slot(jobs, team_id)
+        slot = _slot(jobs, team_id, weekly)
         week = None if slot is None else due_week(now, slot, jobs.store.breaks(team_id))
         if week is None:
             logger.info("No %s due for %s at %s", weekly.what, team_id, now.isoformat())
@@ -299,7 +299,7 @@ def arm(
     if jobs.fanout.stop.is_set():
         return now
     try:
-        slot = weekly.slot(jobs, team_id)
+        slot = _slot(jobs, team_id, weekly)
         if slot is None:
             _remove(jobs, team_id, weekly)
             return now
@@ -316,6 +316,14 @@ def arm(
     _add(jobs, team_id, at, weekly)
     logger.info("Next %s run for %s at %s", weekly.kind.split("-")[0], team_id, at.isoformat())
     return at
+
+
+def _slot(jobs: NudgeJobs, team_id: str, weekly: Weekly) -> WeeklySlot | None:
+    """When the kind goes out in the workspace; None for a workspace that removed the app (its
+    jobs go, and no call is made with its dead token, until it comes back)."""
+    if jobs.store.departed_at(team_id) is not None:
+        return None
+    return weekly.slot(jobs, team_id)
 
 
 def _next_run(

@@ -29,6 +29,9 @@ from store.outbox import Kind, Work
 logger = logging.getLogger(__name__)
 
 RUNNER_LEASE = "runner"
+# The outbox work still done for a workspace that removed the app: arming (which takes its
+# jobs away) and forgetting it once its retention is over. The rest would call Slack.
+AFTER_DEPARTURE: frozenset[Kind] = frozenset({"arm", "forget"})
 # Stepping down (a lost lease, a stop) waits this long for the work in progress (a Slack call
 # of the outbox's) before going on without it: a runner never wedges on a slow Slack.
 WORK_JOIN = 2.0
@@ -200,12 +203,23 @@ class Runner:
         for kind, duty in self.duties.by_kind.items():
             try:
                 pending = self.store.pending_work(kind)
+                if kind not in AFTER_DEPARTURE and pending:
+                    gone = self.store.departed_teams()
+                    pending = [w for w in pending if not self._dropped(w, gone)]
                 self._database_answers()
             except Exception as error:
                 self._database_trouble("Could not read the outbox", error)
                 return soonest
             soonest = min(soonest, self._do(duty, pending))
         return max(0.01, soonest)
+
+    def _dropped(self, work: Work, departed: set[str]) -> bool:
+        """Work for a workspace that removed the app would call Slack with its dead token:
+        finished undone (its data stays until the retention is over)."""
+        if work.team_id not in departed:
+            return False
+        self.store.finish_work(work)
+        return True
 
     def _do(self, duty: Duty, pending: list[Work]) -> float:
         soonest = self.times.poll_every

@@ -12,6 +12,7 @@ from store.backend import (
 )
 from store.checkoffs import CheckoffStore
 from store.digests import DigestStore
+from store.forget import ForgetStore
 from store.group import GroupCommit
 from store.installations import InstallationRows
 from store.leases import LeaseStore
@@ -34,6 +35,7 @@ class Store(
     LeaseStore,
     MemberStore,
     RunnerStore,
+    ForgetStore,
     InstallationRows,
 ):
     """Named operations over the progression database; safe to share between threads.

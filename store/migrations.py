@@ -268,3 +268,14 @@ def m018_installations_oauth_states(db: Database) -> None:
         {"state": str, "expires_at": float}, pk="state", not_null={"expires_at"}
     )
     db.table("oauth_states").create_index(["expires_at"])
+
+
+@migrations()
+def m019_departures(db: Database) -> None:
+    # A workspace that removed the app (app_uninstalled, or its bot token revoked): its
+    # background work stops, and its data is deleted once it has been gone the retention days.
+    db.table("departures").create(
+        {"team_id": str, "reason": str, "left_at": str},
+        pk="team_id",
+        not_null={"reason", "left_at"},
+    )

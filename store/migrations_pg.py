@@ -264,3 +264,12 @@ migration(
     )""",
     "create index oauth_states_expires_at on oauth_states (expires_at)",
 )
+
+migration(
+    "m019_departures",
+    f"""create table departures (
+        team_id {TEXT} primary key,
+        reason {TEXT} not null,
+        left_at {TEXT} not null
+    )""",
+)

@@ -158,8 +158,11 @@ class NudgeStore(StoreBase):
         return [self._subscription(r) for r in rows]
 
     def teams(self) -> list[str]:
-        """Every workspace with a schedule or a subscription."""
-        rows = self._rows("select team_id from subscriptions union select team_id from schedules")
+        """Every workspace with a schedule or a subscription, but those that removed the app."""
+        rows = self._rows(
+            "select team_id from subscriptions union select team_id from schedules "
+            "except select team_id from departures"
+        )
         return sorted(r["team_id"] for r in rows)
 
     def mark_inactive(self, team_id: str, channel_id: str, reason: str, now: datetime) -> bool:

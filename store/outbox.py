@@ -22,6 +22,7 @@ Kind = Literal[
     "arm",  # re-arm the workspace's nudge job: its schedule, breaks or subscriptions changed
     "count",  # refresh the live count on a nudge; subject is "channel ts"
     "user",  # look the user up (is it a bot?); subject is the user id
+    "forget",  # delete a workspace that left once its retention is over (store/forget.py)
 ]
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.background.bot_users import UserLookups
 from bot.background.chart import draw
@@ -55,7 +55,36 @@ class _Arm:
         scheduler = self.duties.scheduler
         if scheduler is not None:
             at = scheduler.rebuild(work.team_id)
-            logger.info("Re-armed %s: next nudge run at %s", work.team_id, at)
+            if self.duties.store.departed_at(work.team_id) is not None:
+                logger.info("%s removed the app: its weekly jobs are stopped", work.team_id)
+            else:
+                logger.info("Re-armed %s: next nudge run at %s", work.team_id, at)
+
+
+@dataclass
+class _Forget:
+    """ "forget" work: a workspace removed the app; once it has been gone its retention days
+    (and has not come back), every row about it is deleted."""
+
+    store: Store
+    retention: timedelta
+
+    def ready_at(self, work: Work, now: float) -> float:
+        left = self.store.departed_at(work.team_id)
+        return now if left is None else max(now, (left + self.retention).timestamp())
+
+    def do(self, work: Work, now: float) -> None:
+        left = self.store.departed_at(work.team_id)
+        if left is None:
+            return  # it came back: its data is in use again
+        deleted = self.store.forget_workspace(work.team_id)
+        days = self.retention.days
+        logger.info(
+            "Deleted %s's data, %d day(s) after it removed the app: %d row(s)",
+            work.team_id,
+            days,
+            sum(deleted.values()),
+        )
 
 
 class AppDuties:
@@ -88,6 +117,7 @@ class AppDuties:
             "arm": _Arm(self),
             "count": self.live_counts,
             "user": UserLookups(store, client, clock, client_for=self.client_for),
+            "forget": _Forget(store, timedelta(days=settings.progression_retention_days)),
         }
 
     @property

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, entry_points, version
 
-from bot.cli import backup, copy_db, export, progression, serve, weekly
+from bot.cli import backup, copy_db, export, forget, progression, serve, weekly
 from bot.cli.errors import CliError
 from bot.cli.log_lines import configure_logging
 from bot.cli.outputs import stdout_reported
@@ -27,6 +27,7 @@ COMMANDS: tuple[Register, ...] = (
     progression.register,
     weekly.register,
     export.register,
+    forget.register,
     copy_db.register,
     backup.register,
 )

@@ -75,9 +75,12 @@ def run_http(
 ) -> None:
     # The database first, migrated once before any worker starts: offline, a mistake in it
     # is not hidden behind Slack's.
-    Store(settings.progression_db).close()
-    if not settings.multi_workspace:  # else each workspace's token comes with its install
-        _log_identity(check_token(settings))
+    store = Store(settings.progression_db)
+    try:
+        if not settings.multi_workspace:  # else each workspace's token comes with its install
+            _log_identity(check_token(settings), store)
+    finally:
+        store.close()
 
     def load() -> WSGIApplication:
         # Built in gunicorn's worker process, after the fork: no connection or thread crosses it.
@@ -109,7 +112,7 @@ def run_socket_mode(
     except BaseException:
         store.close()
         raise
-    _log_identity(identity)
+    _log_identity(identity, store)
     app = start_app(settings, store, socket_mode=True)
     runner = (
         start_runner_thread(settings, store, with_scheduler=with_scheduler) if with_runner else None
@@ -190,5 +193,10 @@ class RunnerProcess:
             self._process = self._spawn()
 
 
-def _log_identity(identity: dict[str, object]) -> None:
+def _log_identity(identity: dict[str, object], store: Store) -> None:
+    """Say who the token is; a workspace that had removed the app and whose token works again
+    installed it again: it picks up where it left off."""
     logger.info("Slack workspace %s, bot user %s", identity.get("team"), identity.get("user_id"))
+    team_id = str(identity.get("team_id") or "")
+    if team_id and store.welcome_back(team_id, utc_now()):
+        logger.info("%s installed the app again: its subscriptions and history are kept", team_id)

@@ -9,13 +9,13 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.context import Services
-from bot.listeners import actions, commands, events
+from bot.listeners import actions, commands, departures, events
 
 COMMANDS = commands.COMMANDS
-EVENTS = events.EVENTS
+EVENTS = events.EVENTS + departures.EVENTS
 ACTIONS = actions.ACTIONS
 
 
 def register_all(app: App, services: Services) -> None:
-    for module in (commands, events, actions):
+    for module in (commands, events, actions, departures):
         module.register(app, services)

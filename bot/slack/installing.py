@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from slack_bolt import BoltResponse
 from slack_bolt.authorization.authorize import InstallationStoreAuthorize
@@ -64,7 +65,9 @@ def oauth_flow(
         install_path=INSTALL_PATH,
         redirect_uri_path=REDIRECT_PATH,
         authorization_url=authorize_url(settings),
-        callback_options=CallbackOptions(success=_installed, failure=_not_installed),
+        callback_options=CallbackOptions(
+            success=_installed_in(store, clock), failure=_not_installed
+        ),
         installation_store=installations,
         installation_store_bot_only=True,
         state_store=StoredOAuthStates(store, clock=clock),
@@ -83,6 +86,22 @@ def oauth_flow(
 class _Flow(OAuthFlow):
     def build_install_page_html(self, url: str, request: BoltRequest) -> str:
         return install_page(url)
+
+
+def _installed_in(
+    store: Store, clock: Callable[[], float]
+) -> Callable[[SuccessArgs], BoltResponse]:
+    """The success page; a workspace that had removed the app is welcomed back first: its
+    subscriptions and history, kept, are in use again and its weekly work is armed."""
+
+    def installed(args: SuccessArgs) -> BoltResponse:
+        team_id = args.installation.team_id
+        if team_id and not args.installation.is_enterprise_install:
+            if store.welcome_back(team_id, datetime.fromtimestamp(clock(), UTC)):
+                logger.info("%s installed the app again: its data is kept", team_id)
+        return _installed(args)
+
+    return installed
 
 
 def _installed(args: SuccessArgs) -> BoltResponse:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 
@@ -62,6 +63,18 @@ def test_an_installation_is_stored_and_its_page_says_what_next(
     assert "/progression subscribe" in page.body
     token = next(iter(api.installs.tokens))
     assert _installations(deployment_db) == [("", "T1", token)]
+
+
+def test_a_workspace_that_had_removed_the_app_is_welcomed_back(
+    app: RunningApp, api: SlackWebAPI, deployment_db: str
+) -> None:
+    store = Store(deployment_db)
+    try:
+        store.mark_departed("T7", "the app was uninstalled", datetime.now(UTC))
+        assert install(app, api, "T7", "Polk").status == 200
+        assert store.departed_at("T7") is None  # its kept data is in use again
+    finally:
+        store.close()
 
 
 def test_an_org_wide_installation_is_stored_for_the_org(

@@ -413,3 +413,15 @@ def test_the_lease_is_renewed_while_a_run_lasts_and_released_after(
             pass
         assert not lease.held
     assert store.lease_holder(fanout_lease(TEAM), NOW.timestamp()) == "them:2"
+
+
+def test_a_fan_out_for_a_workspace_that_removed_the_app_makes_no_call(
+    api: SlackWebAPI, store: Store, progression: Progression, client: WebClient
+) -> None:
+    subscribe(store, "C1")
+    subscribe(store, "C2")
+    store.mark_departed(TEAM, "the app was uninstalled", NOW)
+    report = fanout(store, progression, client)
+    assert [(r.channel_id, r.outcome) for r in report.results] == [("C1", "retry"), ("C2", "retry")]
+    assert all("removed the app" in r.detail for r in report.results)
+    assert api.calls() == [] and store.deliveries(TEAM, "C1") == []  # nothing claimed either

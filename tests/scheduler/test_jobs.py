@@ -265,3 +265,19 @@ def test_a_slot_on_a_clock_ahead_of_real_time_fires_after_the_time_left_on_that_
     assert job is not None and isinstance(job.trigger, SlotTrigger)
     left = job.trigger.run_date - datetime.now(UTC)
     assert timedelta(minutes=59) < left <= timedelta(hours=1)
+
+
+def test_a_workspace_that_removed_the_app_has_no_jobs_and_no_run_calls_slack(
+    api: SlackWebAPI, store: Store, scheduler: NudgeScheduler
+) -> None:
+    assert scheduler.get_job(job_id(TEAM)) is not None
+    store.mark_departed(TEAM, "the app was uninstalled", at(MONDAY, 7, 30))
+    scheduler.rebuild(TEAM, at(MONDAY, 7, 30))  # the "arm" work the departure queued
+    assert scheduler.get_jobs() == []
+    # A job armed before the departure and firing after it posts nothing, and arms nothing.
+    assert run_nudge_job(scheduler.nudges, TEAM, at(MONDAY, 8)) is None
+    assert api.calls() == [] and scheduler.get_jobs() == []
+
+    assert store.welcome_back(TEAM, at(MONDAY, 9))
+    scheduler.rebuild(TEAM, at(MONDAY, 9))
+    assert armed_at(scheduler) == at(MONDAY, 9)  # back: this week's nudge is caught up at once

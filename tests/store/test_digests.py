@@ -3,7 +3,6 @@ SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -15,13 +14,6 @@ from tests.store import table
 
 NOW = datetime(2026, 12, 4, 14, 0, tzinfo=UTC)
 T = "T1"
-
-
-@pytest.fixture
-def store(database: str) -> Iterator[Store]:
-    store = Store(database)
-    yield store
-    store.close()
 
 
 def subscribe(store: Store, channel: str, role: str = "teacher", campus: str | None = None):

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
-
-import pytest
 
 from store import Store
 from store.leases import Lease, fanout_lease
@@ -16,14 +13,6 @@ from tests.store import execute
 
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC).timestamp()
 T = "T1"
-
-
-@pytest.fixture
-def store(database: str) -> Iterator[Store]:
-    """On SQLite and on PostgreSQL: the same named operations."""
-    store = Store(database)
-    yield store
-    store.close()
 
 
 def test_one_holder_at_a_time_and_a_lapsed_lease_is_taken_over(store: Store) -> None:

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
-
-import pytest
 
 from progression.calendar import SchoolBreak, WeeklySlot
 from store import Store
@@ -15,13 +12,6 @@ from tests.store import table
 
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 T, WEEK = "T1", "2026-W48"
-
-
-@pytest.fixture
-def store(database: str) -> Iterator[Store]:
-    store = Store(database)
-    yield store
-    store.close()
 
 
 def claim(store: Store, channel: str, week: str = WEEK, owner: str = "host:1") -> bool:

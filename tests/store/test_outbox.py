@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, time
-
-import pytest
 
 from progression.calendar import SchoolBreak, WeeklySlot
 from store import Store
@@ -13,14 +10,6 @@ from store.checkoffs import ReactionChange
 
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 T, C, TS = "T1", "C1", "1700000000.000100"
-
-
-@pytest.fixture
-def store(database: str) -> Iterator[Store]:
-    """On SQLite and on PostgreSQL: the same named operations."""
-    store = Store(database)
-    yield store
-    store.close()
 
 
 def kinds(store: Store) -> list[tuple[str, str, str, int]]:
