@@ -206,3 +206,19 @@ def test_web_workers_never_refresh_a_token_themselves(
     assert "now gets one *Teacher* move a week" in said, said
     assert api.calls("oauth.v2.access") == []
     assert _tokens_of(api, "users.info") == {token}
+
+
+def test_a_workspace_that_removes_the_app_is_marked_departed(
+    deployment: RunningApp, deployment_db: str, api: SlackWebAPI
+) -> None:
+    api.installs.client_id, api.installs.client_secret = CLIENT_ID, CLIENT_SECRET
+    assert install(deployment, api, "TG", "Grant").status == 200
+    with SlackSender(deployment.url + "/slack/events", SIGNING_SECRET) as slack:
+        # Its token is dead by now: Bolt asks nothing with it for this event.
+        assert slack.event({"type": "app_uninstalled"}, team_id="TG").status == 200
+    store = Store(deployment_db)
+    try:
+        assert store.departed_at("TG") is not None
+        assert store.departed_at("TA") is None
+    finally:
+        store.close()
