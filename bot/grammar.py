@@ -15,7 +15,8 @@ from functools import cache
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from bot.views.mrkdwn import echo
+from bot.views.mrkdwn import echo, unescape
+from progression.campus import CampusNameError, campus_name
 from progression.lookup import find_role
 from progression.model import Progression, Role
 
@@ -54,15 +55,19 @@ class Next:
     pass
 
 
+ProgressScope = Literal["channel", "me", "all", "campus"]
+
+
 @dataclass(frozen=True)
 class Progress:
-    scope: Literal["channel", "me", "all"] = "channel"
+    scope: ProgressScope = "channel"
 
 
 @dataclass(frozen=True)
 class Subscribe:
     role: str
     phases: tuple[int, ...] = ()
+    campus: str | None = None  # named outright; None: proposed from the channel's name
 
 
 @dataclass(frozen=True)
@@ -106,6 +111,36 @@ class Preview:
     pass
 
 
+@dataclass(frozen=True)
+class Campus:
+    """Name this role channel's campus; None shows it."""
+
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Campuses:
+    pass
+
+
+@dataclass(frozen=True)
+class DigestSetting:
+    """When the leaders' weekly digest goes out (in the workspace's timezone), or `off`; all
+    None and not off shows when the next one goes out."""
+
+    weekday: int | None = None  # 0 = Monday, as date.weekday()
+    at: time | None = None
+    off: bool = False
+
+
+@dataclass(frozen=True)
+class Remind:
+    """This role channel's reminder weekday, or `off`; None and not off shows it."""
+
+    weekday: int | None = None
+    off: bool = False
+
+
 Request = (
     Help
     | PhaseLookup
@@ -122,17 +157,37 @@ Request = (
     | Skips
     | Unskip
     | Preview
+    | Campus
+    | Campuses
+    | DigestSetting
+    | Remind
 )
-# SPEC §3: these are managers' rows (`progress all` is checked apart, by its scope).
+# SPEC §3: these are managers' rows (`progress all` is checked apart, by its scope; `campus`,
+# `digest` and `remind` only when they change something).
 MANAGER_REQUESTS = (Subscribe, Unsubscribe, Subscriptions, Schedule, Skip, Skips, Unskip, Preview)
 
 
 def changes_something(request: Request) -> bool:
     """A request that changes what is stored (the rest only answer): sent again, it must not
     act twice."""
-    if isinstance(request, Schedule):
-        return request.weekday is not None and request.at is not None
+    match request:
+        case Schedule(weekday=weekday, at=at) | DigestSetting(weekday=weekday, at=at, off=False):
+            return weekday is not None and at is not None
+        case DigestSetting() | Remind(off=True):
+            return True
+        case Remind(weekday=weekday):
+            return weekday is not None
+        case Campus(name=name):
+            return name is not None
     return isinstance(request, Subscribe | Unsubscribe | Skip | Unskip)
+
+
+def for_managers(request: Request) -> bool:
+    """Only a manager may ask this: the managers' rows, `progress all`, and a change of a
+    channel's campus, the digest's time or a channel's reminders."""
+    if isinstance(request, Campus | DigestSetting | Remind):
+        return changes_something(request)
+    return isinstance(request, MANAGER_REQUESTS) or request == Progress("all")
 
 
 @dataclass(frozen=True)
@@ -190,6 +245,10 @@ KEYWORDS = (
     "skips",
     "unskip",
     "preview",
+    "campus",
+    "campuses",
+    "digest",
+    "remind",
     "share",
 )
 EXAMPLE = "`/progression phase 3`, `/progression 3.8`, `/progression search rostering`"
@@ -233,9 +292,19 @@ def _request(words: list[str], text: str, progression: Progression) -> Request:
     if head == "progress":
         return _progress(rest)
     if head == "subscribe":
-        return _subscribe(rest, progression)
+        return _subscribe(rest, text, progression)
     if head == "schedule":
         return _schedule(rest)
+    if head == "campus":
+        usage = "Try `/progression campus Lincoln Elementary` in the campus's channel."
+        return Campus(_campus_after(text, "campus", usage) if rest else None)
+    if head == "campuses":
+        _no_more(head, rest)
+        return Campuses()
+    if head == "digest":
+        return _digest(rest)
+    if head == "remind":
+        return _remind(rest)
     if head == "skip":
         start, end = _date_range(rest, "skip")
         return Skip(start, end or start)
@@ -264,36 +333,54 @@ def _search(text: str) -> Search:
 
 
 def _progress(rest: list[str]) -> Progress:
-    scopes: dict[str, Literal["channel", "me", "all"]] = {
+    scopes: dict[str, ProgressScope] = {
         "": "channel",
         "me": "me",
         "mine": "me",
         "my": "me",
         "all": "all",
+        "campus": "campus",
+        "school": "campus",
     }
     key = " ".join(rest)
     if key not in scopes:
         raise CommandError(
-            f"`progress` can be followed by `me` or `all`, not `{echo(key)}`.",
-            "Try `/progression progress`, `/progression progress me` or "
-            "`/progression progress all`.",
+            f"`progress` can be followed by `me`, `campus` or `all`, not `{echo(key)}`.",
+            "Try `/progression progress`, `/progression progress me`, "
+            "`/progression progress campus` or `/progression progress all`.",
         )
     return Progress(scopes[key])
 
 
-def _subscribe(rest: list[str], progression: Progression) -> Subscribe:
+def _subscribe(rest: list[str], text: str, progression: Progression) -> Subscribe:
     if not rest:
         roles = ", ".join(r.key for r in progression.roles)
         raise CommandError(
             "Which role should this channel get moves for?",
             f"Try `/progression subscribe {progression.roles[0].key}` (roles: {roles}).",
         )
+    campus = None
+    if "campus" in rest:
+        # Everything after the word is the campus's name, as it was typed.
+        usage = f"Try `/progression subscribe {echo(rest[0], 20)} campus Lincoln Elementary`."
+        campus = _campus_after(text, "campus", usage)
+        rest = rest[: rest.index("campus")]
     split = next((i for i, w in enumerate(rest) if _is_phase_word(w)), len(rest))
     role = _role(" ".join(rest[:split]), progression)
     numbers = [_phase_number(w, progression) for w in _phase_list_words(rest[split:])]
     for number in numbers:
         _check_phase(number, progression)
-    return Subscribe(role.key, tuple(sorted(set(numbers))))
+    return Subscribe(role.key, tuple(sorted(set(numbers))), campus)
+
+
+def _campus_after(text: str, word: str, usage: str) -> str:
+    """The campus name typed after `word` (its case kept; Slack's `&amp;` read back as `&`),
+    checked: a `CommandError` that says what is wrong with it."""
+    typed = re.split(rf"\b{word}\b", text, maxsplit=1, flags=re.IGNORECASE)[-1]
+    try:
+        return campus_name(unescape(typed))
+    except CampusNameError as error:
+        raise CommandError(str(error), usage) from None
 
 
 def _is_phase_word(word: str) -> bool:
@@ -436,6 +523,43 @@ def _schedule(rest: list[str]) -> Schedule:
         raise CommandError(f"I don't know `{echo(' '.join(remaining))}`.", usage)
     timezone = _timezone(remaining[0], usage) if remaining else None
     return Schedule(weekday, at, timezone)
+
+
+def _digest(rest: list[str]) -> DigestSetting:
+    if not rest:
+        return DigestSetting()
+    usage = "Try `/progression digest friday 14:00`, or `/progression digest off`."
+    if rest == ["off"]:
+        return DigestSetting(off=True)
+    weekday = _weekday(rest[0], usage)
+    if len(rest) < 2:
+        raise CommandError("At what time? The digest needs a weekday and a time.", usage)
+    time_words = rest[1:3] if len(rest) > 2 and rest[2] in ("am", "pm") else rest[1:2]
+    at = _time(" ".join(time_words), usage)
+    remaining = rest[1 + len(time_words) :]
+    if remaining:
+        raise CommandError(
+            f"I don't know `{echo(' '.join(remaining))}`: the digest goes out in the "
+            "workspace's timezone, which `/progression schedule` sets.",
+            usage,
+        )
+    return DigestSetting(weekday, at)
+
+
+def _remind(rest: list[str]) -> Remind:
+    if not rest:
+        return Remind()
+    usage = "Try `/progression remind thursday`, or `/progression remind off`."
+    if rest == ["off"]:
+        return Remind(off=True)
+    weekday = _weekday(rest[0], usage)
+    if len(rest) > 1:
+        raise CommandError(
+            f"I don't know `{echo(' '.join(rest[1:]))}`: a reminder goes out at the time the "
+            "nudges do, so it takes only a weekday.",
+            usage,
+        )
+    return Remind(weekday)
 
 
 def _weekday(word: str, usage: str) -> int:

@@ -161,14 +161,22 @@ def refresh_channels(context: FanoutContext, team_id: str, now: datetime) -> Non
         if not fresh:
             info = _conversation(context, team_id, channel)
             if info is not None:
-                name = str(info.get("name") or "") or None
-                members = info.get("num_members")
-                # The app is a member of its role channels: people, not bots.
-                people = max(0, int(members) - 1) if isinstance(members, int) else None
-                store.remember_channel(team_id, channel, name, people, now.timestamp())
+                name = remember_conversation(store, team_id, channel, info, now)
         if subscription.campus is None:
             campus = propose_campus(name, context.progression) if name else DISTRICT
             store.propose_campus(team_id, channel, campus)
+
+
+def remember_conversation(
+    store: Store, team_id: str, channel: str, info: dict[str, Any], now: datetime
+) -> str | None:
+    """Keep what Slack's `conversations.info` said of a role channel: its name and its people
+    (its members less the app, which is in every role channel: people, not bots). The name."""
+    name = str(info.get("name") or "") or None
+    members = info.get("num_members")
+    people = max(0, int(members) - 1) if isinstance(members, int) else None
+    store.remember_channel(team_id, channel, name, people, now.timestamp())
+    return name
 
 
 def _conversation(context: FanoutContext, team_id: str, channel: str) -> dict[str, Any] | None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+from progression.campus import DISTRICT
 from store.backend import Session
 from store.base import StoreBase
 from store.outbox import enqueue
@@ -55,6 +56,7 @@ class Checkoff:
     message_ts: str | None
     role: str | None = None
     by_home: bool = False  # marked done on App Home (it stays until undone there)
+    campus: str | None = None  # with the role, from a query that joins it in
 
 
 class CheckoffStore(StoreBase):
@@ -314,17 +316,20 @@ class CheckoffStore(StoreBase):
         return sorted(r["channel_id"] for r in rows)
 
     def all_checkoffs(self, team_id: str | None = None) -> Iterator[Checkoff]:
-        """Every completion with the role of its channel, for export; ordered for humans.
+        """Every completion with the role and campus of its channel, for export; ordered for
+        humans. A role channel not given a campus yet counts in "District", as the digest
+        counts it.
 
         One workspace's, or every workspace's only for None: an empty id is no workspace."""
         where, params = ("where c.team_id = ?", [team_id]) if team_id is not None else ("", [])
         rows = self._rows(
-            "select c.*, coalesce(d.role, s.role) as role from checkoffs c "
+            "select c.*, coalesce(d.role, s.role) as role, case when s.channel_id is null "
+            "then null else coalesce(s.campus, ?) end as campus from checkoffs c "
             "left join deliveries d on d.team_id = c.team_id and d.channel_id = c.channel_id "
             "and d.ts = c.message_ts "
             "left join subscriptions s on s.team_id = c.team_id and s.channel_id = c.channel_id "
             f"{where} order by c.team_id, c.channel_id, c.checked_at, c.user_id",
-            params,
+            [DISTRICT, *params],
         )
         for row in rows:
             yield _checkoff(row)

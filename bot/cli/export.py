@@ -1,4 +1,5 @@
-"""`progression-bot export`: every check-off as CSV, one row per completion."""
+"""`progression-bot export`: every check-off as CSV, one row per completion, with its
+channel's campus and role."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from progression.wording import counted
 from store import Store
 from store.checkoffs import Checkoff
 
-COLUMNS = ("team", "channel", "role", "move", "user", "checked_at")
+COLUMNS = ("team", "channel", "campus", "role", "move", "user", "checked_at")
 
 
 def write_checkoffs(checkoffs: Iterable[Checkoff], out: TextIO) -> int:
@@ -26,7 +27,9 @@ def write_checkoffs(checkoffs: Iterable[Checkoff], out: TextIO) -> int:
     writer.writerow(COLUMNS)
     rows = 0
     for c in checkoffs:
-        writer.writerow((c.team_id, c.channel_id, c.role or "", c.ref, c.user_id, c.checked_at))
+        writer.writerow(
+            (c.team_id, c.channel_id, c.campus or "", c.role or "", c.ref, c.user_id, c.checked_at)
+        )
         rows += 1
     return rows
 

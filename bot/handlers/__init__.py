@@ -13,6 +13,6 @@ __all__ = ["HANDLERS", "CommandContext", "Handler", "handles", "load_handlers"]
 
 def load_handlers() -> dict[type, Handler]:
     """Import every handler module so that each registers what it answers."""
-    from bot.handlers import lookups, managing, progress  # noqa: F401
+    from bot.handlers import campuses, lookups, managing, progress, weekly_posts  # noqa: F401
 
     return HANDLERS

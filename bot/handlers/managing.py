@@ -25,6 +25,7 @@ from bot.grammar import (
     Unsubscribe,
 )
 from bot.handlers.registry import CommandContext, handles
+from bot.slack.channels import channel_name
 from bot.views import managing
 from progression import wording
 from progression.calendar import (
@@ -36,6 +37,7 @@ from progression.calendar import (
     week_of,
     week_start,
 )
+from progression.campus import DISTRICT, propose_campus
 from progression.lookup import find_ref, role_moves
 from progression.model import Move, Progression
 from progression.next_move import Celebration, Nudge
@@ -104,10 +106,34 @@ def on_subscribe(request: Subscribe, ctx: CommandContext) -> views.Message:
         if code not in CANNOT_POST:
             raise
         raise CommandError(managing.cannot_post_message(ctx.channel_id, code)) from None
+    campus, proposed = _campus_for(request, ctx)
     subscription = services.store.subscribe(
-        ctx.team_id, ctx.channel_id, request.role, request.phases, ctx.user_id, week, ctx.now
+        ctx.team_id,
+        ctx.channel_id,
+        request.role,
+        request.phases,
+        ctx.user_id,
+        week,
+        ctx.now,
+        campus=campus,
     )
-    return managing.subscribed_message(services.progression, subscription, _slot(ctx), first)
+    return managing.subscribed_message(
+        services.progression, subscription, _slot(ctx), first, proposed=proposed
+    )
+
+
+def _campus_for(request: Subscribe, ctx: CommandContext) -> tuple[str, bool]:
+    """The channel's campus: as named, else the one it had (subscribed again), else proposed
+    from its name ("District" when the name gives none); and whether it was proposed now."""
+    store = ctx.services.store
+    # Asked whatever the campus: the channel's people are kept for the counts ("✅ 7 of 12").
+    name = channel_name(store, ctx.client, ctx.team_id, ctx.channel_id, ctx.channel_name, ctx.now)
+    if request.campus is not None:
+        return request.campus, False
+    had = store.subscription(ctx.team_id, ctx.channel_id)
+    if had is not None and had.campus is not None:
+        return had.campus, False
+    return (propose_campus(name, ctx.services.progression) if name else DISTRICT), True
 
 
 @handles(Unsubscribe)

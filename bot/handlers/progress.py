@@ -1,4 +1,5 @@
-"""Progress: `/progression progress [me|all]`, the App Home, and check-offs from a button.
+"""Progress: `/progression progress [me|all|campus]`, the App Home, and check-offs from a
+button.
 
 Reactions are recorded by the event listener (bot/listeners/events.py); this module reads what
 they recorded and shapes it for the views.
@@ -7,20 +8,24 @@ they recorded and shapes it for the views.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from bot import views
 from bot.grammar import CommandError, Progress
+from bot.handlers import campuses
 from bot.handlers.registry import CommandContext, handles
-from bot.views import ChannelProgress, HomeMove, PostedMove
+from bot.slack.membership import member_role_channels, remembered_role_channels
+from bot.views import ChannelProgress, HomeMove, MyProgress, PostedMove
+from bot.views.campuses import home_campus_blocks
 from bot.views.progress import home_personal_blocks
 from progression.calendar import week_of
 from progression.lookup import find_ref, role_moves
-from progression.model import Progression
+from progression.model import Move, Progression
 from progression.next_move import Celebration, Nudge
 from scheduler.plan import next_channel_nudge, plan_for, workspace_slot
-from store import CELEBRATION, Delivery, Store
+from store import CELEBRATION, Delivery, Store, Subscription
+from store.checkoffs import Checkoff
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +38,8 @@ def on_progress(request: Progress, ctx: CommandContext) -> views.Message:
         return my_progress(ctx)
     if request.scope == "all":
         return workspace_progress(ctx)
+    if request.scope == "campus":
+        return campuses.campus_progress(ctx)
     return channel_progress(ctx)
 
 
@@ -65,10 +72,66 @@ def channel_progress(ctx: CommandContext) -> views.Message:
 
 
 def my_progress(ctx: CommandContext) -> views.Message:
+    """Against the moves of the person's role channels: which those are is kept from Slack's
+    last answer, asked again after the ack (`progress me` is routed there when it is not
+    known); in the response itself, the channels they checked off in stand in."""
     store = ctx.services.store
+    member_of = remembered_role_channels(store, ctx.team_id, ctx.user_id, ctx.now)
+    if member_of is None and ctx.may_ask_slack:
+        member_of = member_role_channels(store, ctx.client, ctx.team_id, ctx.user_id, ctx.now)
+    if member_of is None:
+        member_of = frozenset(store.user_channels(ctx.team_id, ctx.user_id))
     checkoffs = store.user_checkoffs(ctx.team_id, ctx.user_id)
-    channels = list(dict.fromkeys(c.channel_id for c in checkoffs))
-    return views.my_progress_message(ctx.services.progression, {c.ref for c in checkoffs}, channels)
+    mine = own_progress(store, ctx.services.progression, ctx.team_id, checkoffs, member_of)
+    return views.my_progress_message(ctx.services.progression, mine)
+
+
+def phase_counts(
+    moves: Sequence[Move], checked: Collection[str]
+) -> tuple[tuple[int, int, int], ...]:
+    """Per phase of `moves` (a channel's, of its role and phases), those checked off and all."""
+    phases: dict[int, list[int]] = {}
+    for move in moves:
+        counts = phases.setdefault(move.phase.number, [0, 0])
+        counts[0] += int(move.ref in checked)
+        counts[1] += 1
+    return tuple((phase, done, of) for phase, (done, of) in phases.items())
+
+
+def channel_moves(progression: Progression, subscription: Subscription) -> list[Move]:
+    return role_moves(progression, subscription.role, subscription.phases or None)
+
+
+def own_progress(
+    store: Store,
+    progression: Progression,
+    team_id: str,
+    checkoffs: Sequence[Checkoff],
+    member_of: Collection[str],
+) -> MyProgress:
+    """A person's check-offs counted against the moves of their role channels' roles, kept
+    whatever round a channel is in (a check-off is never taken back by a new round)."""
+    done_in: dict[str, set[str]] = {}
+    for checkoff in checkoffs:
+        done_in.setdefault(checkoff.channel_id, set()).add(checkoff.ref)
+    channels = []
+    moves: set[str] = set()
+    done: set[str] = set()
+    for subscription in store.subscriptions(team_id):
+        if not subscription.active or subscription.channel_id not in member_of:
+            continue
+        own = channel_moves(progression, subscription)
+        refs = {move.ref for move in own}
+        mine = refs & done_in.get(subscription.channel_id, set())
+        moves |= refs
+        done |= mine
+        phases = phase_counts(own, mine)
+        channels.append(
+            ChannelProgress(subscription.channel_id, subscription.role, True, phases, len(mine))
+        )
+    theirs = {channel.channel_id for channel in channels}
+    elsewhere = tuple(channel for channel in done_in if channel not in theirs)
+    return MyProgress(tuple(channels), len(done), len(moves), elsewhere)
 
 
 def workspace_progress(ctx: CommandContext) -> views.Message:
@@ -76,22 +139,11 @@ def workspace_progress(ctx: CommandContext) -> views.Message:
     counts = store.checkoff_counts(ctx.team_id)
     rows = []
     for subscription in store.subscriptions(ctx.team_id):
-        moves = role_moves(progression, subscription.role, subscription.phases or None)
-        phases: dict[int, list[int]] = {}
-        for move in moves:
-            checked = (subscription.channel_id, move.ref) in counts
-            phases.setdefault(move.phase.number, [0, 0])[0] += int(checked)
-            phases[move.phase.number][1] += 1
-        total = sum(n for (channel, _), n in counts.items() if channel == subscription.channel_id)
-        rows.append(
-            ChannelProgress(
-                subscription.channel_id,
-                subscription.role,
-                subscription.active,
-                tuple((p, done, of) for p, (done, of) in phases.items()),
-                total,
-            )
-        )
+        channel = subscription.channel_id
+        here = {ref: n for (c, ref), n in counts.items() if c == channel}
+        phases = phase_counts(channel_moves(progression, subscription), here)
+        total = sum(here.values())
+        rows.append(ChannelProgress(channel, subscription.role, subscription.active, phases, total))
     return views.workspace_progress_message(progression, rows)
 
 
@@ -122,8 +174,10 @@ def home_view(
     now: datetime,
     default_timezone: str,
     member_of: Collection[str],
+    manager: bool = False,
 ) -> dict[str, object]:
-    """The App Home tab for one person, with the role channels they are a member of."""
+    """The App Home tab for one person, with the role channels they are a member of: for a
+    manager the district's campuses first, for a campus leader their campus."""
     mine = store.user_checkoffs(team_id, user_id)
     done_here = {(c.channel_id, c.ref): c.by_home for c in mine}
     this_week = week_of(now, workspace_slot(store, team_id, default_timezone).timezone)
@@ -150,8 +204,15 @@ def home_view(
             break
     # Not by whether it is done: Mark done would move the card away from under the pointer.
     moves.sort(key=lambda m: (not m.this_week, m.channel_id))
-    personal = home_personal_blocks(progression, {c.ref for c in mine}, moves)
-    return views.home_view(progression, personal)
+    own = own_progress(store, progression, team_id, mine, member_of)
+    leading = campuses.home_campuses(store, team_id, now, default_timezone, member_of, manager)
+    return views.home_view(
+        progression,
+        [
+            *home_campus_blocks(progression, leading),
+            *home_personal_blocks(progression, own, moves),
+        ],
+    )
 
 
 def mark_from_home(

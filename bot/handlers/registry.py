@@ -21,6 +21,9 @@ class CommandContext:
     channel_id: str
     user_id: str
     now: datetime
+    channel_name: str = ""  # as the command's payload names it ("" when it did not)
+    # After the ack a handler may wait on Slack (users.conversations); in the response, never.
+    may_ask_slack: bool = False
 
 
 Handler = Callable[[Any, CommandContext], Message]

@@ -24,19 +24,20 @@ from slack_sdk import WebClient
 from bot import views
 from bot.context import Services
 from bot.grammar import (
-    MANAGER_REQUESTS,
     ActionLookup,
     Command,
     CommandError,
     Progress,
     Subscribe,
     changes_something,
+    for_managers,
     parse_command,
 )
 from bot.handlers import CommandContext, Handler, load_handlers
 from bot.handlers.lookups import LOOKUPS
 from bot.listeners.binding import with_services
 from bot.slack.managers import ask_slack, known_manager, who_can_manage
+from bot.slack.membership import remembered_role_channels
 from bot.slack.replays import Seen, seen_before
 from bot.slack.response_url import send_to_response_url
 from bot.views import waiting
@@ -124,7 +125,9 @@ def read_command(
             team_id, user_id = command["team_id"], command["user_id"]
             now = services.clock()
             known = known_manager(services.store, services.settings, team_id, user_id, now)
-            later = _needs_slack(parsed, known)
+            later = _needs_slack(parsed, known) or _needs_membership(
+                services, parsed, team_id, user_id, now
+            )
             reading = Reading(text, command=parsed, later=later, known=known)
     context[READING] = reading
     return reading
@@ -199,12 +202,14 @@ class Later:
     user_id: str
     response_url: str
     now: datetime
+    channel_name: str = ""
 
     @classmethod
     def of(cls, parsed: Command, text: str, command: dict[str, Any], now: datetime) -> Later:
         team_id, user_id = command["team_id"], command["user_id"]
         channel_id, response_url = command.get("channel_id", ""), command["response_url"]
-        return cls(parsed, text, team_id, channel_id, user_id, response_url, now)
+        channel_name = str(command.get("channel_name") or "")
+        return cls(parsed, text, team_id, channel_id, user_id, response_url, now, channel_name)
 
 
 def promise_answer(
@@ -236,6 +241,8 @@ def _promise(
     # Nothing is said to be under way before the person is known to manage.
     if isinstance(later.command.request, Subscribe) and manager:
         return waiting.subscribing_message(later.channel_id)
+    if not for_managers(later.command.request):
+        return waiting.finding_channels_message()
     return waiting.checking_manager_message()
 
 
@@ -260,6 +267,8 @@ def _send_answer(services: Services, handlers: Handlers, later: Later) -> None:
         later.channel_id,
         later.user_id,
         later.now,
+        channel_name=later.channel_name,
+        may_ask_slack=True,
     )
     parsed = later.command
     try:
@@ -287,12 +296,17 @@ def _needs_slack(parsed: Command, known: bool | None) -> bool:
         # The announcement is also the check that the app can post there; someone known not
         # to manage is refused at once.
         return known is not False
-    return needs_manager(parsed) and known is None
+    return for_managers(parsed.request) and known is None
 
 
-def needs_manager(parsed: Command) -> bool:
-    request = parsed.request
-    return isinstance(request, MANAGER_REQUESTS) or request == Progress("all")
+def _needs_membership(
+    services: Services, parsed: Command, team_id: str, user_id: str, now: datetime
+) -> bool:
+    """`progress me` counts the moves of the person's role channels: which those are is asked
+    of Slack (users.conversations) after the ack, unless it is known from a moment ago."""
+    if parsed.request != Progress("me"):
+        return False
+    return remembered_role_channels(services.store, team_id, user_id, now) is None
 
 
 def _replayed(parsed: Command, request: BoltRequest, services: Services) -> dict[str, Any] | None:
@@ -316,13 +330,14 @@ def _command_context(
         channel_id=command.get("channel_id", ""),
         user_id=command["user_id"],
         now=services.clock(),
+        channel_name=str(command.get("channel_name") or ""),
     )
 
 
 def _check_allowed(parsed: Command, ctx: CommandContext, *, ask: bool = False) -> None:
     """In the request, only what is known without Slack; after the ack, Slack may be asked."""
     settings = ctx.services.settings
-    if not needs_manager(parsed):
+    if not for_managers(parsed.request):
         return
     store = ctx.services.store
     allowed = known_manager(store, settings, ctx.team_id, ctx.user_id, ctx.now)

@@ -20,6 +20,7 @@ from bot.background.bot_users import KnownBots
 from bot.context import Services
 from bot.handlers.progress import home_view
 from bot.listeners.binding import with_services
+from bot.slack.managers import manages
 from bot.slack.membership import member_role_channels
 from store import Delivery, Store
 from store.checkoffs import ReactionChange
@@ -189,15 +190,20 @@ def publish_home_later(services: Services, context: BoltContext) -> None:
 def publish_home(services: Services, team_id: str, user_id: str) -> None:
     """Show a person their Home tab (after the ack: it asks Slack)."""
     now = services.clock()
-    slack = services.slack_for(team_id)
-    member_of = member_role_channels(services.store, slack, team_id, user_id, now)
+    store, slack = services.store, services.slack_for(team_id)
+    member_of = member_role_channels(store, slack, team_id, user_id, now)
+    # A manager's Home shows the district's campuses: Slack is asked who manages (when not
+    # known) only once the workspace has role channels to show.
+    has_campuses = bool(store.subscriptions(team_id))
+    manager = has_campuses and manages(store, services.settings, slack, team_id, user_id, now)
     view = home_view(
-        services.store,
+        store,
         services.progression,
         team_id,
         user_id,
         now,
         services.settings.progression_tz,
         member_of,
+        manager,
     )
     slack.views_publish(user_id=user_id, view=view)

@@ -60,6 +60,23 @@ def ask_slack(store: Store, client: WebClient, team_id: str, user_id: str, now: 
     return allowed
 
 
+def manages(
+    store: Store, settings: Settings, client: WebClient, team_id: str, user_id: str, now: datetime
+) -> bool:
+    """For what a person is shown (the district on App Home), after the ack: known, else asked
+    of Slack; not a manager when Slack cannot say (they see their own part, and the next
+    opening asks again)."""
+    known = known_manager(store, settings, team_id, user_id, now)
+    if known is not None:
+        return known
+    try:
+        return ask_slack(store, client, team_id, user_id, now)
+    except (SlackApiError, OSError) as error:
+        reason = error.response.get("error") if isinstance(error, SlackApiError) else error
+        logger.warning("Could not ask whether %s manages: %s", user_id, reason)
+        return False
+
+
 def who_can_manage(settings: Settings, store: Store | None = None, team_id: str = "") -> str:
     """Whom to ask, by name (Slack shows a `<@U…>` mention as the person's name): the managers
     the settings name, and the admins and owners Slack has named to the app in `team_id`'s

@@ -105,17 +105,7 @@ def digest_message(progression: Progression, digest: Digest) -> Message:
     scope = "The district" if digest.is_district else escape(digest.scope)
     name = "District" if digest.is_district else digest.scope
     blocks: list[Block] = [header(f"{name} weekly digest · {wording.short_week(digest.week)}")]
-    blocks += _attention_blocks(digest)
-    active = sum(1 for c in digest.channels if not c.inactive)
-    active_channels = wording.counted(active, "role channel")
-    blocks.append(section(f"*On track:* {digest.on_track} of {active_channels}"))
-    blocks.append(divider())
-    if digest.is_district:
-        blocks.append(section("*This week, by campus*"))
-        blocks += _sections(_campus_lines(digest))
-    else:
-        blocks.append(section("*This week's moves*"))
-        blocks += _sections([channel_line(progression, c) for c in digest.channels])
+    blocks += standing_blocks(progression, digest)
     weeks = len(digest.trend_weeks)
     last = wording.counted(weeks, "school week")
     blocks.append(section(f"*Trend* · the last {last}, oldest first"))
@@ -134,10 +124,30 @@ def digest_message(progression: Progression, digest: Digest) -> Message:
     return message(text, blocks[:MAX_BLOCKS])
 
 
-def _attention_blocks(digest: Digest) -> list[Block]:
+def standing_blocks(
+    progression: Progression, digest: Digest, most_attention: int = MAX_ATTENTION
+) -> list[Block]:
+    """What needs attention, how many channels are on track, and this week by campus (the
+    district's) or by channel (a campus's): the digest's top, and what leaders see of their
+    campus on App Home and with `/progression progress campus`."""
+    blocks = _attention_blocks(digest, most_attention)
+    active = sum(1 for c in digest.channels if not c.inactive)
+    active_channels = wording.counted(active, "role channel")
+    blocks.append(section(f"*On track:* {digest.on_track} of {active_channels}"))
+    blocks.append(divider())
+    if digest.is_district:
+        blocks.append(section("*This week, by campus*"))
+        blocks += _sections(_campus_lines(digest))
+    else:
+        blocks.append(section("*This week's moves*"))
+        blocks += _sections([channel_line(progression, c) for c in digest.channels])
+    return blocks
+
+
+def _attention_blocks(digest: Digest, most: int) -> list[Block]:
     if not digest.attention:
         return [section("*Needs attention:* nothing this week.")]
-    lines = [attention_line(a) for a in digest.attention[:MAX_ATTENTION]]
+    lines = [attention_line(a) for a in digest.attention[:most]]
     left = len(digest.attention) - len(lines)
     if left:
         lines.append(f"…and {left} more: `/progression progress all` lists every channel")

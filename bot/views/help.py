@@ -73,15 +73,26 @@ def _help_sections(progression: Progression) -> list[Block]:
         "*Weekly nudges*, in a role channel:",
         "`/progression next`: this week's move and the one coming next",
         "`/progression progress`: the moves posted so far, how many checked each off",
-        "`/progression progress me`: your own check-offs by phase",
+        "`/progression progress me`: your own progress on your role channels' moves",
+        "`/progression progress campus`: your campus's channels, this week's moves, how many "
+        "checked each off, and what needs attention",
+        "`/progression campus`: this channel's campus; `/progression campuses`: every campus "
+        "and its channels",
+        "`/progression digest`: when the leaders' weekly digest goes out next",
         f"{CHECK_OFF_HINT}.",
     ]
     managers = [
         "*For managers* (workspace admins and owners):",
         f"`/progression subscribe {role} [phase {ex.phases}]`: this channel gets the {role} "
-        "moves weekly (of those phases only, if named)",
+        "moves weekly (of those phases only, if named); its campus is read from the channel's "
+        f"name, or named: `/progression subscribe {role} campus Lincoln Elementary`",
         "`/progression unsubscribe`, `/progression subscriptions`: stop; list every channel",
+        "`/progression campus Lincoln Elementary`: name this channel's campus",
         "`/progression schedule monday 07:30 America/Chicago`: when nudges go out",
+        "`/progression digest friday 14:00`, `/progression digest off`: when the leaders' "
+        "weekly digest goes out",
+        "`/progression remind thursday`, `/progression remind off`: a reminder in the nudge's "
+        "thread when not everyone has checked it off",
         "`/progression skip 2026-12-21 2027-01-01`, `/progression skips`, "
         "`/progression unskip 2026-12-21`: school breaks",
         "`/progression preview`: this channel's next nudge, as it will be posted",

@@ -10,6 +10,7 @@ from bot.views.blocks import Item, Message, context, fit, message, section
 from bot.views.lookups import role_name
 from bot.views.mrkdwn import escape
 from progression.calendar import SchoolBreak, WeeklySlot
+from progression.campus import DISTRICT
 from progression.model import Move, Progression
 from progression.wording import counted, day, week, when
 from store import Subscription
@@ -47,15 +48,28 @@ def move_words(progression: Progression, move: Move) -> str:
 
 
 def subscribed_message(
-    progression: Progression, subscription: Subscription, slot: WeeklySlot, first: datetime
+    progression: Progression,
+    subscription: Subscription,
+    slot: WeeklySlot,
+    first: datetime,
+    proposed: bool = False,
 ) -> Message:
+    """The confirmation of `subscribe`: the role, when, and the channel's campus (`proposed`:
+    read from the channel's name just now, so the manager can correct it)."""
     role = escape(role_name(progression, subscription.role))
+    campus = f"*{escape(subscription.campus or DISTRICT)}*"
+    if proposed:
+        campus += " (from the channel's name)"
     text = (
         f":white_check_mark: <#{subscription.channel_id}> now gets one *{role}* move a week "
         f"({phases_words(subscription.phases)}), {slot_words(slot)}.\n"
-        f"The first nudge goes out on *{when(first)}*."
+        f"The first nudge goes out on *{when(first)}*.\n"
+        f"Campus: {campus}."
     )
-    return message(text, [section(text), context("`/progression preview` shows it")])
+    hints = "`/progression preview` shows the nudge"
+    if proposed:
+        hints += "; `/progression campus Lincoln Elementary` names the campus otherwise"
+    return message(text, [section(text), context(hints)])
 
 
 def channel_announcement(progression: Progression, role_key: str, first: datetime) -> Message:
@@ -108,7 +122,15 @@ def subscriptions_message(
 def _subscription_line(progression: Progression, line: SubscriptionLine) -> str:
     sub = line.subscription
     role = escape(role_name(progression, sub.role))
-    text = f"<#{sub.channel_id}> · *{role}* · {phases_words(sub.phases)}\n"
+    reminder = (
+        f"reminder {WEEKDAY_NAMES[sub.remind_weekday]}s"
+        if sub.remind_weekday is not None
+        else "no reminder"
+    )
+    text = (
+        f"<#{sub.channel_id}> · *{role}* · {phases_words(sub.phases)} · campus "
+        f"*{escape(sub.campus or DISTRICT)}* · {reminder}\n"
+    )
     if not sub.active:
         reason = REASONS.get(sub.inactive_reason or "", sub.inactive_reason or "unknown")
         text += f":warning: inactive: {escape(reason)}; to resume, {INVITE_HINT}."
@@ -128,6 +150,56 @@ def schedule_message(slot: WeeklySlot, next_at: datetime | None, changed: bool) 
     text = f"{verb} every *{slot_words(slot)}*. The next one: {next_words(next_at)}"
     hint = "Change it: `/progression schedule monday 07:30 America/Chicago`"
     return message(text, [section(text), context(hint)])
+
+
+def digest_schedule_message(
+    slot: WeeklySlot | None, next_at: datetime | None, changed: bool, readers: int
+) -> Message:
+    """When the leaders' weekly digest goes out (the weekday, time, timezone and the next
+    one's date, as the schedule's confirmations say), or that it is off."""
+    hint = "Change it: `/progression digest friday 14:00`, or `/progression digest off`"
+    if slot is None:
+        text = (
+            "The weekly digest is off now: no leader or systems channel gets it."
+            if changed
+            else "The weekly digest is off: no leader or systems channel gets it."
+        )
+        text += " `/progression digest friday 14:00` turns it back on."
+        return message(text, [section(text)])
+    verb = "The weekly digest now goes out" if changed else "The weekly digest goes out"
+    nothing = "No digest ahead: every school week in the coming months is a break."
+    upcoming = f"The next one: *{when(next_at)}*." if next_at is not None else nothing
+    text = (
+        f"{verb} every *{slot_words(slot)}*: each campus's leader channels get their "
+        f"campus's, the systems channels the district's. {upcoming}"
+    )
+    if not readers:
+        text += (
+            "\nNo leader or systems channel is subscribed yet, so nobody gets it: "
+            "`/progression subscribe leader` in a campus's leaders' channel."
+        )
+    return message(text, [section(text), context(hint)])
+
+
+def reminder_setting_message(
+    channel_id: str, weekday: int | None, slot: WeeklySlot, changed: bool
+) -> Message:
+    """A role channel's reminder: on which weekday, at the nudges' time, or none."""
+    if weekday is None:
+        text = (
+            f"<#{channel_id}> gets no more reminders."
+            if changed
+            else f"<#{channel_id}> gets no reminders. A manager can turn them on: "
+            "`/progression remind thursday`."
+        )
+        return message(text, [section(text)])
+    verb = "now gets" if changed else "gets"
+    text = (
+        f"<#{channel_id}> {verb} a reminder on *{WEEKDAY_NAMES[weekday]}s at {slot.at:%H:%M} "
+        f"({slot.timezone})* when not everyone has checked the week's move off: one reply in "
+        "the nudge's thread, never in the channel itself, once a week at most."
+    )
+    return message(text, [section(text), context("`/progression remind off` stops it")])
 
 
 def break_added_message(

@@ -26,7 +26,9 @@ from progression.model import Move, Progression
 
 MARK_DONE_ACTION = "home_mark_done"
 UNDO_ACTION = "home_undo"
-DONE, NOT_DONE = "✓", "·"
+FULL, EMPTY = "█", "░"
+BAR_WIDTH = 12  # cells: a whole number of cells for each of 3, 4, 6 or 12 moves
+MAX_ROLE_CHANNELS = 20
 _MOVE_TEXT = 160
 
 
@@ -42,13 +44,33 @@ class PostedMove:
 
 @dataclass(frozen=True)
 class ChannelProgress:
-    """A role channel in `progress all`: per phase, moves checked off of the role's moves."""
+    """A role channel, per phase: its role's moves checked off (in `progress all`, by anyone
+    in the channel; in your own progress, by you)."""
 
     channel_id: str
     role: str
     active: bool
     phases: tuple[tuple[int, int, int], ...]  # (phase, moves checked off, moves)
     checkoffs: int
+
+    @property
+    def moves_done(self) -> int:
+        return sum(done for _, done, _ in self.phases)
+
+    @property
+    def moves(self) -> int:
+        return sum(moves for _, _, moves in self.phases)
+
+
+@dataclass(frozen=True)
+class MyProgress:
+    """A person's own progress: each role channel they are in, and in all the distinct moves
+    of those channels' roles (12 for a teacher; 24 with a students' channel besides)."""
+
+    channels: tuple[ChannelProgress, ...]
+    done: int
+    moves: int
+    elsewhere: tuple[str, ...] = ()  # channels they checked off in that are not theirs
 
 
 @dataclass(frozen=True)
@@ -125,57 +147,63 @@ def channel_progress_message(
     return message(title, blocks)
 
 
-def progress_grid(progression: Progression, done: set[str]) -> str:
-    """A phases x actions grid in a code block: ✓ checked off, · not yet."""
-    width = max(len(phase.actions) for phase in progression.phases)
-    numbers = sorted({a.number for phase in progression.phases for a in phase.actions})[:width]
-    label = max(len(f"P{phase.number}") for phase in progression.phases)
-    rows = [" " * label + "".join(f"{n:>3}" for n in numbers)]
-    for phase in progression.phases:
-        cells = "".join(
-            f"{(DONE if f'{phase.number}.{n}' in done else NOT_DONE) if phase.action(n) else '':>3}"
-            for n in numbers
+def bar(done: int, of: int, width: int = BAR_WIDTH) -> str:
+    """`done` of `of` as a bar of `width` cells: "████░░░░░░░░"."""
+    filled = 0 if of <= 0 else round(width * min(done, of) / of)
+    return FULL * filled + EMPTY * (width - filled)
+
+
+def percent(done: int, of: int) -> str:
+    return f"{done / of:.0%}" if of > 0 else "—"
+
+
+def _role_channel_block(progression: Progression, channel: ChannelProgress) -> Block:
+    role = escape(role_name(progression, channel.role))
+    rows = "\n".join(
+        f"{'Phase ' + str(phase):<9}{bar(done, moves)}  {done} of {moves}"
+        for phase, done, moves in channel.phases
+    )
+    return section(
+        f"{channel_mention(channel.channel_id)} · *{role}* · {channel.moves_done} of "
+        f"{channel.moves} ({percent(channel.moves_done, channel.moves)})\n```{rows}```"
+    )
+
+
+def my_progress_blocks(
+    progression: Progression, mine: MyProgress, titled: bool = True
+) -> list[Block]:
+    """Your progress against the moves of your role channels' roles: in all, then a bar per
+    role channel and phase; `titled`: it says it is yours (no header above says so)."""
+    title = "*Your progress* · " if titled else ""
+    if not mine.channels:
+        text = (
+            f"{title}You are in no role channel yet, so no moves are yours to count. "
+            "When a manager subscribes your team's channel (`/progression subscribe teacher`), "
+            "its moves count here."
         )
-        checked = sum(1 for a in phase.actions if f"{phase.number}.{a.number}" in done)
-        rows.append(f"{'P' + str(phase.number):<{label}}{cells}   {checked}/{len(phase.actions)}")
-    return "```" + "\n".join(rows) + "```"
+        return [section(text)]
+    head = (
+        f"{title}*{mine.done} of {mine.moves}* moves of your role channels "
+        f"({percent(mine.done, mine.moves)})"
+    )
+    blocks = [section(head)]
+    blocks += [_role_channel_block(progression, c) for c in mine.channels[:MAX_ROLE_CHANNELS]]
+    left = len(mine.channels) - MAX_ROLE_CHANNELS
+    if left > 0:
+        blocks.append(context(f"…and {wording.counted(left, 'more role channel')}"))
+    return blocks
 
 
-def role_legend(progression: Progression) -> str:
-    """Which actions belong to which role, from the first phase: "1-3 Systems Level Planning"."""
-    spans: dict[str, list[int]] = {}
-    for action in progression.phases[0].actions:
-        spans.setdefault(action.role, []).append(action.number)
-    parts = [
-        f"{min(n)}-{max(n)} {role_name(progression, role)}"
-        if len(n) > 1
-        else f"{n[0]} {role_name(progression, role)}"
-        for role, n in spans.items()
-    ]
-    return escape("Actions: " + ", ".join(parts))
-
-
-def my_progress_blocks(progression: Progression, done: set[str]) -> list[Block]:
-    total = sum(len(phase.actions) for phase in progression.phases)
-    checked = sum(1 for move in progression.moves() if move.ref in done)
-    return [
-        section(f"*Your check-offs* · {checked} of {total}\n{progress_grid(progression, done)}"),
-        context(role_legend(progression)),
-    ]
-
-
-def my_progress_message(
-    progression: Progression, done: set[str], channels: Sequence[str]
-) -> Message:
-    """`/progression progress me`: what you checked off, by phase, in any channel."""
-    blocks = [header("Your progress"), *my_progress_blocks(progression, done)]
-    if channels:
-        shown = ", ".join(channel_mention(c) for c in channels[:20])
-        more = f" and {len(channels) - 20} more" if len(channels) > 20 else ""
-        blocks.append(context(f"Checked off in {shown}{more}"))
-    else:
-        blocks.append(context("React ✅ on a weekly nudge to check a move off"))
-    return message(f"Your progress: {wording.counted(len(done), 'move')} checked off", blocks)
+def my_progress_message(progression: Progression, mine: MyProgress) -> Message:
+    """`/progression progress me`: what you checked off of your role channels' moves."""
+    blocks = [header("Your progress"), *my_progress_blocks(progression, mine, titled=False)]
+    if mine.elsewhere:
+        shown = ", ".join(channel_mention(c) for c in mine.elsewhere[:20])
+        more = f" and {len(mine.elsewhere) - 20} more" if len(mine.elsewhere) > 20 else ""
+        blocks.append(context(f"Also checked off in {shown}{more}, not a role channel of yours"))
+    blocks.append(context("React ✅ on your role channel's weekly nudge to check a move off"))
+    text = f"Your progress: {mine.done} of {wording.counted(mine.moves, 'move')} checked off"
+    return message(text, blocks)
 
 
 def workspace_progress_message(
@@ -228,10 +256,10 @@ def home_move_block(progression: Progression, item: HomeMove) -> Block:
 
 
 def home_personal_blocks(
-    progression: Progression, done: set[str], moves: Sequence[HomeMove]
+    progression: Progression, mine: MyProgress, moves: Sequence[HomeMove]
 ) -> list[Block]:
-    """The personal top of App Home: your grid, then your role channels' moves."""
-    blocks = [*my_progress_blocks(progression, done), divider()]
+    """The personal part of App Home: your progress, then your role channels' moves."""
+    blocks = [*my_progress_blocks(progression, mine), divider()]
     if moves:
         blocks.append(section("*This week's moves in your role channels*"))
         blocks.extend(home_move_block(progression, item) for item in moves[:15])

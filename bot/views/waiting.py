@@ -18,6 +18,10 @@ def checking_manager_message() -> Message:
     return _plain(":hourglass_flowing_sand: Checking with Slack that you can manage…")
 
 
+def finding_channels_message() -> Message:
+    return _plain(":hourglass_flowing_sand: Finding your role channels…")
+
+
 def busy_message() -> Message:
     return _plain(
         ":warning: Too much is waiting on Slack right now, so nothing was done. "

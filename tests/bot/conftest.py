@@ -12,6 +12,7 @@ import pytest
 from progression.load import load_progression
 from progression.model import Progression
 from tests.bot.in_process import InProcess, app_in_process
+from tests.bot.leaders import District, district_app
 from tests.conftest import SocketModeApp, socket_mode_app
 from tests.slack.web_api import SlackWebAPI
 
@@ -41,4 +42,14 @@ def in_process(
 def socket_app(api: SlackWebAPI, tmp_path: Path) -> Iterator[SocketModeApp]:
     """The app in Socket Mode, connected to a local Socket Mode server; stopped after."""
     with socket_mode_app(api, tmp_path) as app:
+        yield app
+
+
+@pytest.fixture
+def district(
+    api: SlackWebAPI, database: str, bundled_progression: Progression, clean_environment: None
+) -> Iterator[District]:
+    """The app in process with a manager (`tests.bot.leaders.MANAGER`), once on SQLite and once
+    on PostgreSQL."""
+    with district_app(api, database, bundled_progression) as app:
         yield app

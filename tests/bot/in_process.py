@@ -105,7 +105,7 @@ class InProcess:
         return Reply(response.status, str(response.body), dict(response.headers))
 
 
-def settings_for(api: SlackWebAPI, db: Path, **settings: str) -> Settings:
+def settings_for(api: SlackWebAPI, db: Path | str, **settings: str) -> Settings:
     """The settings of an app against the stand-in; `settings` by their environment names
     (`PROGRESSION_MANAGERS="U1"`)."""
     values: dict[str, Any] = {
@@ -121,13 +121,13 @@ def settings_for(api: SlackWebAPI, db: Path, **settings: str) -> Settings:
 @contextmanager
 def app_in_process(
     api: SlackWebAPI,
-    db: Path,
+    db: Path | str,
     progression: Progression,
     clock: Callable[[], datetime] = utc_now,
     **settings: str,
 ) -> Iterator[InProcess]:
     """`create_app` as `serve --http` builds it, but with Bolt checking the signatures (no
-    request guard in front), against the stand-in."""
+    request guard in front), against the stand-in; `db` a SQLite file or a PostgreSQL URL."""
     loaded = settings_for(api, db, **settings)
     store = Store(loaded.progression_db)
     running = InProcess(

@@ -56,11 +56,14 @@ def add_nudge(
 
 
 def let_in(db: Path, api: SlackWebAPI, nudge: Nudge, user: str) -> None:
-    """The person is in the nudge's channel, and opened App Home a moment ago: the app knows."""
+    """The person is in the nudge's channel, and opened App Home a moment ago: the app knows
+    their channels, and that they do not manage."""
     api.add_member(nudge.channel, user)
     store = Store(db)
     try:
-        remember_membership(store, TEAM_ID, user, frozenset({nudge.channel}), datetime.now(UTC))
+        now = datetime.now(UTC)
+        remember_membership(store, TEAM_ID, user, frozenset({nudge.channel}), now)
+        store.remember_manager(TEAM_ID, user, False, now.timestamp())
     finally:
         store.close()
 

@@ -136,9 +136,12 @@ def test_a_lookup_is_answered_in_the_response_while_slack_is_held(
 
 
 def _known_to_be_in_no_role_channel(db: Path, user: str) -> None:
+    """As after the person's last opening of App Home: their channels, and not a manager."""
     store = Store(db)
     try:
-        remember_membership(store, TEAM_ID, user, frozenset(), datetime.now(UTC))
+        now = datetime.now(UTC)
+        remember_membership(store, TEAM_ID, user, frozenset(), now)
+        store.remember_manager(TEAM_ID, user, False, now.timestamp())
     finally:
         store.close()
 
@@ -146,8 +149,9 @@ def _known_to_be_in_no_role_channel(db: Path, user: str) -> None:
 def test_app_home_opened_is_acked_before_views_publish_is_answered(
     slack: SlackSender, held: SlackWebAPI, http_app: RunningApp
 ) -> None:
-    # Where the person's channels are known, views.publish is the only call (otherwise
-    # users.conversations comes first, as soon as other tests gave the app role channels).
+    # Where the person's channels and standing are known, views.publish is the only call
+    # (otherwise users.conversations and users.info come first, as soon as other tests gave the
+    # app role channels).
     _known_to_be_in_no_role_channel(http_app.db, "UHOLD1")
     assert slack.event(app_home_opened_event("UHOLD1")).status == 200
     [publish] = held.wait_for("views.publish")

@@ -422,8 +422,14 @@ def test_progress_me_and_all(setup: CheckoffApp, sender: SlackSender, api: Slack
     first, second = add_nudge(setup.db, ref="1.7"), add_nudge(setup.db, ref="2.4", role="leader")
     send(sender, first, add(user="U3"), "")
     send(sender, second, add(user="U3"), "")
-    mine = progress_text(sender, first.channel, "progress me", user="U3")
-    assert "2 of 48" in mine and first.channel in mine and second.channel in mine
+    api.add_member(first.channel, "U3")
+    api.add_member(second.channel, "U3")
+    # Which role channels are theirs is Slack's to say: the answer follows via response_url,
+    # counted against the moves of a teacher channel and a leader channel, 12 each.
+    mine = str(final_answer(sender, api, "progress me", channel_id=first.channel, user_id="U3"))
+    assert "*2 of 24* moves of your role channels (8%)" in mine
+    assert f"<#{first.channel}> · *Teacher* · 1 of 12" in mine
+    assert f"<#{second.channel}> · *Leader* · 1 of 12" in mine
     api.add_user("UADMIN", is_admin=True)
     # The first ask of a manager needs users.info, so the answer follows via response_url.
     everything = str(
@@ -442,7 +448,7 @@ def test_export_to_a_file_for_one_team(setup: CheckoffApp, sender: SlackSender) 
     assert export_rows(setup, "--out", str(out), "--team", TEAM_ID) == []
     with out.open() as written:
         rows = list(csv.DictReader(written))
-    assert list(rows[0]) == ["team", "channel", "role", "move", "user", "checked_at"]
+    assert list(rows[0]) == ["team", "channel", "campus", "role", "move", "user", "checked_at"]
     assert {
         "team": TEAM_ID,
         "channel": nudge.channel,

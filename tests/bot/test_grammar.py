@@ -10,13 +10,17 @@ from hypothesis import strategies as st
 
 from bot.grammar import (
     ActionLookup,
+    Campus,
+    Campuses,
     Command,
     CommandError,
+    DigestSetting,
     Help,
     Next,
     PhaseLookup,
     Preview,
     Progress,
+    Remind,
     RoleLookup,
     Schedule,
     Search,
@@ -26,6 +30,8 @@ from bot.grammar import (
     Subscriptions,
     Unskip,
     Unsubscribe,
+    changes_something,
+    for_managers,
     parse_command,
 )
 from progression.load import load_progression
@@ -96,6 +102,31 @@ def progression() -> Progression:
         ("skips", Skips()),
         ("unskip 2026-12-21", Unskip(date(2026, 12, 21))),
         ("preview", Preview()),
+        ("progress campus", Progress("campus")),
+        (
+            "subscribe teacher campus Lincoln Elementary",
+            Subscribe("teacher", (), "Lincoln Elementary"),
+        ),
+        (
+            "subscribe teachers phase 2,3 campus  North   Campus ",
+            Subscribe("teacher", (2, 3), "North Campus"),
+        ),
+        (
+            "subscribe leader campus A&amp;M Consolidated",
+            Subscribe("leader", (), "A&M Consolidated"),
+        ),
+        ("campus", Campus()),
+        ("campus Lincoln Elementary", Campus("Lincoln Elementary")),
+        ("Campus lincoln", Campus("lincoln")),
+        ("campuses", Campuses()),
+        ("digest", DigestSetting()),
+        ("digest friday 14:00", DigestSetting(4, time(14, 0))),
+        ("digest Fri 2pm", DigestSetting(4, time(14, 0))),
+        ("digest off", DigestSetting(off=True)),
+        ("remind", Remind()),
+        ("remind thursday", Remind(3)),
+        ("remind thurs", Remind(3)),
+        ("remind off", Remind(off=True)),
     ],
 )
 def test_reads_what_staff_type(text: str, request_: object, progression: Progression) -> None:
@@ -120,7 +151,7 @@ def test_share_word_asks_for_a_public_reply(text: str, progression: Progression)
         ("phase 3 teachr", "I don't know `teachr`"),
         ("banana", "I don't know `banana`"),
         ("search", "What should I search for?"),
-        ("progress everyone", "`progress` can be followed by `me` or `all`"),
+        ("progress everyone", "`progress` can be followed by `me`, `campus` or `all`"),
         ("subscribe", "Which role"),
         ("subscribe wizard", "I don't know `wizard`"),
         ("subscribe teacher phase 7", "Phase 7 does not exist"),
@@ -132,6 +163,24 @@ def test_share_word_asks_for_a_public_reply(text: str, progression: Progression)
         ("skip christmas", "`christmas` is not a date"),
         ("skip", "needs a first day and a last day"),
         ("next week please", "`next` takes nothing after it"),
+        # Campus names: empty, too long, or markup rather than words (Slack escapes < and >).
+        ("subscribe teacher campus", "A campus needs a name"),
+        ("subscribe teacher campus " + "L" * 81, "at most 80 characters; that one has 81"),
+        ("campus " + "Lincoln " * 11, "at most 80 characters; that one has 87"),
+        ("campus &lt;@U123|dana&gt;", "plain words"),
+        ("campus *Lincoln*", "plain words"),
+        ("campus `Lincoln`", "plain words"),
+        ("campus &lt;https://evil.example|Lincoln&gt;", "plain words"),
+        ("campus ...", "plain words"),
+        ("campuses all", "`campuses` takes nothing after it"),
+        # The digest's and the reminders' day and time.
+        ("digest someday 14:00", "`someday` is not a day of the week"),
+        ("digest friday 25:00", "not a time of day"),
+        ("digest friday noonish", "`noonish` is not a time like 07:30"),
+        ("digest friday", "At what time?"),
+        ("digest friday 14:00 America/Chicago", "the workspace's timezone"),
+        ("remind someday", "`someday` is not a day of the week"),
+        ("remind thursday 10:00", "it takes only a weekday"),
     ],
 )
 def test_says_what_was_not_understood(text: str, says: str, progression: Progression) -> None:
@@ -139,6 +188,30 @@ def test_says_what_was_not_understood(text: str, says: str, progression: Progres
         parse_command(text, progression)
     assert says in raised.value.message
     assert raised.value.hint, "every error offers the closest thing that works"
+
+
+@pytest.mark.parametrize(
+    ("request_", "changes", "managers"),
+    [
+        (Campus(), False, False),
+        (Campus("Lincoln"), True, True),
+        (Campuses(), False, False),
+        (DigestSetting(), False, False),
+        (DigestSetting(4, time(14)), True, True),
+        (DigestSetting(off=True), True, True),
+        (Remind(), False, False),
+        (Remind(3), True, True),
+        (Remind(off=True), True, True),
+        (Progress("campus"), False, False),
+        (Progress("all"), False, True),
+        (Subscribe("teacher", (), "Lincoln"), True, True),
+    ],
+)
+def test_showing_is_for_anyone_changing_for_managers(
+    request_: object, changes: bool, managers: bool
+) -> None:
+    assert changes_something(request_) is changes  # type: ignore[arg-type]
+    assert for_managers(request_) is managers  # type: ignore[arg-type]
 
 
 def test_a_near_miss_suggests_the_role(progression: Progression) -> None:

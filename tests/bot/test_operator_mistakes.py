@@ -178,7 +178,7 @@ def test_export_reads_the_database_that_serve_created(place: Place) -> None:
     database = place.database()
     result = run_cli("export", env=place.env(PROGRESSION_DB=str(database)), cwd=place.root)
     assert result.returncode == 0, result.stderr
-    assert result.stdout == "team,channel,role,move,user,checked_at\n"
+    assert result.stdout == "team,channel,campus,role,move,user,checked_at\n"
 
 
 def _tables_of(url: str) -> list[str]:

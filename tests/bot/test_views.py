@@ -496,6 +496,16 @@ def test_help_has_an_example_for_every_command() -> None:
         "`/progression unskip",
         "`/progression preview`",
         "`/progression progress all`",
+        "`/progression progress campus`",
+        "`/progression subscribe teacher campus Lincoln Elementary`",
+        "`/progression campus`",
+        "`/progression campus Lincoln Elementary`",
+        "`/progression campuses`",
+        "`/progression digest`",
+        "`/progression digest friday 14:00`",
+        "`/progression digest off`",
+        "`/progression remind thursday`",
+        "`/progression remind off`",
         "✅",
     ):
         assert example in shown

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot import views
-from bot.views.progress import DONE, NOT_DONE, progress_grid
+from bot.views.progress import EMPTY, FULL, bar
 from progression.load import load_progression
 from progression.lookup import find_move
 from progression.model import Move, Progression
@@ -31,29 +31,45 @@ def text_of(message: dict[str, object]) -> str:
     return json.dumps(message, ensure_ascii=False)
 
 
-def test_the_grid_is_phases_by_actions(bundled: Progression) -> None:
-    grid = progress_grid(bundled, {"1.1", "3.8", "4.12"})
-    rows = grid.strip("`").splitlines()
-    assert rows[0].split() == [str(n) for n in range(1, 13)]
-    cells = {row.split()[0]: row.split()[1:13] for row in rows[1:]}
-    assert list(cells) == ["P1", "P2", "P3", "P4"]
-    assert cells["P1"][0] == DONE and cells["P1"][1] == NOT_DONE
-    assert cells["P3"][7] == DONE and cells["P4"][11] == DONE
-    assert sum(row.count(DONE) for row in cells.values()) == 3
-    assert rows[3].endswith("1/12")
+TEACHER = views.ChannelProgress(
+    "C1", "teacher", True, ((1, 3, 3), (2, 0, 3), (3, 0, 3), (4, 0, 3)), 3
+)
+STUDENT = views.ChannelProgress(
+    "C2", "student", True, ((1, 1, 3), (2, 0, 3), (3, 0, 3), (4, 0, 3)), 1
+)
 
 
-def test_progress_me_shows_the_total_and_where(bundled: Progression) -> None:
-    message = views.my_progress_message(bundled, {"1.7", "1.8"}, ["C1", "C2"])
+def test_a_bar_fills_in_proportion_and_keeps_its_width() -> None:
+    assert bar(0, 3) == EMPTY * 12 and bar(3, 3) == FULL * 12
+    assert bar(1, 3) == FULL * 4 + EMPTY * 8
+    assert bar(5, 3) == FULL * 12 and bar(0, 0) == EMPTY * 12
+
+
+def test_progress_me_counts_the_moves_of_your_role_channels_as_bars(bundled: Progression) -> None:
+    mine = views.MyProgress((TEACHER, STUDENT), done=4, moves=24, elsewhere=("C9",))
+    message = views.my_progress_message(bundled, mine)
     assert_within_block_kit_limits(message)
     shown = text_of(message)
-    assert "2 of 48" in shown and "<#C1>" in shown and "<#C2>" in shown
-    assert "7-9 Teacher" in shown
+    assert "*4 of 24* moves of your role channels (17%)" in shown
+    assert "<#C1> · *Teacher* · 3 of 12 (25%)" in shown
+    assert "<#C2> · *Student* · 1 of 12 (8%)" in shown
+    assert f"Phase 1  {FULL * 12}  3 of 3" in shown and f"Phase 2  {EMPTY * 12}  0 of 3" in shown
+    assert "of 48" not in shown and "Also checked off in <#C9>" in shown
+    assert message["text"] == "Your progress: 4 of 24 moves checked off"
 
 
-def test_progress_me_with_nothing_says_how(bundled: Progression) -> None:
-    message = views.my_progress_message(bundled, set(), [])
-    assert "0 of 48" in text_of(message) and "React" in text_of(message)
+def test_progress_me_without_a_role_channel_says_how(bundled: Progression) -> None:
+    message = views.my_progress_message(bundled, views.MyProgress((), 0, 0))
+    assert "no role channel yet" in text_of(message) and "React" in text_of(message)
+
+
+def test_progress_me_in_many_role_channels_stays_within_limits(bundled: Progression) -> None:
+    channels = tuple(
+        views.ChannelProgress(f"C{n:03d}", "teacher", True, TEACHER.phases, 3) for n in range(60)
+    )
+    message = views.my_progress_message(bundled, views.MyProgress(channels, 3, 12))
+    assert_within_block_kit_limits(message)
+    assert "…and 40 more role channels" in text_of(message)
 
 
 def test_channel_progress_lists_posted_moves_counts_and_next(bundled: Progression) -> None:
@@ -104,8 +120,9 @@ def test_one_of_anything_is_said_in_the_singular(bundled: Progression) -> None:
     workspace = views.workspace_progress_message(bundled, rows)
     assert "P1 1/3 · 1 check-off" in text_of(workspace) and "1 check-offs" not in text_of(workspace)
     assert workspace["text"] == "Progress in 1 role channel"
-    mine = views.my_progress_message(bundled, {"1.7"}, ["C1"])
-    assert mine["text"] == "Your progress: 1 move checked off"
+    one = views.ChannelProgress("C1", "systems", True, ((1, 1, 1),), 1)
+    mine = views.my_progress_message(bundled, views.MyProgress((one,), 1, 1))
+    assert mine["text"] == "Your progress: 1 of 1 move checked off"
     assert "(1 move)" in text_of(views.celebration_message(bundled, "teacher", 1))
 
 
@@ -131,7 +148,8 @@ def test_home_is_personal_with_buttons(bundled: Progression) -> None:
             "C3", "leader", move(bundled, "1.4"), "1.000300", "2026-W47", False, True, 1, True
         ),
     ]
-    view = views.home_view(bundled, views.home_personal_blocks(bundled, {"1.4"}, moves))
+    mine = views.MyProgress((TEACHER,), done=3, moves=12)
+    view = views.home_view(bundled, views.home_personal_blocks(bundled, mine, moves))
     assert view["type"] == "home"
     assert_within_block_kit_limits(view)
     buttons = [b["accessory"] for b in view["blocks"] if "accessory" in b]
@@ -140,7 +158,7 @@ def test_home_is_personal_with_buttons(bundled: Progression) -> None:
         (views.UNDO_ACTION, "C2|1.000200"),
     ]
     shown = text_of(view)
-    assert "1 of 48" in shown and "This week in <#C1>" in shown
+    assert "*3 of 12* moves" in shown and "This week in <#C1>" in shown
     assert "Latest (week of Mon 16 Nov 2026)" in shown
     # Checked off with a reaction: no Undo here, it would not take the reaction back.
     assert "<#C3>" in shown and "with a reaction (remove it on the nudge to undo)" in shown
@@ -148,6 +166,7 @@ def test_home_is_personal_with_buttons(bundled: Progression) -> None:
 
 
 def test_home_without_channels_says_how_to_get_them(bundled: Progression) -> None:
-    view = views.home_view(bundled, views.home_personal_blocks(bundled, set(), []))
+    nothing = views.MyProgress((), 0, 0)
+    view = views.home_view(bundled, views.home_personal_blocks(bundled, nothing, []))
     assert_within_block_kit_limits(view)
     assert "the role channels you are a member of" in text_of(view)

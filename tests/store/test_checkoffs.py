@@ -160,14 +160,16 @@ def test_button_checkoffs_and_undo(store: Store) -> None:
     assert not store.remove_checkoff(T, C, "1.7", "U1", NOW)
 
 
-def test_export_rows_carry_the_role(store: Store) -> None:
+def test_export_rows_carry_the_role_and_campus(store: Store) -> None:
     store.record_reaction(change(), None, 0)
     store.record_checkoff(T, "C-gone", "2.8", "U2", NOW)  # no delivery, no subscription
     rows = list(store.all_checkoffs())
-    assert [(r.channel_id, r.ref, r.user_id, r.role) for r in rows] == [
-        ("C-gone", "2.8", "U2", None),
-        ("C1", "1.7", "U1", "teacher"),
+    assert [(r.channel_id, r.ref, r.user_id, r.role, r.campus) for r in rows] == [
+        ("C-gone", "2.8", "U2", None, None),
+        ("C1", "1.7", "U1", "teacher", "District"),  # no campus named or proposed yet
     ]
+    store.set_campus(T, C, "Lincoln Elementary")
+    assert [r.campus for r in store.all_checkoffs(T)] == [None, "Lincoln Elementary"]
     assert list(store.all_checkoffs("T-other")) == []
 
 

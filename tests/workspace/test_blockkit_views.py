@@ -25,7 +25,7 @@ from bot import views
 from bot.grammar import CommandError, parse_command
 from bot.settings import Settings
 from bot.slack.managers import who_can_manage
-from bot.views import managing, waiting
+from bot.views import campuses, managing, waiting
 from bot.views.digest import digest_message
 from progression.calendar import SchoolBreak, WeeklySlot
 from progression.campus import DISTRICT
@@ -65,6 +65,17 @@ ROLE_CHANNELS = {
     "student": "C04STUDENTS",
 }
 NAMES = Names(users=PEOPLE, channels=CHANNELS)
+MINE = views.MyProgress(
+    (
+        views.ChannelProgress("C01TEACHERS", "teacher", True, ((2, 3, 3), (3, 1, 3)), 4),
+        views.ChannelProgress(
+            "C04STUDENTS", "student", True, ((1, 0, 3), (2, 1, 3), (3, 0, 3), (4, 0, 3)), 1
+        ),
+    ),
+    done=5,
+    moves=18,
+    elsewhere=("C05GENERAL",),
+)
 # What people type that the grammar refuses, each with its own explanation.
 BAD_INPUTS = (
     "phase 9",
@@ -86,6 +97,10 @@ BAD_INPUTS = (
     "wizard",
     "<!channel> & <script>",
     "`rm -rf` *bold* _it_",
+    "campus *Lincoln*",
+    "subscribe teacher campus",
+    "digest friday 14:00 Mars/Olympus",
+    "remind thursday 10:00",
 )
 
 
@@ -101,7 +116,9 @@ def move(ref: str) -> Move:
     return next(m for m in MOVES if m.ref == ref)
 
 
-def subscription(role: str, active: bool = True, reason: str | None = None) -> Subscription:
+def subscription(
+    role: str, active: bool = True, reason: str | None = None, campus: str | None = "Lincoln"
+) -> Subscription:
     return Subscription(
         team_id="T1",
         channel_id=ROLE_CHANNELS[role],
@@ -112,6 +129,8 @@ def subscription(role: str, active: bool = True, reason: str | None = None) -> S
         first_week="2026-W45",
         active=active,
         inactive_reason=reason,
+        campus=campus,
+        remind_weekday=3 if role == "teacher" else None,
     )
 
 
@@ -169,8 +188,12 @@ def nudges() -> Iterator[tuple[str, dict[str, Any]]]:
     yield "reminder", views.reminder_message(PROGRESSION, move("3.8"), 4, 12)
 
 
-def digests() -> Iterator[tuple[str, dict[str, Any]]]:
-    weeks = ("2026-W47", "2026-W48", "2026-W49")
+WEEKS = ("2026-W47", "2026-W48", "2026-W49")
+
+
+def standings() -> tuple[list[ChannelStanding], list[ChannelStanding]]:
+    """Lincoln's role channels, and the district's (Lincoln's, Adams's and the planners')."""
+    weeks = WEEKS
     lincoln = [
         ChannelStanding(
             ROLE_CHANNELS[role], role, "Lincoln", 12, tuple(Posted(w, "1.7", done) for w in weeks)
@@ -181,7 +204,12 @@ def digests() -> Iterator[tuple[str, dict[str, Any]]]:
     planning = ChannelStanding(
         ROLE_CHANNELS["systems"], "systems", DISTRICT, 5, (Posted("2026-W49", "1.1", 5),)
     )
-    district = [*lincoln, gone, planning]
+    return lincoln, [*lincoln, gone, planning]
+
+
+def digests() -> Iterator[tuple[str, dict[str, Any]]]:
+    weeks = WEEKS
+    lincoln, district = standings()
     yield (
         "digest campus",
         digest_message(PROGRESSION, build_digest("Lincoln", "2026-W49", lincoln, weeks)),
@@ -190,6 +218,24 @@ def digests() -> Iterator[tuple[str, dict[str, Any]]]:
         "digest district",
         digest_message(PROGRESSION, build_digest(DISTRICT, "2026-W49", district, weeks)),
     )
+    for scope, members in (("Lincoln", lincoln), (DISTRICT, district)):
+        digest = build_digest(scope, "2026-W49", members, weeks)
+        yield f"progress campus {scope}", campuses.campus_progress_message(PROGRESSION, digest)
+
+
+def campus_replies() -> Iterator[tuple[str, dict[str, Any]]]:
+    teachers, leaders = ROLE_CHANNELS["teacher"], ROLE_CHANNELS["leader"]
+    yield "campus", campuses.campus_message(teachers, "Lincoln", [leaders])
+    yield "campus alone", campuses.campus_message(teachers, "A&M <Consolidated>", [])
+    renamed = campuses.campus_renamed_message(teachers, "Lincoln", "Lincoln Elementary", [leaders])
+    yield "campus renamed", renamed
+    yield "campus same", campuses.campus_renamed_message(teachers, "Lincoln", "Lincoln", [])
+    lincoln = [subscription(role) for role in ("leader", "teacher", "student")]
+    planning = subscription("systems", campus=None)
+    gone = subscription("student", False, "is_archived", campus="Adams")
+    listed = [("Adams", [gone]), ("Lincoln", lincoln), (DISTRICT, [planning])]
+    yield "campuses", campuses.campuses_message(PROGRESSION, listed)
+    yield "campuses none", campuses.campuses_message(PROGRESSION, [])
 
 
 def progress() -> Iterator[tuple[str, dict[str, Any]]]:
@@ -220,9 +266,8 @@ def progress() -> Iterator[tuple[str, dict[str, Any]]]:
             PROGRESSION, "teacher", posted, None, None, celebrated=False
         ),
     )
-    done = {"1.7", "1.8", "2.7", "3.8", "4.12"}
-    yield "progress me", views.my_progress_message(PROGRESSION, done, list(CHANNELS))
-    yield "progress me nothing", views.my_progress_message(PROGRESSION, set(), [])
+    yield "progress me", views.my_progress_message(PROGRESSION, MINE)
+    yield "progress me nothing", views.my_progress_message(PROGRESSION, views.MyProgress((), 0, 0))
     rows = [
         views.ChannelProgress(channel, role, role != "student", ((1, 2, 3), (2, 0, 3)), 14)
         for role, channel in ROLE_CHANNELS.items()
@@ -234,6 +279,20 @@ def progress() -> Iterator[tuple[str, dict[str, Any]]]:
 def managing_replies() -> Iterator[tuple[str, dict[str, Any]]]:
     teacher = subscription("teacher")
     yield "subscribed", managing.subscribed_message(PROGRESSION, teacher, SLOT, NEXT_AT)
+    proposed = managing.subscribed_message(PROGRESSION, teacher, SLOT, NEXT_AT, proposed=True)
+    yield "subscribed proposed", proposed
+    for changed in (True, False):
+        yield f"digest {changed}", managing.digest_schedule_message(SLOT, NEXT_AT, changed, 3)
+        yield f"digest off {changed}", managing.digest_schedule_message(None, None, changed, 3)
+        yield (
+            f"remind {changed}",
+            managing.reminder_setting_message(ROLE_CHANNELS["teacher"], 3, SLOT, changed),
+        )
+        yield (
+            f"remind none {changed}",
+            managing.reminder_setting_message(ROLE_CHANNELS["teacher"], None, SLOT, changed),
+        )
+    yield "digest nobody", managing.digest_schedule_message(SLOT, None, False, 0)
     yield "announcement", managing.channel_announcement(PROGRESSION, "teacher", NEXT_AT)
     yield "unsubscribed", managing.unsubscribed_message(PROGRESSION, teacher)
     yield "unsubscribed nothing", managing.unsubscribed_message(PROGRESSION, None)
@@ -278,6 +337,7 @@ def waiting_replies() -> Iterator[tuple[str, dict[str, Any]]]:
     """While Slack is asked, and when Slack says no after the answer."""
     yield "subscribing", waiting.subscribing_message("C01TEACHERS")
     yield "checking manager", waiting.checking_manager_message()
+    yield "finding channels", waiting.finding_channels_message()
     yield "busy", waiting.busy_message()
     yield "slack failed", waiting.slack_failed_message()
     yield "share failed", waiting.share_failed_message("phase 3 `x` <!here>")
@@ -296,17 +356,26 @@ def replies() -> Iterator[tuple[str, dict[str, Any]]]:
 
 def home_views() -> Iterator[tuple[str, dict[str, Any]]]:
     yield "home bare", views.home_view(PROGRESSION)
+    nothing = views.MyProgress((), 0, 0)
     yield (
         "home no channels",
-        views.home_view(PROGRESSION, views.home_personal_blocks(PROGRESSION, set(), [])),
+        views.home_view(PROGRESSION, views.home_personal_blocks(PROGRESSION, nothing, [])),
     )
     moves = [
         views.HomeMove("C01TEACHERS", "teacher", move("2.7"), "1.0001", "2026-W49", True, False, 2),
         views.HomeMove("C02LEADERS", "leader", move("2.4"), "1.0002", "2026-W48", False, True, 5),
         views.HomeMove("C03PLANNING", "systems", move("2.1"), "1.0003", "2026-W49", True, True, 0),
     ]
-    done = {"2.4", "2.1", "1.1"}
-    yield "home", views.home_view(PROGRESSION, views.home_personal_blocks(PROGRESSION, done, moves))
+    personal = views.home_personal_blocks(PROGRESSION, MINE, moves)
+    yield "home", views.home_view(PROGRESSION, personal)
+    lincoln, district = standings()
+    for scope, members in (("Lincoln", lincoln), (DISTRICT, district)):
+        led = [build_digest(scope, "2026-W49", members, WEEKS)]
+        blocks = campuses.home_campus_blocks(PROGRESSION, led)
+        yield f"home leading {scope}", views.home_view(PROGRESSION, [*blocks, *personal])
+    many = [build_digest(f"Campus {n}", "2026-W49", lincoln, WEEKS) for n in range(7)]
+    blocks = campuses.home_campus_blocks(PROGRESSION, many)
+    yield "home leading many", views.home_view(PROGRESSION, [*blocks, *personal])
 
 
 def built_with_record(
@@ -334,6 +403,7 @@ MESSAGES, CALLED = built_with_record(
             *errors(),
             *nudges(),
             *digests(),
+            *campus_replies(),
             *progress(),
             *managing_replies(),
             *waiting_replies(),
@@ -475,12 +545,16 @@ def test_a_nudge_reads_as_in_slack() -> None:
     assert "/progression 3.8" in [e.text for e in root.find_all("code")]
 
 
-def test_the_progress_grid_is_preformatted() -> None:
+def test_your_progress_is_a_bar_per_role_channel_and_phase() -> None:
     root = parse(render_message(MESSAGES["progress me"], NAMES))
-    [grid] = root.find_all("pre")
-    rows = grid.text.splitlines()
-    assert rows[0].split() == [str(n) for n in range(1, 13)]
-    assert rows[1].split()[0] == "P1"
+    teachers, students = root.find_all("pre")
+    assert teachers.text.splitlines() == [
+        "Phase 2  ████████████  3 of 3",
+        "Phase 3  ████░░░░░░░░  1 of 3",
+    ]
+    assert len(students.text.splitlines()) == 4
+    assert "5 of 18 moves of your role channels (28%)" in root.text
+    assert "#lincoln-teachers · Teacher · 4 of 6 (67%)" in root.text
 
 
 def test_headers_are_headings() -> None:

@@ -48,6 +48,12 @@ def open_channel(page: Page, name: str) -> None:
     expect(page.get_by_role("heading", name=f"#{name}")).to_be_visible()
 
 
+def open_home(page: Page) -> Any:
+    """The person's App Home tab, opened from the sidebar."""
+    page.get_by_role("navigation", name="Channels").get_by_role("link", name="Progression").click()
+    return page.locator("[data-home]")
+
+
 def send(page: Page, channel_name: str, text: str) -> None:
     box = page.get_by_role("textbox", name=f"Message #{channel_name}")
     box.fill(text)
@@ -267,12 +273,31 @@ def test_a_teachers_app_home_offers_mark_done_on_her_own_channels_move_only(
     page: Page, local_workspace: TryProcess
 ) -> None:
     visit(page, local_workspace.url, district.TEACHERS.id, district.TEACHER.id)
-    page.get_by_role("navigation", name="Channels").get_by_role("link", name="Progression").click()
-    home = page.locator("[data-home]")
+    home = open_home(page)
     expect(home.get_by_role("button", name="Mark done")).to_have_count(1)
     expect(home).to_contain_text("This week in #lincoln-teachers · Teacher")
     for channel in (district.LEADERS, district.STUDENTS, district.PLANNING):
         expect(home).not_to_contain_text(f"#{channel.name}")
+
+
+def test_a_principals_app_home_leads_with_her_campus_and_the_planners_with_the_district(
+    page: Page, local_workspace: TryProcess
+) -> None:
+    visit(page, local_workspace.url, district.LEADERS.id, district.PRINCIPAL.id)
+    home = open_home(page)
+    expect(home.get_by_role("heading", name=re.compile("^Lincoln this week"))).to_be_visible()
+    expect(home).to_contain_text("#lincoln-students · no ✅ on its last two nudges")
+    expect(home).to_contain_text("#lincoln-teachers · Teacher")
+    expect(home).not_to_contain_text("#washington-teachers")
+    # Her own progress, against a leader's 12 moves, not the progression's 48.
+    expect(home).to_contain_text(re.compile(r"Your progress · \d+ of 12 moves"))
+    expect(home).not_to_contain_text("of 48")
+
+    visit(page, local_workspace.url, district.PLANNING.id, district.ADMIN.id)
+    home = open_home(page)
+    expect(home.get_by_role("heading", name=re.compile("^The district this week"))).to_be_visible()
+    expect(home).to_contain_text(re.compile(r"Lincoln · 3 channels · ✅ \d+%"))
+    expect(home).to_contain_text(re.compile(r"Washington · 3 channels · ✅ \d+%"))
 
 
 def test_the_manager_subscribes_a_channel(page: Page, local_workspace: TryProcess) -> None:
@@ -337,8 +362,7 @@ def test_a_check_off_counts_on_the_nudge_without_a_reload_and_can_be_taken_back(
 
 def test_app_home_mark_done_and_undo(page: Page, local_workspace: TryProcess) -> None:
     visit(page, local_workspace.url, district.STUDENTS.id, district.COACH.id)
-    page.get_by_role("navigation", name="Channels").get_by_role("link", name="Progression").click()
-    home = page.locator("[data-home]")
+    home = open_home(page)
     mark = home.get_by_role("button", name="Mark done").first
     expect(mark).to_be_visible()
     marks = home.get_by_role("button", name="Mark done").count()
