@@ -20,7 +20,8 @@ from bot.context import Services
 from bot.listeners import register_all
 from bot.listeners.departures import EVENTS as WORKSPACE_EVENTS
 from bot.settings import Settings
-from bot.slack.client import slack_client
+from bot.slack.client import slack_client, workspace_clients
+from bot.slack.installing import NOT_INSTALLED_MESSAGE, oauth_flow
 from progression.model import Progression
 from scheduler.clock import utc_now
 from store import Store
@@ -66,10 +67,16 @@ def create_app(
     bolt_logger = logging.getLogger("progression_bot.slack")
     bolt_logger.addFilter(_no_token_warning)  # added once: the same filter is not added twice
     services = Services(
-        settings=settings, store=store, progression=progression, slack=background, clock=clock
+        settings=settings,
+        store=store,
+        progression=progression,
+        slack=background,
+        clock=clock,
+        clients=workspace_clients(settings, store) if settings.multi_workspace else None,
     )
     app = App(
         client=client or slack_client(settings, in_request=True),
+        **_installing(settings, store, background, clock),
         signing_secret=secret.get_secret_value() if secret else None,
         # Answer in the HTTP response itself: Bolt's default runner polls for ack() every
         # 10 ms, and a lookup needs no Slack call before it answers.
@@ -89,6 +96,22 @@ def create_app(
     if socket_mode or behind_guard:
         _UNVERIFIED.add(app)
     return app
+
+
+def _installing(
+    settings: Settings, store: Store, client: WebClient, clock: Callable[[], datetime]
+) -> dict[str, Any]:
+    """Multi-workspace mode's part of the app: Bolt's OAuth flow (/slack/install,
+    /slack/oauth_redirect) and each request's token from its workspace's installation."""
+    if not settings.multi_workspace:
+        return {}
+    flow, authorize = oauth_flow(settings, store, client, lambda: clock().timestamp())
+    return {
+        "oauth_flow": flow,
+        "authorize": authorize,
+        "installation_store_bot_only": True,
+        "user_facing_authorize_error_message": NOT_INSTALLED_MESSAGE,
+    }
 
 
 def checks_signatures(app: App) -> bool:

@@ -25,3 +25,10 @@ class Services:
     slack: WebClient
     clock: Callable[[], datetime] = utc_now
     after_ack: AfterAck = field(default_factory=AfterAck)
+    # Multi-workspace mode: each workspace's client for work after the ack, with its token.
+    clients: Callable[[str], WebClient] | None = None
+
+    def slack_for(self, team_id: str) -> WebClient:
+        """The client for work after the ack in the workspace `team_id`: `slack`, or in
+        multi-workspace mode one with that workspace's token."""
+        return self.clients(team_id) if self.clients is not None else self.slack

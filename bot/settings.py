@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
     slack_app_token: SecretStr | None = Field(default=None, alias="SLACK_APP_TOKEN")
     slack_api_url: str = Field(default="https://slack.com/api/", alias="SLACK_API_URL")
+    # Multi-workspace mode ("Add to Slack"): the app's OAuth credentials, in place of
+    # SLACK_BOT_TOKEN; each workspace's token is in the store.
+    slack_client_id: str | None = Field(default=None, alias="SLACK_CLIENT_ID")
+    slack_client_secret: SecretStr | None = Field(default=None, alias="SLACK_CLIENT_SECRET")
     # A file path (or sqlite:///FILE) for SQLite, or a postgresql:// URL: kept as text, since
     # a Path would fold the URL's "//".
     progression_db: str = Field(default="progression.db", alias="PROGRESSION_DB")
@@ -235,8 +239,38 @@ class Settings(BaseSettings):
     def check_emoji(self) -> frozenset[str]:
         return frozenset(e.strip().strip(":") for e in self.progression_check_emoji.split(","))
 
+    @property
+    def multi_workspace(self) -> bool:
+        """Installed with "Add to Slack" in many workspaces (SLACK_CLIENT_ID and
+        SLACK_CLIENT_SECRET), rather than in one with SLACK_BOT_TOKEN."""
+        return bool(_given(self.slack_client_id) and _given(self.slack_client_secret))
+
+    def workspace_mode_problem(self) -> str | None:
+        """One line naming the settings when they mix the two modes, else None."""
+        client_id, secret = _given(self.slack_client_id), _given(self.slack_client_secret)
+        if client_id != secret:
+            present, absent = (
+                ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET")
+                if client_id
+                else ("SLACK_CLIENT_SECRET", "SLACK_CLIENT_ID")
+            )
+            return (
+                f"{present} is set but {absent} is not: set both for multi-workspace mode "
+                "(Add to Slack), or neither for one workspace with SLACK_BOT_TOKEN"
+            )
+        if client_id and _given(self.slack_bot_token):
+            return (
+                "SLACK_BOT_TOKEN is set beside SLACK_CLIENT_ID and SLACK_CLIENT_SECRET: unset "
+                "SLACK_BOT_TOKEN for multi-workspace mode (Add to Slack), or the other two for "
+                "one workspace"
+            )
+        return None
+
     def require_slack(self, *, socket_mode: bool) -> None:
         """Refuse to serve without the Slack credentials the chosen mode needs."""
+        if self.multi_workspace:
+            self._require_multi_workspace(socket_mode=socket_mode)
+            return
         needed = ["SLACK_BOT_TOKEN"] + (["SLACK_APP_TOKEN"] if socket_mode else [])
         needed += [] if socket_mode else ["SLACK_SIGNING_SECRET"]
         values = {
@@ -260,11 +294,29 @@ class Settings(BaseSettings):
                 f"SLACK_APP_TOKEN must be an app-level token (xapp-...): {README_CREATE_APP}"
             )
 
+    def _require_multi_workspace(self, *, socket_mode: bool) -> None:
+        if socket_mode:
+            raise SettingsError(
+                "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (multi-workspace mode) are served over "
+                "HTTP: run `progression-bot serve --http` (Slack sends each workspace's "
+                "installation to its redirect URL); see docs/deploying.md"
+            )
+        if not _given(self.slack_signing_secret):
+            raise SettingsError(
+                f"SLACK_SIGNING_SECRET is not set: multi-workspace mode needs it; "
+                f"{README_CREATE_APP}"
+            )
+
+
+def _given(value: str | SecretStr | None) -> bool:
+    text = value.get_secret_value() if isinstance(value, SecretStr) else value
+    return bool(text and text.strip())
+
 
 def load_settings(**overrides: object) -> Settings:
     """Build the settings, turning pydantic's report into one line that names the setting."""
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        settings = Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as error:
         # Every wrong setting at once, in one line: fixing them one start at a time is slow.
         problems = []
@@ -275,6 +327,10 @@ def load_settings(**overrides: object) -> Settings:
                 f"{name} {message}" if message.startswith("is ") else f"{name} is wrong: {message}"
             )
         raise SettingsError("; ".join(problems)) from None
+    mistake = settings.workspace_mode_problem()
+    if mistake is not None:
+        raise SettingsError(mistake)
+    return settings
 
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network

@@ -123,7 +123,10 @@ def weekly_posting(
     with lease:
         context.store.settle_post_orphans(team_id)
         poster = SlackPoster(
-            context.client, context.limits, sleep=context.sleep, stopped=context.stop.is_set
+            context.client_of(team_id),
+            context.limits,
+            sleep=context.sleep,
+            stopped=context.stop.is_set,
         )
         claims = PostClaims(context.store, kind, team_id, week, context.owner, now)
         yield Sender(context, poster, claims, lease, what=kind)
@@ -156,7 +159,7 @@ def refresh_channels(context: FanoutContext, team_id: str, now: datetime) -> Non
             continue
         name = known.name if known is not None else None
         if not fresh:
-            info = _conversation(context, channel)
+            info = _conversation(context, team_id, channel)
             if info is not None:
                 name = remember_conversation(store, team_id, channel, info, now)
         if subscription.campus is None:
@@ -176,10 +179,12 @@ def remember_conversation(
     return name
 
 
-def _conversation(context: FanoutContext, channel: str) -> dict[str, Any] | None:
+def _conversation(context: FanoutContext, team_id: str, channel: str) -> dict[str, Any] | None:
     for _ in range(LOOKUP_ATTEMPTS):
         try:
-            answer = context.client.conversations_info(channel=channel, include_num_members=True)
+            answer = context.client_of(team_id).conversations_info(
+                channel=channel, include_num_members=True
+            )
             info = answer.get("channel")
             return info if isinstance(info, dict) else None
         except SlackApiError as error:
@@ -315,7 +320,7 @@ class _Charts:
             stopped = self.context.stop.is_set
             with acquire_post(self.poster.pacer, self.poster.spacing, channel, stopped) as slot:
                 slot.sending()
-                done = self.context.client.files_upload_v2(
+                done = self.context.client_of(self.team_id).files_upload_v2(
                     channel=channel,
                     file=chart.png,
                     filename=f"progress-{self.week}.png",

@@ -201,6 +201,13 @@ class FanoutContext:
     may_claim: Callable[[], bool] = lambda: True
     stop: threading.Event = field(default_factory=threading.Event)
     lease_seconds: float = LEASE_SECONDS
+    # Multi-workspace mode: each workspace's client, with its installation's token; None: the
+    # one `client` serves the one workspace.
+    client_for: Callable[[str], WebClient] | None = None
+
+    def client_of(self, team_id: str) -> WebClient:
+        """The client for work in the workspace `team_id`."""
+        return self.client_for(team_id) if self.client_for is not None else self.client
 
 
 def run_fanout(
@@ -235,7 +242,10 @@ def run_fanout(
         # Again, under the lease: what it settled, and what another run did meanwhile.
         due = _plan(store, team_id, week, store.unconfirmed(team_id), report)
         poster = SlackPoster(
-            context.client, context.limits, sleep=context.sleep, stopped=context.stop.is_set
+            context.client_of(team_id),
+            context.limits,
+            sleep=context.sleep,
+            stopped=context.stop.is_set,
         )
         claims = DeliveryClaims(store, team_id, week, context.owner, now)
         delivery = _Delivery(context, Sender(context, poster, claims, lease), dry_run)

@@ -35,12 +35,13 @@ from progression.calendar import CalendarError, WeeklySlot, due_week, next_slot,
 from scheduler.digest import DigestMessages, audiences, digest_slot, run_digest
 from scheduler.fanout import FanoutContext, FanoutReport, run_fanout
 from scheduler.lease import FanoutRunning
-from scheduler.limits import without_retries
+from scheduler.limits import each_without_retries, without_retries
 from scheduler.notices import tell_refusals, tell_week_not_posted
 from scheduler.plan import workspace_slot
 from scheduler.reminders import ReminderMessage, run_reminders
 from store import Store
 from store.busy import unavailable_reason
+from store.installations import WorkspaceNotInstalled
 
 logger = logging.getLogger(__name__)
 
@@ -180,7 +181,12 @@ def build_scheduler(
     )
     scheduler.nudges = NudgeJobs(
         # A stop of its own, which `stop_scheduler` sets.
-        fanout=replace(fanout, client=without_retries(fanout.client), stop=threading.Event()),
+        fanout=replace(
+            fanout,
+            client=without_retries(fanout.client),
+            client_for=each_without_retries(fanout.client_for),
+            stop=threading.Event(),
+        ),
         scheduler=scheduler,
         default_tz=default_tz,
         runs=runs or Runs(),
@@ -267,6 +273,10 @@ def _run_weekly_job(
         # case it died (on another host, only its lapsing lease says so).
         logger.info("The %s of %s not run here: %s", weekly.what, team_id, error)
         retry = timedelta(seconds=jobs.fanout.lease_seconds)
+    except WorkspaceNotInstalled as error:
+        # Multi-workspace mode: no token to post with; tried again later, in one line.
+        logger.warning("The %s of %s not run: %s", weekly.what, team_id, error)
+        retry = jobs.retry_delay
     except Exception as error:
         reason = unavailable_reason(error)
         if reason is None:
@@ -287,14 +297,14 @@ def _run_weekly_job(
 
 def _tell_of_refusals(jobs: NudgeJobs, report: FanoutReport) -> None:
     try:
-        tell_refusals(jobs.store, jobs.fanout.client, report, jobs.told)
+        tell_refusals(jobs.store, jobs.fanout.client_of(report.team_id), report, jobs.told)
     except Exception as error:  # telling must never stop the arming that follows
         logger.warning("Could not tell the managers of %s: %s", report.team_id, error)
 
 
 def _tell_of_a_week_not_posted(jobs: NudgeJobs, report: FanoutReport) -> None:
     try:
-        tell_week_not_posted(jobs.store, jobs.fanout.client, report)
+        tell_week_not_posted(jobs.store, jobs.fanout.client_of(report.team_id), report)
     except Exception as error:
         logger.warning("Could not tell the managers of %s: %s", report.team_id, error)
 

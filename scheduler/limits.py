@@ -380,3 +380,12 @@ def without_retries(client: WebClient) -> WebClient:
     return WebClient(
         token=client.token, base_url=client.base_url, timeout=client.timeout, retry_handlers=kept
     )
+
+
+def each_without_retries(
+    client_for: Callable[[str], WebClient] | None,
+) -> Callable[[str], WebClient] | None:
+    """Each workspace's client (multi-workspace mode), `without_retries`."""
+    if client_for is None:
+        return None
+    return lambda team_id: without_retries(client_for(team_id))

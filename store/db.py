@@ -14,6 +14,7 @@ from store.checkoffs import CheckoffStore
 from store.digests import DigestStore
 from store.forget import ForgetStore
 from store.group import GroupCommit
+from store.installations import InstallationRows
 from store.leases import LeaseStore
 from store.members import MemberStore
 from store.migrations_pg import MIGRATIONS_TABLE
@@ -35,6 +36,7 @@ class Store(
     MemberStore,
     RunnerStore,
     ForgetStore,
+    InstallationRows,
 ):
     """Named operations over the progression database; safe to share between threads.
 

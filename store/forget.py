@@ -33,6 +33,10 @@ WORKSPACE_TABLES = (
     "schedules",
     "subscriptions",
     "departures",
+    # Multi-workspace mode: its installation (an org-wide one is the org's, not the workspace's)
+    # and which org it is in.
+    "installations",
+    "enterprise_teams",
 )
 
 

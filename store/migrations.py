@@ -231,6 +231,46 @@ def m017_campuses_digests_reminders(db: Database) -> None:
 
 
 @migrations()
+def m018_installations_oauth_states(db: Database) -> None:
+    # Multi-workspace mode: one row per installation of the app, a workspace's or, on
+    # Enterprise Grid, an org-wide one (team_id '' then: it answers for every workspace of the
+    # org). '' stands for "none" in the key, as a primary key column cannot be null everywhere.
+    # Only the bot's token is kept: the app asks for no user scopes.
+    db.table("installations").create(
+        {
+            "enterprise_id": str,
+            "team_id": str,
+            "is_enterprise_install": int,
+            "app_id": str,
+            "enterprise_name": str,
+            "enterprise_url": str,
+            "team_name": str,
+            "bot_token": str,
+            "bot_id": str,
+            "bot_user_id": str,
+            "bot_scopes": str,
+            "bot_refresh_token": str,
+            "bot_token_expires_at": float,  # seconds since the epoch; None: it never expires
+            "installer_user_id": str,
+            "installed_at": float,
+        },
+        pk=("enterprise_id", "team_id"),
+        not_null={"is_enterprise_install", "bot_token", "installed_at"},
+    )
+    # Which org a workspace belongs to, learned from its requests: background work finds an
+    # org-wide installation's token for a workspace from it.
+    db.table("enterprise_teams").create(
+        {"team_id": str, "enterprise_id": str}, pk="team_id", not_null={"enterprise_id"}
+    )
+    # The OAuth flow's states, in the database so that any worker accepts one another issued;
+    # each is consumed once, before it expires.
+    db.table("oauth_states").create(
+        {"state": str, "expires_at": float}, pk="state", not_null={"expires_at"}
+    )
+    db.table("oauth_states").create_index(["expires_at"])
+
+
+@migrations()
 def m019_departures(db: Database) -> None:
     # A workspace that removed the app (app_uninstalled, or its bot token revoked): its
     # background work stops, and its data is deleted once it has been gone the retention days.

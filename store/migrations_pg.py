@@ -235,6 +235,37 @@ migration(
 )
 
 migration(
+    "m018_installations_oauth_states",
+    f"""create table installations (
+        enterprise_id {TEXT},
+        team_id {TEXT},
+        is_enterprise_install integer not null,
+        app_id {TEXT},
+        enterprise_name {TEXT},
+        enterprise_url {TEXT},
+        team_name {TEXT},
+        bot_token {TEXT} not null,
+        bot_id {TEXT},
+        bot_user_id {TEXT},
+        bot_scopes {TEXT},
+        bot_refresh_token {TEXT},
+        bot_token_expires_at double precision,
+        installer_user_id {TEXT},
+        installed_at double precision not null,
+        primary key (enterprise_id, team_id)
+    )""",
+    f"""create table enterprise_teams (
+        team_id {TEXT} primary key,
+        enterprise_id {TEXT} not null
+    )""",
+    f"""create table oauth_states (
+        state {TEXT} primary key,
+        expires_at double precision not null
+    )""",
+    "create index oauth_states_expires_at on oauth_states (expires_at)",
+)
+
+migration(
     "m019_departures",
     f"""create table departures (
         team_id {TEXT} primary key,

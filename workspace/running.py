@@ -178,6 +178,9 @@ class LocalWorkspace:
             SLACK_BOT_TOKEN=BOT_TOKEN,
             SLACK_APP_TOKEN=APP_TOKEN,
             SLACK_SIGNING_SECRET=None,
+            # One workspace, whatever an operator's environment says of Add to Slack.
+            SLACK_CLIENT_ID=None,
+            SLACK_CLIENT_SECRET=None,
             SLACK_API_URL=f"{self.local_url}api/",
             PROGRESSION_DB=self.db,
             PROGRESSION_MANAGERS="",

@@ -5,6 +5,7 @@ when its faults say so."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import time
 from collections.abc import Callable
@@ -35,6 +36,8 @@ def slack_routes(
         token = auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else None
         token = token or params.pop("token", None)
         params.pop("token", None)
+        if auth.startswith("Basic "):  # oauth.v2.access: the app's client id and secret
+            params.update(_client_credentials(auth))
         name = request.path_params["method"]
         reply = web_api.handle(name, params, token)
         if name == "files.getUploadURLExternal" and isinstance(reply.payload, dict):
@@ -63,6 +66,15 @@ def slack_routes(
         Route("/upload/{file_id}", upload, methods=["POST"]),
         WebSocketRoute("/link/", socket_mode.serve),
     ]
+
+
+def _client_credentials(auth: str) -> dict[str, str]:
+    try:
+        decoded = base64.b64decode(auth.removeprefix("Basic ").strip()).decode()
+    except ValueError:
+        return {}
+    client_id, _, secret = decoded.partition(":")
+    return {"client_id": client_id, "client_secret": secret}
 
 
 async def _send(request: Request, reply: Reply, faults: Faults, hang_up: HangUp | None) -> Response:

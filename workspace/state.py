@@ -65,6 +65,9 @@ class Channel:
     is_private: bool = False
     is_member: bool = True  # whether the app is in it (a private one it is not in is hidden)
     is_archived: bool = False
+    # The workspace it belongs to, when the workspace stands in for several ("Add to Slack"):
+    # a token of another workspace is refused about it. Empty: the one workspace's.
+    team_id: str = ""
 
 
 @dataclass

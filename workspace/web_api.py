@@ -16,6 +16,7 @@ from workspace import block_rules
 from workspace.blockkit import with_slack_ids
 from workspace.calls import Call, CallLog
 from workspace.faults import Faults, Reply
+from workspace.oauth import Grant, Installs
 from workspace.state import Channel, Message, Workspace
 
 BOT_TOKEN = "xoxb-local-workspace-bot-token"
@@ -55,6 +56,8 @@ class WebAPI:
     faults: Faults = field(default_factory=Faults)
     calls: CallLog | None = None  # every call with its token and arrival, when kept
     responders: dict[str, Responder] = field(default_factory=dict)
+    # "Add to Slack": codes, and the workspace each installation's token speaks for.
+    installs: Installs = field(default_factory=Installs)
 
     # --- calls ----------------------------------------------------------------------
 
@@ -63,12 +66,12 @@ class WebAPI:
         is in the developer's log (and in `calls`)."""
         channel = _channel_of(params)
         now = self.faults.clock()
-        refused = self._refusal(method, token)
+        refused = self._refusal(method, token) or self._other_workspace(token, params)
         reply = Reply(200, refused) if refused else self.faults.before_answer(method, channel, now)
         if reply is None:
-            handler = _METHODS.get(method)
-            answer = handler(self, params) if handler else {"ok": False, "error": "unknown_method"}
+            answer = self._answer(method, params, token)
             reply = Reply(200, answer)
+        params = {k: v for k, v in params.items() if k not in ("client_secret", "code")}
         self.workspace.record("web_api", method, params, reply.payload or reply.outcome)
         if self.calls is not None:
             self.calls.record(Call(method, params, token, now, reply.outcome))
@@ -79,7 +82,18 @@ class WebAPI:
         payload = self.handle(method, params, token).payload
         return payload if isinstance(payload, dict) else {"ok": True}
 
+    def _answer(self, method: str, params: dict[str, Any], token: str | None) -> Answer:
+        grant = self.installs.grant_of(token)
+        if method == "auth.test" and grant is not None:
+            return self._auth_test_of(grant)
+        handler = _METHODS.get(method)
+        return handler(self, params) if handler else {"ok": False, "error": "unknown_method"}
+
     def _refusal(self, method: str, token: str | None) -> Answer | None:
+        if method == "oauth.v2.access":
+            return None  # the app's client id and secret, not a token
+        if self.installs.grant_of(token) is not None:
+            return None
         if not token:
             return {"ok": False, "error": "not_authed"}
         if self.tokens is not None:
@@ -91,6 +105,46 @@ class WebAPI:
         if (method == "apps.connections.open") != token.startswith("xapp-"):
             return {"ok": False, "error": "not_allowed_token_type"}
         return None
+
+    def _other_workspace(self, token: str | None, params: dict[str, Any]) -> Answer | None:
+        """Slack's answer to an installation's token used about another workspace's channel:
+        to that token the channel does not exist. A channel this open directory never heard
+        of becomes the token's workspace's."""
+        grant = self.installs.grant_of(token)
+        channel_id = str(params.get("channel") or params.get("channel_id") or "")
+        if grant is None or not channel_id:
+            return None
+        channel = self.workspace.channels.get(channel_id)
+        if channel is None:
+            if self.open_directory and not grant.org_wide and not channel_id.startswith("U"):
+                self.workspace.add_channel(
+                    Channel(channel_id, channel_id.lower(), team_id=grant.team_id)
+                )
+            return None
+        if channel.team_id and not self.installs.may_see(grant, channel.team_id):
+            return {"ok": False, "error": "channel_not_found"}
+        return None
+
+    def _auth_test_of(self, grant: Grant) -> Answer:
+        """auth.test with an installation's token: its workspace (or org) and its bot."""
+        me = self.workspace.identity
+        return {
+            "ok": True,
+            "url": f"https://{(grant.team_id or grant.enterprise_id).lower()}.slack.com/",
+            "team": grant.team_name or grant.enterprise_name,
+            "user": "progression",
+            "team_id": grant.team_id or None,
+            "enterprise_id": grant.enterprise_id or None,
+            "user_id": grant.bot_user_id,
+            "bot_id": grant.bot_id,
+            "app_id": me.app_id,
+            "is_enterprise_install": grant.org_wide,
+        }
+
+    def oauth_v2_access(self, params: dict[str, Any]) -> Answer:
+        if params.get("grant_type") == "refresh_token":
+            return {"ok": False, "error": "invalid_refresh_token"}  # no token rotation here yet
+        return self.installs.access(params)
 
     # --- response_url ---------------------------------------------------------------
 
@@ -467,6 +521,7 @@ class WebAPI:
 
 _METHODS: dict[str, Callable[[WebAPI, dict[str, Any]], Answer]] = {
     "auth.test": WebAPI.auth_test,
+    "oauth.v2.access": WebAPI.oauth_v2_access,
     "apps.connections.open": WebAPI.connections_open,
     "chat.postMessage": WebAPI.post_message,
     "chat.postEphemeral": WebAPI.post_ephemeral,

@@ -62,6 +62,8 @@ class UserLookups:
     clock: Callable[[], datetime]
     monotonic: Callable[[], float] = time.monotonic
     _bucket: TokenBucket | None = field(default=None)
+    # Multi-workspace mode: each workspace's client, with its token (bot/slack/client.py).
+    client_for: Callable[[str], WebClient] | None = None
 
     def ready_at(self, work: Work, now: float) -> float:
         bucket = self._tokens()
@@ -71,7 +73,7 @@ class UserLookups:
         self._tokens().take(self.monotonic())
         team_id, user_id = work.team_id, work.subject
         if self.store.known_bot(team_id, user_id) is None:
-            is_bot = self._ask(user_id)
+            is_bot = self._ask(team_id, user_id)
             if is_bot is None:
                 return  # asked again at the user's next reaction
             self.store.remember_user(team_id, user_id, is_bot, self.clock())
@@ -81,9 +83,10 @@ class UserLookups:
             if taken:
                 logger.info("Took back %d check-off(s) by bot user %s", len(taken), user_id)
 
-    def _ask(self, user_id: str) -> bool | None:
+    def _ask(self, team_id: str, user_id: str) -> bool | None:
+        client = self.client_for(team_id) if self.client_for else self.client
         try:
-            user = self.client.users_info(user=user_id)["user"]
+            user = client.users_info(user=user_id)["user"]
         except SlackApiError as error:
             if error.response.get("error") == "user_not_found":
                 return False

@@ -20,7 +20,7 @@ from bot.background.live_counts import LiveCounts
 from bot.background.notices import DeliveryNotices
 from bot.observe import metrics
 from bot.settings import Settings
-from bot.slack.client import slack_client
+from bot.slack.client import slack_client, workspace_clients
 from bot.views import NUDGE_MESSAGES, reminder_message
 from bot.views.digest import digest_message
 from progression.model import Progression
@@ -113,12 +113,14 @@ class AppDuties:
         # a stopped one's still finishing its posts in flight.
         self.runs = Runs()
         client = slack_client(settings)
-        self.live_counts = LiveCounts(store, progression, client)
+        # Multi-workspace mode: each workspace's work with its installation's token.
+        self.client_for = workspace_clients(settings, store) if settings.multi_workspace else None
+        self.live_counts = LiveCounts(store, progression, client, client_for=self.client_for)
         self._by_kind: dict[Kind, Duty] = {
             "arm": _Arm(self),
             "count": self.live_counts,
-            "user": UserLookups(store, client, clock),
-            "notice": DeliveryNotices(store, client, settings),
+            "user": UserLookups(store, client, clock, client_for=self.client_for),
+            "notice": DeliveryNotices(store, client, settings, client_for=self.client_for),
             "forget": _Forget(store, timedelta(days=settings.progression_retention_days)),
         }
 
@@ -144,6 +146,7 @@ class AppDuties:
             clock=self.clock,
             may_claim=self.may_claim,
             lease_seconds=self.settings.progression_runner_lease,
+            client_for=self.client_for,
         )
         scheduler = build_scheduler(
             fanout,

@@ -67,6 +67,8 @@ class LiveCounts:
     # this process's clock, whatever the clocks of the workers (or a `try` clock) say.
     _seen: dict[tuple[str, str], float] = field(default_factory=dict)
     sent: int = 0
+    # Multi-workspace mode: each workspace's client, with its token (bot/slack/client.py).
+    client_for: Callable[[str], WebClient] | None = None
 
     def ready_at(self, work: Work, now: float) -> float:
         at = self.monotonic()
@@ -92,7 +94,8 @@ class LiveCounts:
         done = self.store.checkoff_count(team_id, channel_id, delivery.ref)
         message = nudge_message(self.progression, move, done)
         try:
-            self.client.chat_update(
+            client = self.client_for(team_id) if self.client_for else self.client
+            client.chat_update(
                 channel=channel_id, ts=ts, text=message["text"], blocks=message["blocks"]
             )
         except SlackApiError as error:

@@ -6,6 +6,7 @@ subscribed the workspace's role channels."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +52,8 @@ class DeliveryNotices:
     store: Store
     client: WebClient
     settings: Settings
+    # Multi-workspace mode: each workspace's own token (bot/slack/client.py).
+    client_for: Callable[[str], WebClient] | None = None
     _told: set[tuple[str, str, str]] = field(default_factory=set)
 
     def ready_at(self, work: Work, now: float) -> float:
@@ -69,9 +72,10 @@ class DeliveryNotices:
         if not managers:
             logger.warning("No manager to tell of %s in %s", notice.kind, work.team_id)
         message = notice_message(notice)
+        client = self.client_for(work.team_id) if self.client_for else self.client
         for manager in sorted(managers):
             try:
-                self.client.chat_postMessage(channel=manager, text=message["text"])
+                client.chat_postMessage(channel=manager, text=message["text"])
             except SlackApiError as error:
                 logger.warning("Could not tell %s: %s", manager, error.response.get("error"))
             except OSError as error:

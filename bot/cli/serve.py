@@ -124,7 +124,8 @@ def run_runner(args: argparse.Namespace, settings: Settings) -> int:
     from bot.background import process
     from bot.slack.checks import check_token
 
-    if settings.slack_bot_token is None or not settings.slack_bot_token.get_secret_value():
+    no_token = settings.slack_bot_token is None or not settings.slack_bot_token.get_secret_value()
+    if no_token and not settings.multi_workspace:  # else each workspace's is in the store
         raise SettingsError(
             "SLACK_BOT_TOKEN is not set: see README.md, section 'Create the Slack app'"
         )
@@ -133,7 +134,8 @@ def run_runner(args: argparse.Namespace, settings: Settings) -> int:
     if args.parent_pid is None:  # started by `serve`, which checked both already
         # The database before Slack: offline, a mistake in it is not hidden behind Slack's.
         Store(settings.progression_db, write_wait=BACKGROUND_WRITE_WAIT_SECONDS).close()
-        check_token(settings)
+        if not settings.multi_workspace:
+            check_token(settings)
     metrics_at = (args.metrics_host, args.metrics_port) if args.metrics_port else None
     process.run_runner(
         settings,

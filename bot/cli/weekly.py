@@ -18,7 +18,7 @@ from bot.background.duties import DIGEST_MESSAGES
 from bot.cli.errors import CliError, chosen_team
 from bot.cli.registry import Commands
 from bot.settings import Settings
-from bot.slack.client import slack_client
+from bot.slack.client import slack_client, workspace_clients
 from bot.views import NUDGE_MESSAGES, reminder_message
 from progression.calendar import (
     CalendarError,
@@ -33,10 +33,11 @@ from scheduler.clock import utc_now
 from scheduler.digest import digest_slot, run_digest
 from scheduler.fanout import DEFAULT_CONCURRENCY, FanoutContext, FanoutReport, run_fanout
 from scheduler.lease import FanoutRunning
-from scheduler.limits import without_retries, workspace_limits
+from scheduler.limits import each_without_retries, without_retries, workspace_limits
 from scheduler.plan import workspace_slot
 from scheduler.reminders import run_reminders
 from store import BACKGROUND_WRITE_WAIT_SECONDS, Store
+from store.installations import WorkspaceNotInstalled
 
 # Exit status when channels were left to retry or refused: cron wrappers notice.
 INCOMPLETE = 1
@@ -103,8 +104,10 @@ def run_weekly(name: str, args: argparse.Namespace, settings: Settings) -> int:
     """Run one kind's week for each workspace and print what each channel got."""
     what, run, slot_of = KINDS[name]
     team = chosen_team(args.team)
-    if not args.dry_run and (
-        settings.slack_bot_token is None or not settings.slack_bot_token.get_secret_value()
+    if (
+        not args.dry_run
+        and not settings.multi_workspace  # each workspace's token is in the store
+        and (settings.slack_bot_token is None or not settings.slack_bot_token.get_secret_value())
     ):
         raise CliError(f"SLACK_BOT_TOKEN is not set: the {what} cannot be posted (try --dry-run)")
     # A database that does not exist means cron runs this in the wrong folder or with the wrong
@@ -118,6 +121,9 @@ def run_weekly(name: str, args: argparse.Namespace, settings: Settings) -> int:
         NUDGE_MESSAGES,
         limits=workspace_limits(settings.progression_posts_per_minute),
         concurrency=args.concurrency,
+        client_for=each_without_retries(
+            workspace_clients(settings, store) if settings.multi_workspace else None
+        ),
     )
     teams = [team] if team is not None else store.teams()
     if not teams:
@@ -149,6 +155,12 @@ def run_weekly(name: str, args: argparse.Namespace, settings: Settings) -> int:
             print(
                 f"{team_id} {week}: {running}, nothing posted by this one; "
                 "run it again once that one is done"
+            )
+            status = INCOMPLETE
+            continue
+        except WorkspaceNotInstalled:
+            print(
+                f"{team_id} {week}: the app is not installed there (Add to Slack), nothing posted"
             )
             status = INCOMPLETE
             continue

@@ -80,7 +80,8 @@ def run_http(
     # is not hidden behind Slack's.
     store = Store(settings.progression_db)
     try:
-        _log_identity(check_token(settings), store)
+        if not settings.multi_workspace:  # else each workspace's token comes with its install
+            _log_identity(check_token(settings), store)
     finally:
         store.close()
 

@@ -118,7 +118,7 @@ def post_shared(services: Services, share: Share) -> None:
 
 def _tell_share_failed(services: Services, share: Share) -> None:
     try:
-        services.slack.chat_postEphemeral(
+        services.slack_for(share.team_id).chat_postEphemeral(
             channel=share.channel_id,
             user=share.user_id,
             **waiting.share_failed_message(share.text),
@@ -217,7 +217,9 @@ def _finish(services: Services, press: HomePress, saved: threading.Event) -> Non
     if press.then is Then.TELL_NOT_SAVED:
         # Marking would wait on the same database again: the person hears at once that the
         # press was not saved, and may press again.
-        services.slack.chat_postMessage(channel=press.user_id, **waiting.home_not_saved_message())
+        services.slack_for(press.team_id).chat_postMessage(
+            channel=press.user_id, **waiting.home_not_saved_message()
+        )
         return
     if press.then is Then.PUBLISH:
         saved.set()
@@ -226,7 +228,7 @@ def _finish(services: Services, press: HomePress, saved: threading.Event) -> Non
         if press.then is Then.ASK_THEN_MARK:
             now = services.clock()
             member_of = member_role_channels(
-                services.store, services.slack, press.team_id, press.user_id, now
+                services.store, services.slack_for(press.team_id), press.team_id, press.user_id, now
             )
         _mark(services, press, member_of)
         saved.set()
@@ -240,7 +242,7 @@ def _tell_not_saved(services: Services, press: HomePress, saved: threading.Event
     sorry = (
         waiting.home_not_refreshed_message() if saved.is_set() else waiting.home_not_saved_message()
     )
-    services.slack.chat_postMessage(channel=press.user_id, **sorry)
+    services.slack_for(press.team_id).chat_postMessage(channel=press.user_id, **sorry)
 
 
 def _mark(services: Services, press: HomePress, member_of: frozenset[str]) -> None:

@@ -262,7 +262,7 @@ def answer_later(services: Services, handlers: Handlers, context: BoltContext) -
 def _send_answer(services: Services, handlers: Handlers, later: Later) -> None:
     ctx = CommandContext(
         services,
-        services.slack,
+        services.slack_for(later.team_id),
         later.team_id,
         later.channel_id,
         later.user_id,

@@ -194,7 +194,7 @@ def publish_home_later(services: Services, context: BoltContext) -> None:
 def publish_home(services: Services, team_id: str, user_id: str) -> None:
     """Show a person their Home tab (after the ack: it asks Slack)."""
     now = services.clock()
-    store, slack = services.store, services.slack
+    store, slack = services.store, services.slack_for(team_id)
     member_of = member_role_channels(store, slack, team_id, user_id, now)
     # A manager's Home shows the district's campuses: Slack is asked who manages (when not
     # known) only once the workspace has role channels to show.
@@ -210,4 +210,4 @@ def publish_home(services: Services, team_id: str, user_id: str) -> None:
         member_of,
         manager,
     )
-    services.slack.views_publish(user_id=user_id, view=view)
+    slack.views_publish(user_id=user_id, view=view)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import socket
+from collections.abc import Callable
 from urllib.error import URLError
 from urllib.parse import urlsplit
 
@@ -18,6 +19,8 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from bot.observe import metrics
 from bot.settings import Settings
+from store import Store
+from store.installations import WorkspaceNotInstalled
 
 # Slack shows an error to a person whose request is not answered in 3 seconds.
 REQUEST_TIMEOUT_SECONDS = 2.5
@@ -102,3 +105,21 @@ def slack_client(settings: Settings, *, retries: int = 3, in_request: bool = Fal
         timeout=int(REQUEST_TIMEOUT_SECONDS) if in_request else 10,
         retry_handlers=handlers,
     )
+
+
+def workspace_clients(
+    settings: Settings, store: Store, *, retries: int = 3, in_request: bool = False
+) -> Callable[[str], WebClient]:
+    """Multi-workspace mode: a workspace's client, carrying the token of its installation (its
+    own, or its org's), read from the store at each call, so a token replaced there is used at
+    once by every process. WorkspaceNotInstalled when there is none."""
+
+    def client_for(team_id: str) -> WebClient:
+        row = store.workspace_installation_row(team_id)
+        if row is None:
+            raise WorkspaceNotInstalled(team_id)
+        client = slack_client(settings, retries=retries, in_request=in_request)
+        client.token = str(row["bot_token"])
+        return client
+
+    return client_for

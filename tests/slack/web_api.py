@@ -14,6 +14,7 @@ from starlette.applications import Starlette
 from workspace.calls import Call, CallLog
 from workspace.clock import WorkspaceClock
 from workspace.faults import Clock, Faults
+from workspace.oauth import Installs
 from workspace.server_thread import ServerThread, listen
 from workspace.slack_http import slack_routes
 from workspace.socket_mode import SocketMode
@@ -104,6 +105,13 @@ class SlackWebAPI:
         self.faults.reset()
         self.workspace.reset([], [])
         self.web_api.responders.clear()
+        self.web_api.installs.clear()
+
+    @property
+    def installs(self) -> Installs:
+        """ "Add to Slack": the app's client credentials, `allow(...)` for the code Slack's
+        authorize page hands out, and the token each installation got."""
+        return self.web_api.installs
 
     def _hang_up(self, client: tuple[str, int] | None) -> None:
         self._server.hang_up(client)
@@ -162,6 +170,7 @@ class SlackWebAPI:
         is_private: bool = False,
         is_member: bool = True,
         is_archived: bool = False,
+        team_id: str = "",
     ) -> None:
         self.workspace.add_channel(
             Channel(
@@ -170,6 +179,7 @@ class SlackWebAPI:
                 is_private=is_private,
                 is_member=is_member,
                 is_archived=is_archived,
+                team_id=team_id,
             )
         )
 

@@ -35,6 +35,10 @@ def fill(store: Store, team: str) -> None:
     store.remember_manager(team, "U0", True, at)
     store.remember_user(team, "U1", False, NOW)
     store.mark_departed(team, "the app was uninstalled", NOW)
+    # Multi-workspace mode: its installation, in an org.
+    row = {"enterprise_id": "E1", "team_id": team, "is_enterprise_install": 0}
+    store.save_installation_row({**row, "bot_token": f"xoxb-{team}", "installed_at": at})
+    store.remember_enterprise_team("E1", team)
 
 
 def counts(store: Store, team: str) -> dict[str, int]:
