@@ -23,6 +23,7 @@ from slack_sdk.oauth.state_store import OAuthStateStore
 
 from store.backend import Session
 from store.base import StoreBase
+from store.outbox import enqueue
 
 logger = logging.getLogger("progression_bot")
 
@@ -47,14 +48,23 @@ class InstallationRows(StoreBase):
     """Mixed into `Store`: the named operations under the two interfaces."""
 
     def save_installation_row(self, row: dict[str, Any]) -> None:
-        """Insert or replace the installation of (row's enterprise, row's team)."""
+        """Insert or replace the installation of (row's enterprise, row's team). A token that
+        expires (token rotation) asks the runner, in the same transaction, to refresh it in
+        time ("rotate" work: bot/background/rotation.py)."""
         names = _COLUMNS.split(", ")
         updates = ", ".join(f"{n} = excluded.{n}" for n in names[2:])
-        self._write(
+        sql = (
             f"insert into installations ({_COLUMNS}) values ({', '.join('?' * len(names))}) "
-            f"on conflict (enterprise_id, team_id) do update set {updates}",
-            [row.get(n) for n in names],
+            f"on conflict (enterprise_id, team_id) do update set {updates}"
         )
+        key = str(row.get("team_id") or row.get("enterprise_id") or "")
+
+        def save(db: Session) -> None:
+            db.execute(sql, [row.get(n) for n in names])
+            if row.get("bot_refresh_token") and row.get("bot_token_expires_at") is not None:
+                enqueue(db, "rotate", key, str(row.get("enterprise_id") or ""), time.time())
+
+        self._grouped(save)
 
     def installation_row(self, enterprise_id: str, team_id: str) -> dict[str, Any] | None:
         """The installation of exactly this key ('' for none)."""

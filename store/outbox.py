@@ -26,6 +26,7 @@ Kind = Literal[
     # "rate_limited HOUR" (bot/observe/delivery_health.py)
     "notice",
     "forget",  # delete a workspace that left once its retention is over (store/forget.py)
+    "rotate",  # refresh an installation's token before it expires; subject is its enterprise
 ]
 
 

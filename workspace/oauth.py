@@ -4,12 +4,19 @@ workspace each token speaks for, so that a token used about another workspace's 
 refused as Slack refuses it (`channel_not_found`).
 
 An org-wide install (Enterprise Grid) has no team: its token speaks for every workspace of
-its org."""
+its org.
+
+With token rotation on (`rotate_every`, seconds), `oauth.v2.access` also answers a refresh
+token and `expires_in`; a token past its expiry is refused (`token_expired`), and the refresh
+token, single-use, trades for a new token and a new refresh token (`grant_type=refresh_token`).
+`revoke_refresh` makes one workspace's refresh token refused (`invalid_refresh_token`)."""
 
 from __future__ import annotations
 
 import secrets
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +36,8 @@ class Grant:
     bot_user_id: str = ""
     bot_id: str = ""
     token: str = ""
+    refresh_token: str = ""
+    expires_at: float | None = None  # wall clock; None: the token does not expire
 
     @property
     def org_wide(self) -> bool:
@@ -46,6 +55,10 @@ class Installs:
     tokens: dict[str, Grant] = field(default_factory=dict)
     # team id -> its org, for the workspaces of an org-wide install
     orgs: dict[str, str] = field(default_factory=dict)
+    # Token rotation: each token lives this many seconds (None: tokens never expire).
+    rotate_every: float | None = None
+    refreshes: dict[str, Grant] = field(default_factory=dict)  # refresh token -> its grant
+    wall: Callable[[], float] = time.time
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def allow(
@@ -85,17 +98,45 @@ class Installs:
         if params.get("client_secret") != self.client_secret:
             return {"ok": False, "error": "bad_client_secret"}
         with self._lock:
-            grant = self.codes.pop(str(params.get("code") or ""), None)
-            if grant is None:
-                return {"ok": False, "error": "invalid_code"}
-            token = f"xoxb-{grant.team_id or grant.enterprise_id}-{secrets.token_hex(8)}"
-            grant = Grant(**{**grant.__dict__, "token": token})
-            self.tokens[token] = grant
-        return _access_answer(grant, self.app_id)
+            if params.get("grant_type") == "refresh_token":
+                grant = self.refreshes.pop(str(params.get("refresh_token") or ""), None)
+                if grant is None:
+                    return {"ok": False, "error": "invalid_refresh_token"}
+            else:
+                grant = self.codes.pop(str(params.get("code") or ""), None)
+                if grant is None:
+                    return {"ok": False, "error": "invalid_code"}
+            grant = self._new_token(grant)
+        return _access_answer(grant, self.app_id, self.rotate_every)
+
+    def _new_token(self, grant: Grant) -> Grant:
+        key = grant.team_id or grant.enterprise_id
+        token = f"xoxb-{key}-{secrets.token_hex(8)}"
+        refresh, expires_at = "", None
+        if self.rotate_every is not None:
+            refresh = f"xoxe-1-{key}-{secrets.token_hex(8)}"
+            expires_at = self.wall() + self.rotate_every
+        grant = Grant(
+            **{**grant.__dict__, "token": token, "refresh_token": refresh, "expires_at": expires_at}
+        )
+        self.tokens[token] = grant
+        if refresh:
+            self.refreshes[refresh] = grant
+        return grant
+
+    def revoke_refresh(self, team_id: str) -> None:
+        """The workspace's refresh token is refused from now on (revoked)."""
+        with self._lock:
+            for refresh, grant in list(self.refreshes.items()):
+                if (grant.team_id or grant.enterprise_id) == team_id:
+                    del self.refreshes[refresh]
 
     def grant_of(self, token: str | None) -> Grant | None:
         with self._lock:
             return self.tokens.get(token or "")
+
+    def expired(self, grant: Grant) -> bool:
+        return grant.expires_at is not None and self.wall() >= grant.expires_at
 
     def may_see(self, grant: Grant, team_id: str) -> bool:
         """Whether the installation speaks for the workspace `team_id`."""
@@ -109,14 +150,22 @@ class Installs:
             self.codes.clear()
             self.tokens.clear()
             self.orgs.clear()
+            self.refreshes.clear()
+            self.rotate_every = None
             self.client_id = self.client_secret = ""
 
 
-def _access_answer(grant: Grant, app_id: str) -> Answer:
+def _access_answer(grant: Grant, app_id: str, rotate_every: float | None = None) -> Answer:
     enterprise = (
         {"id": grant.enterprise_id, "name": grant.enterprise_name} if grant.enterprise_id else None
     )
+    rotation = (
+        {"refresh_token": grant.refresh_token, "expires_in": int(rotate_every)}
+        if rotate_every is not None
+        else {}
+    )
     return {
+        **rotation,
         "ok": True,
         "access_token": grant.token,
         "token_type": "bot",

@@ -71,7 +71,9 @@ class WebAPI:
         if reply is None:
             answer = self._answer(method, params, token)
             reply = Reply(200, answer)
-        params = {k: v for k, v in params.items() if k not in ("client_secret", "code")}
+        params = {
+            k: v for k, v in params.items() if k not in ("client_secret", "code", "refresh_token")
+        }
         self.workspace.record("web_api", method, params, reply.payload or reply.outcome)
         if self.calls is not None:
             self.calls.record(Call(method, params, token, now, reply.outcome))
@@ -92,8 +94,9 @@ class WebAPI:
     def _refusal(self, method: str, token: str | None) -> Answer | None:
         if method == "oauth.v2.access":
             return None  # the app's client id and secret, not a token
-        if self.installs.grant_of(token) is not None:
-            return None
+        grant = self.installs.grant_of(token)
+        if grant is not None:
+            return {"ok": False, "error": "token_expired"} if self.installs.expired(grant) else None
         if not token:
             return {"ok": False, "error": "not_authed"}
         if self.tokens is not None:
@@ -142,8 +145,6 @@ class WebAPI:
         }
 
     def oauth_v2_access(self, params: dict[str, Any]) -> Answer:
-        if params.get("grant_type") == "refresh_token":
-            return {"ok": False, "error": "invalid_refresh_token"}  # no token rotation here yet
         return self.installs.access(params)
 
     # --- response_url ---------------------------------------------------------------

@@ -18,6 +18,7 @@ from bot.background.bot_users import UserLookups
 from bot.background.chart import draw
 from bot.background.live_counts import LiveCounts
 from bot.background.notices import DeliveryNotices
+from bot.background.rotation import TokenRotation
 from bot.observe import metrics
 from bot.settings import Settings
 from bot.slack.client import slack_client, workspace_clients
@@ -123,6 +124,15 @@ class AppDuties:
             "notice": DeliveryNotices(store, client, settings, client_for=self.client_for),
             "forget": _Forget(store, timedelta(days=settings.progression_retention_days)),
         }
+        if settings.multi_workspace:
+            secret = settings.slack_client_secret
+            self._by_kind["rotate"] = TokenRotation(
+                store,
+                slack_client(settings),
+                client_id=settings.slack_client_id or "",
+                client_secret=secret.get_secret_value() if secret else "",
+                clock=clock,
+            )
 
     @property
     def by_kind(self) -> Mapping[Kind, Duty]:
