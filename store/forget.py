@@ -43,14 +43,18 @@ WORKSPACE_TABLES = (
 class ForgetStore(StoreBase):
     def mark_departed(self, team_id: str, reason: str, now: datetime) -> bool:
         """The workspace removed the app; False when it was already marked (the events that
-        say so come in either order, and more than once: the first one's time counts). The
-        runner re-arms it (which stops its jobs) and, after the retention, forgets it."""
+        say so come in either order, and more than once: the first one's time counts). Its
+        installation is deleted; the runner re-arms it (which stops its jobs) and, after the
+        retention, forgets its data."""
         with self._transaction() as db:
             marked = db.execute(
                 "insert into departures (team_id, reason, left_at) values (?, ?, ?) "
                 "on conflict do nothing",
                 [team_id, reason, now.isoformat()],
             )
+            # Its installation (multi-workspace mode) goes at once: its token is dead. An
+            # org-wide installation is the org's, and stays.
+            db.execute("delete from installations where team_id = ?", [team_id])
             if marked:
                 enqueue(db, "arm", team_id, "", now.timestamp())
                 enqueue(db, "forget", team_id, "", now.timestamp())

@@ -213,6 +213,7 @@ def test_a_workspace_that_removes_the_app_is_marked_departed(
 ) -> None:
     api.installs.client_id, api.installs.client_secret = CLIENT_ID, CLIENT_SECRET
     assert install(deployment, api, "TG", "Grant").status == 200
+    assert install(deployment, api, "TH", "Hayes").status == 200
     with SlackSender(deployment.url + "/slack/events", SIGNING_SECRET) as slack:
         # Its token is dead by now: Bolt asks nothing with it for this event.
         assert slack.event({"type": "app_uninstalled"}, team_id="TG").status == 200
@@ -220,5 +221,8 @@ def test_a_workspace_that_removes_the_app_is_marked_departed(
     try:
         assert store.departed_at("TG") is not None
         assert store.departed_at("TA") is None
+        # Its installation goes at once (its data stays for the retention days).
+        assert store.workspace_installation_row("TG") is None
+        assert store.workspace_installation_row("TH") is not None
     finally:
         store.close()
