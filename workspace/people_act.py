@@ -88,6 +88,15 @@ class Acts:
         await self._event(event, user_id, channel_id)
         return bool(added)
 
+    async def uninstall(self) -> None:
+        """Someone removed the app from the workspace: its bot token is revoked, and Slack
+        tells the app, with `app_uninstalled` and then `tokens_revoked`."""
+        self.web_api.revoke_bot_tokens()
+        revoked = {"oauth": [], "bot": [BOT_USER_ID]}
+        for event in ({"type": "app_uninstalled"}, {"type": "tokens_revoked", "tokens": revoked}):
+            event["event_ts"] = f"{self.workspace.clock.timestamp():.6f}"
+            await self.socket_mode.send("events_api", self._event_payload(event))
+
     async def open_home(self, user_id: str) -> None:
         self._person(user_id)
         channel = self.workspace.direct_channel(user_id)

@@ -168,6 +168,10 @@ async def _open_home(site: Site, user: str, body: Body) -> None:
     await site.acts.open_home(user)
 
 
+async def _uninstall(site: Site, user: str, body: Body) -> None:
+    await site.acts.uninstall()
+
+
 async def _jump(site: Site, user: str, body: Body) -> None:
     await _controls(site, site.controls.jump_to_next_nudge, "Jumping…")
 
@@ -185,6 +189,7 @@ ACTS: dict[str, Act] = {
     "react": _react,
     "click": _click,
     "open-home": _open_home,
+    "uninstall": _uninstall,
     "jump": _jump,
     "jump-digest": _jump_to_digest,
     "start-over": _start_over,

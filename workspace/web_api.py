@@ -58,6 +58,8 @@ class WebAPI:
     responders: dict[str, Responder] = field(default_factory=dict)
     # "Add to Slack": codes, and the workspace each installation's token speaks for.
     installs: Installs = field(default_factory=Installs)
+    # Tokens revoked (the app removed from the workspace): refused as `token_revoked`.
+    revoked: set[str] = field(default_factory=set)
 
     # --- calls ----------------------------------------------------------------------
 
@@ -79,6 +81,11 @@ class WebAPI:
             self.calls.record(Call(method, params, token, now, reply.outcome))
         return replace(reply, delay=self.faults.delay_for(method, channel))
 
+    def revoke_bot_tokens(self) -> None:
+        """The app was removed from the workspace: its bot token answers `token_revoked`."""
+        known = self.tokens if self.tokens is not None else frozenset({BOT_TOKEN})
+        self.revoked.update(t for t in known if t.startswith("xoxb-"))
+
     def call(self, method: str, params: dict[str, Any], token: str | None) -> Answer:
         """The answer's JSON (an injected 429 or 5xx included)."""
         payload = self.handle(method, params, token).payload
@@ -94,6 +101,8 @@ class WebAPI:
     def _refusal(self, method: str, token: str | None) -> Answer | None:
         if method == "oauth.v2.access":
             return None  # the app's client id and secret, not a token
+        if token in self.revoked:
+            return {"ok": False, "error": "token_revoked"}
         grant = self.installs.grant_of(token)
         if grant is not None:
             return {"ok": False, "error": "token_expired"} if self.installs.expired(grant) else None

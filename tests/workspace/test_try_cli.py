@@ -12,10 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from store import Store
 from tests.conftest import run_cli
 from tests.workspace.conftest import start_try, stop_try
 from workspace import district
 from workspace.cli import host_warning
+from workspace.state import TEAM_ID
 
 
 def teachers_channel(url: str) -> str:
@@ -156,3 +158,28 @@ def test_a_host_other_than_this_machine_is_warned_about(host: str, warned: bool)
     assert (warning is not None) == warned
     if warning:
         assert "no sign-in" in warning and "demo" in warning
+
+
+def test_removing_the_app_from_the_workspace_stops_it_there_and_keeps_the_data(
+    tmp_path: Path,
+) -> None:
+    running = start_try(tmp_path)
+    try:
+        act(running.url, "uninstall", {})  # Slack sends app_uninstalled, then tokens_revoked
+        assert f"{TEAM_ID} left: the app was uninstalled" in running.output()
+        store = Store(tmp_path / "progression-try.db")
+        try:
+            assert store.departed_at(TEAM_ID) is not None
+            assert store.subscriptions(TEAM_ID), "its data is kept for a reinstall"
+            deadline = time.monotonic() + 30
+            while store.pending_work("arm"):
+                assert time.monotonic() < deadline, running.output()[-3000:]
+                time.sleep(0.1)  # the app's runner taking the workspace's jobs away
+        finally:
+            store.close()
+        # No nudge or digest is ahead any more: the workspace's jumps have nowhere to go.
+        with urllib.request.urlopen(f"{running.url}fragment/status", timeout=10) as answer:
+            status = answer.read().decode()
+        assert "No nudges scheduled" in status and "No digest scheduled" in status, status
+    finally:
+        stop_try(running)
