@@ -3,6 +3,8 @@ and buttons from each run with that workspace's token, and each sees only its ow
 
 from __future__ import annotations
 
+import csv
+import io
 import time
 from datetime import UTC, datetime
 from urllib.parse import urlencode
@@ -11,8 +13,8 @@ from bot.slack.installing import NOT_INSTALLED_MESSAGE
 from store import Store
 from tests.bot.answers import final_answer, is_interim
 from tests.bot.test_manage_http import _texts
-from tests.conftest import SIGNING_SECRET, RunningApp
-from tests.oauth.flow import CLIENT_ID, CLIENT_SECRET, install
+from tests.conftest import SIGNING_SECRET, RunningApp, run_cli
+from tests.oauth.flow import CLIENT_ID, CLIENT_SECRET, install, multi_workspace_env
 from tests.slack.signing import SlackSender, app_home_opened_event, sign, slash_command_body
 from tests.slack.web_api import SlackWebAPI
 
@@ -107,6 +109,17 @@ def test_each_workspace_works_with_its_own_token_and_sees_only_its_own_data(
             view=HOME,
         )
         assert forged.status == 200
+        # `preview` of another workspace's channel: no role channel of this workspace's.
+        own = _ask(slack, api, "preview", "TA", people["TA"][1], people["TA"][0])
+        assert "Preview: this is what this channel gets" in own and "*1.8*" in own, own
+        other = _ask(slack, api, "preview", "TA", people["TA"][1], tb_channel)
+        assert "is not a role channel" in other and "Preview:" not in other, other
+    # `export --team`: that workspace's check-offs alone.
+    for team, (channel, _admin, teacher) in people.items():
+        exported = run_cli("export", "--team", team, env=multi_workspace_env(api, deployment_db))
+        assert exported.returncode == 0, exported.stderr
+        rows = list(csv.DictReader(io.StringIO(exported.stdout)))
+        assert [(r["team"], r["channel"], r["user"]) for r in rows] == [(team, channel, teacher)]
     store = Store(deployment_db)
     try:
         for team, (channel, _admin, teacher) in people.items():
