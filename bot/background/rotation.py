@@ -46,12 +46,21 @@ class TokenRotation:
     client_secret: str
     clock: Callable[[], Any] = utc_now
     _retry_at: dict[tuple[str, str], float] = field(default_factory=dict)
+    # When each pending piece of work is due, read once per (key, seq): the runner asks at
+    # every look at the outbox, and a save that changes the token asks again (a new seq).
+    _due: dict[tuple[str, str], tuple[int, float | None]] = field(default_factory=dict)
 
     def ready_at(self, work: Work, now: float) -> float:
-        row = self._row(work)
-        if row is None or not row["bot_refresh_token"] or row["bot_token_expires_at"] is None:
+        seq, due = self._due.get(_key(work), (-1, None))
+        if seq != work.seq:
+            row = self._row(work)
+            due = None
+            if row is not None and row["bot_refresh_token"]:
+                due = None if row["bot_token_expires_at"] is None else _refresh_at(row)
+            self._due[_key(work)] = (work.seq, due)
+        if due is None:
             return now  # nothing to refresh: done (and gone from the outbox)
-        return max(now, _refresh_at(row), self._retry_at.get(_key(work), 0.0))
+        return max(now, due, self._retry_at.get(_key(work), 0.0))
 
     def do(self, work: Work, now: float) -> None:
         row = self._row(work)
