@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.background.bot_users import UserLookups
@@ -71,12 +71,20 @@ class _Forget:
 
     store: Store
     retention: timedelta
+    # When each workspace's row is due, read once per seq: the runner asks at every look at
+    # the outbox, for up to the retention days (`do` reads the departure again).
+    _due: dict[str, tuple[int, float | None]] = field(default_factory=dict)
 
     def ready_at(self, work: Work, now: float) -> float:
-        left = self.store.departed_at(work.team_id)
-        return now if left is None else max(now, (left + self.retention).timestamp())
+        seq, due = self._due.get(work.team_id, (-1, None))
+        if seq != work.seq:
+            left = self.store.departed_at(work.team_id)
+            due = None if left is None else (left + self.retention).timestamp()
+            self._due[work.team_id] = (work.seq, due)
+        return now if due is None else max(now, due)
 
     def do(self, work: Work, now: float) -> None:
+        self._due.pop(work.team_id, None)  # its row is done: a new one starts at seq 1 again
         left = self.store.departed_at(work.team_id)
         if left is None:
             return  # it came back: its data is in use again

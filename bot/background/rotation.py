@@ -63,6 +63,7 @@ class TokenRotation:
         return max(now, due, self._retry_at.get(_key(work), 0.0))
 
     def do(self, work: Work, now: float) -> None:
+        self._due.pop(_key(work), None)  # a row done and asked for anew starts at seq 1 again
         row = self._row(work)
         if row is None or not row["bot_refresh_token"] or row["bot_token_expires_at"] is None:
             return
