@@ -13,7 +13,6 @@ scheduler/lease.py), so the workspace's pace holds however many processes or hos
 from __future__ import annotations
 
 import logging
-import math
 import queue
 import threading
 import time
@@ -30,7 +29,7 @@ from progression.model import Move, Progression
 from progression.next_move import Celebration
 from scheduler.clock import utc_now
 from scheduler.lease import LEASE_SECONDS, FanoutLease, this_owner
-from scheduler.limits import PostResult, SlackLimits, SlackPoster
+from scheduler.limits import PostResult, SlackLimits, SlackPoster, posts_per_window
 from scheduler.plan import plan_for
 from store import CELEBRATION, Delivery, Store, Subscription
 from store.busy import unavailable_reason
@@ -43,12 +42,13 @@ DEFAULT_CONCURRENCY = 24
 
 
 def threads_for(limits: SlackLimits) -> int:
-    """The threads one workspace's run needs at its pace: two windows of posts (one leaving,
-    one sleeping before a retry), from 4 to DEFAULT_CONCURRENCY. A runner posting to dozens
-    of workspaces at once spends its CPU on threads that only wait past that (at 300 posts a
-    minute, 10 threads a workspace used 37% less CPU a post than 24 in
-    benchmarks/many_workspaces.py, and were done sooner)."""
-    return max(4, min(DEFAULT_CONCURRENCY, math.ceil(limits.per_second) * 2))
+    """The threads one workspace's run needs at its pace: one window of posts leaving together
+    (see WorkspacePacer), at least 2 so that a post sleeping before a retry does not hold the
+    others up, at most DEFAULT_CONCURRENCY. More only cost a runner posting to many workspaces
+    at once CPU, on threads that wait: in benchmarks/many_workspaces.py (100 workspaces at 300
+    posts a minute), 5 threads a workspace were done in 5.8 s where 10 took 8.4, with Slack
+    answering in 0.2 s, and used half the CPU."""
+    return max(2, min(DEFAULT_CONCURRENCY, posts_per_window(limits)))
 
 
 # Recording a post's ts again after a failed write (a full disk may clear), then giving up:

@@ -62,6 +62,11 @@ def workspace_limits(posts_per_minute: float) -> SlackLimits:
     return SlackLimits(per_second=posts_per_minute / 60)
 
 
+def posts_per_window(limits: SlackLimits) -> int:
+    """The posts of one `WorkspacePacer` window: a whole number, at least 1."""
+    return max(1, int(limits.per_second))
+
+
 class WorkspacePacer:
     """At most `per_second` posts in any one-second window, and none while paused by a 429.
 
@@ -83,7 +88,7 @@ class WorkspacePacer:
         *,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._per_window = max(1, int(limits.per_second))
+        self._per_window = posts_per_window(limits)
         # A fractional rate (e.g. 2.5/s) becomes a longer window with a whole number of posts.
         self._window = self._per_window / limits.per_second + limits.margin
         self._answered: deque[float] = deque()  # when recent posts got their answer
@@ -126,12 +131,19 @@ class WorkspacePacer:
             self._in_flight -= 1
             self._last_answer = self._monotonic()
             self._answered.append(self._last_answer)
-            self._changed.notify_all()
+            self._wake_when_answered()
 
     def cancel(self) -> None:
         """Give back a place that was never used: nothing left, so nothing to count."""
         with self._changed:
             self._in_flight -= 1
+            self._wake_when_answered()
+
+    def _wake_when_answered(self) -> None:
+        """A post waits on a pause (which an answer does not change) or on a full window's
+        last answer: only that one changes what a waiting post may do, so the others wake no
+        one (a runner posting to a hundred workspaces has hundreds of waiting threads)."""
+        if not self._in_flight:
             self._changed.notify_all()
 
     def pause(self, seconds: float) -> None:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from progression.calendar import WeeklySlot, week_of
+from scheduler.jobs import RUNS_AT_ONCE
 from scheduler.runner import RUNNER_LEASE
 from store import Store
 from store.leases import fanout_lease
@@ -167,16 +168,17 @@ def test_two_runners_share_a_slots_workspaces_and_post_each_channel_once(
     api: SlackWebAPI, tmp_path: Path, database: str
 ) -> None:
     db = database
-    teams = [f"TSHARE{n:02d}" for n in range(40)]  # more than one runner posts to at once
+    # More workspaces than one runner posts to at once.
+    teams = [f"TSHARE{n:03d}" for n in range(RUNS_AT_ONCE + 20)]
     store = Store(db)
     try:
         for team in teams:
             store.set_schedule(team, WeeklySlot(0, clock_time(0, 0), "UTC"), datetime.now(UTC))
-            subscribe(store, *(f"C{team[-2:]}{n}" for n in range(3)), team=team)
+            subscribe(store, *(f"C{team[-3:]}{n}" for n in range(3)), team=team)
     finally:
         store.close()
     # Slack slow to answer: a workspace's three posts take seconds, so both runners are up
-    # while the slot's work is still there to share (one posts to 32 workspaces at once).
+    # while the slot's work is still there to share.
     api.faults.delay("chat.postMessage", 1.5)
 
     with runners(api, db, tmp_path, 2) as started:

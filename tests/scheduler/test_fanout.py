@@ -431,6 +431,6 @@ def test_a_runners_fan_out_has_threads_for_its_pace_not_more() -> None:
     from scheduler.fanout import DEFAULT_CONCURRENCY, threads_for
     from scheduler.limits import workspace_limits
 
-    assert threads_for(workspace_limits(300)) == 10  # two windows of 5 posts
-    assert threads_for(workspace_limits(60)) == 4
+    assert threads_for(workspace_limits(300)) == 5  # a window of 5 posts
+    assert threads_for(workspace_limits(60)) == 2
     assert threads_for(workspace_limits(60_000)) == DEFAULT_CONCURRENCY
