@@ -17,6 +17,7 @@ class StoreBase:
 
     _backend: Backend
     _group: GroupCommit
+    _burst: GroupCommit  # shares a transaction on either database (see Store.__init__)
 
     def _rows(self, sql: str, params: Params = ()) -> list[dict[str, Any]]:
         with self._backend.session() as session:
@@ -38,6 +39,12 @@ class StoreBase:
     def _write(self, sql: str, params: Params = ()) -> int:
         """One statement through the group commit; the rows it changed."""
         return self._group.run(lambda session: session.execute(sql, params))
+
+    def _burst_write(self, sql: str, params: Params = ()) -> int:
+        """One statement of a burst that comes all at once: the claims and confirmations of a
+        window's posts, for a hundred workspaces at a slot. Shared with the burst's other
+        writers in one transaction, on PostgreSQL too."""
+        return self._burst.run(lambda session: session.execute(sql, params))
 
     def _grouped(self, work: Callable[[Session], T]) -> T:
         """Several statements in one transaction, shared with concurrent writers."""

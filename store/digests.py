@@ -100,7 +100,7 @@ class DigestStore(StoreBase):
     ) -> bool:
         """Claim this channel's `kind` for the week before posting; False if already had."""
         return (
-            self._write(
+            self._burst_write(
                 "insert into weekly_posts "
                 "(kind, team_id, channel_id, week, state, owner, claimed_at) "
                 "values (?, ?, ?, ?, 'sending', ?, ?) on conflict do nothing",
@@ -112,7 +112,7 @@ class DigestStore(StoreBase):
     def confirm_post(
         self, kind: PostKind, team_id: str, channel_id: str, week: str, ts: str, now: datetime
     ) -> None:
-        self._write(
+        self._burst_write(
             "update weekly_posts set state = 'posted', ts = ?, posted_at = ? "
             "where kind = ? and team_id = ? and channel_id = ? and week = ?",
             [ts, now.isoformat(), kind, team_id, channel_id, week],

@@ -191,7 +191,7 @@ class NudgeStore(StoreBase):
         """Claim this channel's week before posting; False if anyone already has it."""
         row = [team_id, channel_id, week, role, ref, round, "sending", owner, now.isoformat()]
         return (
-            self._write(
+            self._burst_write(
                 "insert into deliveries "
                 "(team_id, channel_id, week, role, ref, round, state, owner, claimed_at) "
                 "values (?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict do nothing",
@@ -203,7 +203,7 @@ class NudgeStore(StoreBase):
     def confirm_delivery(
         self, team_id: str, channel_id: str, week: str, ts: str, now: datetime
     ) -> None:
-        self._write(
+        self._burst_write(
             "update deliveries set state = 'posted', ts = ?, posted_at = ? "
             "where team_id = ? and channel_id = ? and week = ?",
             [ts, now.isoformat(), team_id, channel_id, week],

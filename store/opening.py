@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from store.backend import WRITE_WAIT_SECONDS, Backend, StoreError, redact
+from store.backend import POOL_SIZE, WRITE_WAIT_SECONDS, Backend, StoreError, redact
 from store.paths import check_database_path
 from store.sqlite import SQLiteBackend
 
@@ -69,14 +69,17 @@ def open_backend(
     create: bool = True,
     write_wait: float = WRITE_WAIT_SECONDS,
     lazy: bool = False,
+    pool_size: int = POOL_SIZE,
 ) -> Backend:
     """The backend `PROGRESSION_DB` names, connected (raises `StoreError` in one line, or
     `DatabasePathError` for a file SQLite cannot use; `create=False`: only an existing one).
-    `lazy`: PostgreSQL is not asked anything until first used."""
+    `lazy`: PostgreSQL is not asked anything until first used; `pool_size`: its connections."""
     target = parse_target(value, setting)
     if target.kind == "postgresql":
         from store.postgres import PostgresBackend  # psycopg only where it is used
 
-        return PostgresBackend(target.location, setting, write_wait=write_wait, lazy=lazy)
+        return PostgresBackend(
+            target.location, setting, write_wait=write_wait, lazy=lazy, pool_size=pool_size
+        )
     check_database_path(target.location, create=create, setting=setting)
     return SQLiteBackend(target.location, write_wait=write_wait)

@@ -22,6 +22,7 @@ from psycopg.rows import DictRow, dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from store.backend import (
+    POOL_SIZE,
     WRITE_WAIT_SECONDS,
     Backend,
     Params,
@@ -34,9 +35,6 @@ from store.migrations_pg import MIGRATIONS_TABLE, postgres_migrations
 
 logger = logging.getLogger("progression_bot")
 
-# Connections per process: gunicorn's request threads and the fan-out's share them, and the
-# group commit turns a burst of writers into one transaction on one connection.
-POOL_SIZE = 16
 CONNECT_TIMEOUT_SECONDS = 10
 # A connection back from the pool after this long idle is checked first (one empty query): a
 # server restarted meanwhile has closed it, and a fresh one takes its place instead of the
@@ -105,6 +103,7 @@ class PostgresBackend(Backend):
         *,
         write_wait: float = WRITE_WAIT_SECONDS,
         lazy: bool = False,
+        pool_size: int = POOL_SIZE,
     ) -> None:
         self.url = url
         self.path = None
@@ -117,7 +116,7 @@ class PostgresBackend(Backend):
         self._pool: ConnectionPool[Connection] = ConnectionPool(
             url,
             min_size=1,
-            max_size=POOL_SIZE,
+            max_size=pool_size,
             kwargs={"autocommit": True, "row_factory": dict_row},
             connection_class=psycopg.Connection[DictRow],
             configure=self._configure,

@@ -31,7 +31,7 @@ from scheduler.fanout import FanoutContext, FanoutReport, threads_for
 from scheduler.jobs import NudgeScheduler, Runs, build_scheduler, keep_fresh, stop_scheduler
 from scheduler.limits import workspace_limits
 from scheduler.runner import Duty, LeaseTimes, Runner
-from store import BACKGROUND_WRITE_WAIT_SECONDS, Store
+from store import BACKGROUND_POOL_SIZE, BACKGROUND_WRITE_WAIT_SECONDS, Store
 from store.outbox import Kind, Work
 
 logger = logging.getLogger("progression_bot.runner")
@@ -209,7 +209,11 @@ def build_runner(
     # One Store per process: opening the database file again beside live connections (as
     # the path check does) would drop SQLite's POSIX locks on it.
     # Its writes may wait for a lock far longer than a request's.
-    store = store or Store(settings.progression_db, write_wait=BACKGROUND_WRITE_WAIT_SECONDS)
+    store = store or Store(
+        settings.progression_db,
+        write_wait=BACKGROUND_WRITE_WAIT_SECONDS,
+        pool_size=BACKGROUND_POOL_SIZE,
+    )
     duties = AppDuties(
         settings,
         store,
