@@ -40,4 +40,3 @@ def test_many_threads_share_a_pool_of_its_size(postgres_target: str) -> None:
                 reader.join()
             store.close()
     assert 2 <= most <= 3, most
-
