@@ -288,19 +288,26 @@ class Settings(BaseSettings):
             raise SettingsError(
                 f"{' and '.join(missing)} {verb} not set: {README_CREATE_APP}; {TRY_WITHOUT_SLACK}"
             )
+        if socket_mode:
+            self._require_app_level_token()
+
+    def _require_app_level_token(self) -> None:
         app_token = self.slack_app_token
-        if socket_mode and app_token and not app_token.get_secret_value().startswith("xapp-"):
+        if app_token and not app_token.get_secret_value().startswith("xapp-"):
             raise SettingsError(
                 f"SLACK_APP_TOKEN must be an app-level token (xapp-...): {README_CREATE_APP}"
             )
 
     def _require_multi_workspace(self, *, socket_mode: bool) -> None:
         if socket_mode:
-            raise SettingsError(
-                "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (multi-workspace mode) are served over "
-                "HTTP: run `progression-bot serve --http` (Slack sends each workspace's "
-                "installation to its redirect URL); see docs/deploying.md"
-            )
+            # Slack's requests come over the WebSocket; the install pages need no signature.
+            if not _given(self.slack_app_token):
+                raise SettingsError(
+                    "SLACK_APP_TOKEN is not set: multi-workspace mode in Socket Mode needs it "
+                    "(or run `progression-bot serve --http`); see docs/deploying.md"
+                )
+            self._require_app_level_token()
+            return
         if not _given(self.slack_signing_secret):
             raise SettingsError(
                 f"SLACK_SIGNING_SECRET is not set: multi-workspace mode needs it; "

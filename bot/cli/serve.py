@@ -33,12 +33,13 @@ def register(commands: Commands) -> None:
         "--port",
         type=int,
         default=3000,
-        help="with --http: the TCP port to listen on (default: %(default)s)",
+        help="with --http, or for the install pages in Socket Mode with SLACK_CLIENT_ID: the "
+        "TCP port to listen on (default: %(default)s)",
     )
     serve.add_argument(
         "--host",
         default="0.0.0.0",
-        help="with --http: the address to listen on; 0.0.0.0 is every interface, 127.0.0.1 "
+        help="with --port: the address to listen on; 0.0.0.0 is every interface, 127.0.0.1 "
         "only this machine, behind a reverse proxy (default: %(default)s)",
     )
     serve.add_argument(
@@ -104,7 +105,10 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     try:
         if socket_mode:
             startup.run_socket_mode(
-                settings, with_runner=args.runner, with_scheduler=args.scheduler
+                settings,
+                with_runner=args.runner,
+                with_scheduler=args.scheduler,
+                pages_at=(args.host, args.port),
             )
         else:
             startup.run_http(

@@ -19,17 +19,19 @@ from slack_bolt import App
 from bot.app import create_app
 from bot.background.process import EXIT_WITHIN, start_runner_thread, stop_within
 from bot.edge.gunicorn import serve_http
+from bot.edge.install_pages import serve_install_pages
 from bot.edge.operations import Operations
 from bot.edge.request_guard import AppClock, RequestGuard
 from bot.edge.socket_mode_client import serve_socket_mode
 from bot.edge.wsgi import wsgi_app
 from bot.observe import metrics, multiprocess
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 from bot.slack.checks import check_app_token, check_token
 from scheduler.clock import utc_now
 from store import Store
 
 if TYPE_CHECKING:
+    from wsgiref.simple_server import WSGIServer
     from wsgiref.types import WSGIApplication
 
 logger = logging.getLogger("progression_bot")
@@ -126,19 +128,28 @@ def run_http(
 
 
 def run_socket_mode(
-    settings: Settings, *, with_runner: bool = True, with_scheduler: bool = True
+    settings: Settings,
+    *,
+    with_runner: bool = True,
+    with_scheduler: bool = True,
+    pages_at: tuple[str, int] = ("0.0.0.0", 3000),
 ) -> None:
+    """Serve Slack over the WebSocket; in multi-workspace mode, the install pages over HTTP at
+    `pages_at` beside it (bot/edge/install_pages.py)."""
     # One store for the process, shared by the app and its runner; opened first, so that
     # offline a mistake in the database is not hidden behind Slack's.
     store = Store(settings.progression_db)
     try:
-        identity = check_token(settings)
+        # Multi-workspace mode has no token of its own: each workspace's comes with its install.
+        identity = None if settings.multi_workspace else check_token(settings)
         check_app_token(settings)  # before anything starts: a refused token is one line
     except BaseException:
         store.close()
         raise
-    _log_identity(identity, store)
+    if identity is not None:
+        _log_identity(identity, store)
     app = start_app(settings, store, socket_mode=True)
+    pages = _install_pages(app, *pages_at) if settings.multi_workspace else None
     runner = (
         start_runner_thread(settings, store, with_scheduler=with_scheduler) if with_runner else None
     )
@@ -146,9 +157,21 @@ def run_socket_mode(
     try:
         serve_socket_mode(app, settings.slack_app_token.get_secret_value())
     finally:
+        if pages is not None:
+            pages.shutdown()
         if runner is not None:
             stop_within(runner[0], EXIT_WITHIN)
             runner[1].join(timeout=EXIT_WITHIN)
+
+
+def _install_pages(app: App, host: str, port: int) -> WSGIServer:
+    try:
+        return serve_install_pages(app, host, port)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise SettingsError(
+            f"--host {host} --port {port}: the install pages cannot be served there ({reason})"
+        ) from None
 
 
 class RunnerProcess:

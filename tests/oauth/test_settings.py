@@ -61,15 +61,29 @@ def test_mixing_the_two_modes_is_one_line_naming_the_settings(
     assert not (tmp_path / "progression.db").exists()
 
 
-def test_multi_workspace_mode_needs_http(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("app_token", "says"),
+    [
+        (
+            None,
+            "SLACK_APP_TOKEN is not set: multi-workspace mode in Socket Mode needs it (or run "
+            "`progression-bot serve --http`); see docs/deploying.md",
+        ),
+        (BOT, "SLACK_APP_TOKEN must be an app-level token (xapp-...)"),
+    ],
+    ids=["no-app-token", "a-bot-token"],
+)
+def test_multi_workspace_mode_in_socket_mode_needs_an_app_token(
+    tmp_path: Path, app_token: str | None, says: str
+) -> None:
     env = _env(tmp_path, SLACK_CLIENT_ID=CLIENT_ID, SLACK_CLIENT_SECRET=CLIENT_SECRET)
+    if app_token is not None:
+        env["SLACK_APP_TOKEN"] = app_token
     result = run_cli("serve", env=env, cwd=tmp_path)
     assert result.returncode == 2
-    assert result.stderr.strip().splitlines() == [
-        "progression-bot: SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (multi-workspace mode) are "
-        "served over HTTP: run `progression-bot serve --http` (Slack sends each workspace's "
-        "installation to its redirect URL); see docs/deploying.md"
-    ]
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"progression-bot: {says}"), line
+    assert BOT not in result.stderr and CLIENT_SECRET not in result.stderr
 
 
 @pytest.mark.parametrize(
