@@ -57,8 +57,9 @@ NO_SLOT_RECHECK = timedelta(days=1)
 REFRESH_EVERY = timedelta(seconds=60)
 # The weekly runs one runner does at once: each waits on its workspace's pace most of the time,
 # so a slot with many workspaces due is done side by side (and shared with the other runners).
-# 100 workspaces due together were done in 1.8x the time of one alone with 100 at once, 5.2x
-# with 32 (benchmarks/many_workspaces.py): each run has only its pace's threads (threads_for).
+# 100 workspaces due together were done in 1.9x the time of one alone with 100 at once, 5.2x
+# with 32 (benchmarks/many_workspaces.py, one runner); each run has only its pace's threads
+# (threads_for).
 RUNS_AT_ONCE = 100
 
 

@@ -25,8 +25,8 @@ WRITE_WAIT_SECONDS = 2.0
 BACKGROUND_WRITE_WAIT_SECONDS = 30.0
 # PostgreSQL connections a process opens at most. A runner needs fewer: its writes come in
 # bursts that share one transaction and its reads are short, and every connection is a server
-# process competing for the same cores. 100 workspaces at one slot were posted in about 6.2 s
-# with 8 and 7.3 to 8 s with 16, on this project's 2-core machine.
+# process competing for the same cores: 100 workspaces' posts at one slot, from one process on
+# 2 cores, were done in about 6.2 s with 8 connections and 7.3 to 8 s with 16.
 POOL_SIZE = 16
 BACKGROUND_POOL_SIZE = 8
 
