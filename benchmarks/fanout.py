@@ -86,15 +86,18 @@ def fan_out(
     latency: float = 0.0,
     per_minute: float = DEFAULT_POSTS_PER_MINUTE,
     postgres: str | None = None,
+    concurrency: int | None = None,
 ) -> Run:
-    """`progression-bot nudge --week` in its own process, as an operator or cron runs it."""
+    """`progression-bot nudge --week` in its own process, as an operator or cron runs it
+    (`concurrency`: its --concurrency, the threads posting at once)."""
     with contextlib.ExitStack() as stack:
         db: Path | str = workdir / f"{name}.db"
         if postgres:
             from tests.postgres import fresh_database
 
             db = stack.enter_context(fresh_database(postgres))
-        return _fan_out(api, db, name, channels, faults, seed, latency, per_minute)
+        threads = () if concurrency is None else ("--concurrency", str(concurrency))
+        return _fan_out(api, db, name, channels, faults, seed, latency, per_minute, threads)
 
 
 def _fan_out(
@@ -106,6 +109,7 @@ def _fan_out(
     seed: int,
     latency: float,
     per_minute: float,
+    options: tuple[str, ...] = (),
 ) -> Run:
     api.reset()
     store = Store(db)
@@ -120,7 +124,7 @@ def _fan_out(
         api.faults.workspace_waits(in_flight=IN_FLIGHT)
     started = time.monotonic()
     nudge = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "nudge", "--week", WEEK, "--team", TEAM],
+        [sys.executable, "-m", "bot.cli", "nudge", "--week", WEEK, "--team", TEAM, *options],
         env=app_env(api, db, PROGRESSION_POSTS_PER_MINUTE=f"{per_minute:g}"),
         capture_output=True,
         text=True,
@@ -171,6 +175,12 @@ def main() -> None:
     parser.add_argument(
         "--postgres", metavar="SERVER_URL", help="keep the store on PostgreSQL, on this server"
     )
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        help="nudge's threads posting at once (default: nudge's own, 24; a runner's fan-out "
+        "has 5 at 300 a minute)",
+    )
     args = parser.parse_args()
     pace = args.per_minute
     db = args.postgres
@@ -181,12 +191,32 @@ def main() -> None:
             if not args.no_baseline:
                 baseline = f"no faults {n}"
                 runs.append(
-                    fan_out(api, workdir, baseline, args.channels, False, 0, args.latency, pace, db)
+                    fan_out(
+                        api,
+                        workdir,
+                        baseline,
+                        args.channels,
+                        False,
+                        0,
+                        args.latency,
+                        pace,
+                        db,
+                        args.concurrency,
+                    )
                 )
             name = f"5% 429 + 2% 500 {n}"
             runs.append(
                 fan_out(
-                    api, workdir, name, args.channels, True, args.seed + n, args.latency, pace, db
+                    api,
+                    workdir,
+                    name,
+                    args.channels,
+                    True,
+                    args.seed + n,
+                    args.latency,
+                    pace,
+                    db,
+                    args.concurrency,
                 )
             )
     _report(runs, "postgresql" if args.postgres else "sqlite")
