@@ -149,7 +149,11 @@ def run_socket_mode(
     if identity is not None:
         _log_identity(identity, store)
     app = start_app(settings, store, socket_mode=True)
-    pages = _install_pages(app, *pages_at) if settings.multi_workspace else None
+    try:
+        pages = _install_pages(app, *pages_at) if settings.multi_workspace else None
+    except BaseException:
+        store.close()
+        raise
     runner = (
         start_runner_thread(settings, store, with_scheduler=with_scheduler) if with_runner else None
     )
@@ -159,6 +163,7 @@ def run_socket_mode(
     finally:
         if pages is not None:
             pages.shutdown()
+            pages.server_close()
         if runner is not None:
             stop_within(runner[0], EXIT_WITHIN)
             runner[1].join(timeout=EXIT_WITHIN)
