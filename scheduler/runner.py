@@ -18,8 +18,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from scheduler.lease import this_owner
@@ -61,6 +61,25 @@ class Duty(Protocol):
         ...
 
     def do(self, work: Work, now: float) -> None: ...
+
+
+@dataclass
+class DueOncePerSeq:
+    """When each piece of a duty's work is due, read once per seq: the runner asks `ready_at`
+    of every pending row at each look at the outbox (every half second), and a row asked for
+    again (a change) has a new seq. `forget` once the work is done: a row asked for anew
+    after that starts at seq 1 again, and must not find the old answer."""
+
+    _due: dict[Hashable, tuple[int, float | None]] = field(default_factory=dict)
+
+    def due(self, key: Hashable, seq: int, read: Callable[[], float | None]) -> float | None:
+        known = self._due.get(key)
+        if known is None or known[0] != seq:
+            known = self._due[key] = (seq, read())
+        return known[1]
+
+    def forget(self, key: Hashable) -> None:
+        self._due.pop(key, None)
 
 
 class Duties(Protocol):

@@ -30,7 +30,7 @@ from scheduler.digest import DigestMessages
 from scheduler.fanout import FanoutContext, FanoutReport, threads_for
 from scheduler.jobs import NudgeScheduler, Runs, build_scheduler, keep_fresh, stop_scheduler
 from scheduler.limits import workspace_limits
-from scheduler.runner import Duty, LeaseTimes, Runner
+from scheduler.runner import DueOncePerSeq, Duty, LeaseTimes, Runner
 from store import BACKGROUND_POOL_SIZE, BACKGROUND_WRITE_WAIT_SECONDS, Store
 from store.outbox import Kind, Work
 
@@ -71,20 +71,20 @@ class _Forget:
 
     store: Store
     retention: timedelta
-    # When each workspace's row is due, read once per seq: the runner asks at every look at
-    # the outbox, for up to the retention days (`do` reads the departure again).
-    _due: dict[str, tuple[int, float | None]] = field(default_factory=dict)
+    # Pending for up to the retention days, asked at every look at the outbox; `do` reads the
+    # departure again.
+    _due: DueOncePerSeq = field(default_factory=DueOncePerSeq)
 
     def ready_at(self, work: Work, now: float) -> float:
-        seq, due = self._due.get(work.team_id, (-1, None))
-        if seq != work.seq:
-            left = self.store.departed_at(work.team_id)
-            due = None if left is None else (left + self.retention).timestamp()
-            self._due[work.team_id] = (work.seq, due)
+        due = self._due.due(work.team_id, work.seq, lambda: self._forget_at(work.team_id))
         return now if due is None else max(now, due)
 
+    def _forget_at(self, team_id: str) -> float | None:
+        left = self.store.departed_at(team_id)
+        return None if left is None else (left + self.retention).timestamp()
+
     def do(self, work: Work, now: float) -> None:
-        self._due.pop(work.team_id, None)  # its row is done: a new one starts at seq 1 again
+        self._due.forget(work.team_id)
         left = self.store.departed_at(work.team_id)
         if left is None:
             return  # it came back: its data is in use again

@@ -23,6 +23,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from scheduler.clock import utc_now
+from scheduler.runner import DueOncePerSeq
 from store import Store
 from store.outbox import Work
 
@@ -46,27 +47,20 @@ class TokenRotation:
     client_secret: str
     clock: Callable[[], Any] = utc_now
     _retry_at: dict[tuple[str, str], float] = field(default_factory=dict)
-    # When each pending piece of work is due, read once per (key, seq): the runner asks at
-    # every look at the outbox, and a save that changes the token asks again (a new seq).
-    _due: dict[tuple[str, str], tuple[int, float | None]] = field(default_factory=dict)
+    # A save that changes the token asks for the next refresh: a new seq, read again.
+    _due: DueOncePerSeq = field(default_factory=DueOncePerSeq)
 
     def ready_at(self, work: Work, now: float) -> float:
-        seq, due = self._due.get(_key(work), (-1, None))
-        if seq != work.seq:
-            row = self._row(work)
-            due = None
-            if row is not None and row["bot_refresh_token"]:
-                due = None if row["bot_token_expires_at"] is None else _refresh_at(row)
-            self._due[_key(work)] = (work.seq, due)
+        due = self._due.due(_key(work), work.seq, lambda: _refresh_at(self._row(work)))
         if due is None:
             return now  # nothing to refresh: done (and gone from the outbox)
         return max(now, due, self._retry_at.get(_key(work), 0.0))
 
     def do(self, work: Work, now: float) -> None:
-        self._due.pop(_key(work), None)  # a row done and asked for anew starts at seq 1 again
+        self._due.forget(_key(work))
         row = self._row(work)
-        if row is None or not row["bot_refresh_token"] or row["bot_token_expires_at"] is None:
-            return
+        if row is None or _refresh_at(row) is None:
+            return  # removed, or its token no longer expires
         try:
             answer = self.client.oauth_v2_access(
                 client_id=self.client_id,
@@ -121,8 +115,11 @@ def _key(work: Work) -> tuple[str, str]:
     return (work.team_id, work.subject)
 
 
-def _refresh_at(row: dict[str, Any]) -> float:
-    """Once half the token's life is gone, at most MOST_AHEAD_SECONDS before it expires."""
+def _refresh_at(row: dict[str, Any] | None) -> float | None:
+    """Once half the token's life is gone, at most MOST_AHEAD_SECONDS before it expires; None
+    when there is nothing to refresh (no installation, or a token that does not expire)."""
+    if row is None or not row["bot_refresh_token"] or row["bot_token_expires_at"] is None:
+        return None
     expires = float(row["bot_token_expires_at"])
     issued = float(row["installed_at"] or expires)
     ahead = min(MOST_AHEAD_SECONDS, max(0.0, expires - issued) / 2)
