@@ -46,6 +46,18 @@ class StoreBase:
         writers in one transaction, on PostgreSQL too."""
         return self._burst.run(lambda session: session.execute(sql, params))
 
+    def _settle_sending(self, table: str, team_id: str) -> int:
+        """The workspace's claims in `table` (deliveries, weekly_posts) still `sending`
+        become `unconfirmed`; how many. Mostly there are none: read first, so that a slot's
+        many runs starting together do not queue for the write lock to change nothing."""
+        sending = f"select 1 from {table} where team_id = ? and state = 'sending' limit 1"
+        if self._one(sending, [team_id]) is None:
+            return 0
+        return self._execute(
+            f"update {table} set state = 'unconfirmed' where team_id = ? and state = 'sending'",
+            [team_id],
+        )
+
     def _grouped(self, work: Callable[[Session], T]) -> T:
         """Several statements in one transaction, shared with concurrent writers."""
         return self._group.run(work)

@@ -140,10 +140,7 @@ class DigestStore(StoreBase):
     def settle_post_orphans(self, team_id: str) -> int:
         """Under the workspace's posting lease: claims still `sending` were left by a run
         that died, so they become `unconfirmed`."""
-        return self._execute(
-            "update weekly_posts set state = 'unconfirmed' where team_id = ? and state = 'sending'",
-            [team_id],
-        )
+        return self._settle_sending("weekly_posts", team_id)
 
     def weekly_posts(self, kind: PostKind, team_id: str, week: str) -> list[WeeklyPost]:
         rows = self._rows(

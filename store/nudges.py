@@ -232,15 +232,8 @@ class NudgeStore(StoreBase):
         """Called under the workspace's fan-out lease, when none of its posts is in flight:
         claims still `sending` were left by a run that died or could not record its answer.
         Slack may or may not have those posts, so they become `unconfirmed`, shown to managers
-        and never re-posted blindly. Mostly there are none: a read first, so that a slot's
-        many runs starting together do not queue for the write lock for nothing."""
-        sending = "select 1 from deliveries where team_id = ? and state = 'sending' limit 1"
-        if self._one(sending, [team_id]) is None:
-            return 0
-        return self._execute(
-            "update deliveries set state = 'unconfirmed' where team_id = ? and state = 'sending'",
-            [team_id],
-        )
+        and never re-posted blindly."""
+        return self._settle_sending("deliveries", team_id)
 
     def deliveries(self, team_id: str, channel_id: str) -> list[Delivery]:
         """The channel's history, oldest week first."""
