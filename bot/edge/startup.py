@@ -143,13 +143,9 @@ def run_socket_mode(
         # Multi-workspace mode has no token of its own: each workspace's comes with its install.
         identity = None if settings.multi_workspace else check_token(settings)
         check_app_token(settings)  # before anything starts: a refused token is one line
-    except BaseException:
-        store.close()
-        raise
-    if identity is not None:
-        _log_identity(identity, store)
-    app = start_app(settings, store, socket_mode=True)
-    try:
+        if identity is not None:
+            _log_identity(identity, store)
+        app = start_app(settings, store, socket_mode=True)
         pages = _install_pages(app, *pages_at) if settings.multi_workspace else None
     except BaseException:
         store.close()
